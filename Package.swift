@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Yiwang",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "yiwang", targets: ["yiwang"]),
+        .library(name: "YiwangCore", targets: ["YiwangCore"]),
+        .library(name: "YiwangServer", targets: ["YiwangServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
+    ],
+    targets: [
+        // Pure domain rules: no Vapor, no Fluent, no I/O.
+        .target(name: "YiwangCore"),
+        .target(
+            name: "YiwangServer",
+            dependencies: [
+                "YiwangCore",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Leaf", package: "leaf"),
+            ]
+        ),
+        .executableTarget(
+            name: "yiwang",
+            dependencies: ["YiwangServer", .product(name: "Vapor", package: "vapor")]
+        ),
+        .testTarget(name: "YiwangCoreTests", dependencies: ["YiwangCore"]),
+        .testTarget(
+            name: "YiwangServerTests",
+            dependencies: [
+                "YiwangServer",
+                .product(name: "XCTVapor", package: "vapor"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

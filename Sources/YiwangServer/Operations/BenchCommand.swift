@@ -1,0 +1,134 @@
+import ConsoleKit
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import YiwangCore
+
+/// `yiwang bench`: imports a generated catalog, then measures search, guide pages and the
+/// ceilings of the same machine (an empty route, raw database reads) in the same run.
+/// Run it on an empty database (a fresh YIWANG_DATA_DIR, or a throwaway PostgreSQL database).
+struct BenchCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "items", help: "Generated items to import (default 10000)") var items: Int?
+        @Option(name: "requests", help: "Requests per measured route (default 2000)") var requests: Int?
+        @Option(name: "concurrency", help: "Concurrent clients (default 2)") var concurrency: Int?
+    }
+
+    var help: String { "Benchmarks import, search and guide pages against the machine's own ceilings." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let console = context.console
+        let itemCount = max(1, min(signature.items ?? 10_000, 50_000))
+        let requests = max(100, min(signature.requests ?? 2_000, 100_000))
+        let concurrency = max(1, min(signature.concurrency ?? 2, 64))
+        try await migrateAndPrepare(app)
+        guard try await DemoCity.isEmpty(app.db) else {
+            console.error("基准测试需要空数据库：请设置新的 YIWANG_DATA_DIR 或指向一次性的 PostgreSQL 数据库。")
+            throw ExitCode(2)
+        }
+        let engine: String
+        if case .postgres = app.settings.database { engine = "PostgreSQL" } else { engine = "SQLite (WAL)" }
+        console.print("Yiwang benchmark — \(engine), \(itemCount) items, \(requests) requests per route, \(concurrency) concurrent clients")
+        console.print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_048_576) MiB")
+
+        // Import
+        let demo = try DemoCity.loadDocument(app)
+        let document = SyntheticCatalog.generate(count: itemCount, from: demo)
+        let exchange = CatalogExchange(db: app.db, now: app.timeSource.now(), settings: app.settings, attribution: "system:bench")
+        let importStart = ContinuousClock.now
+        _ = try await exchange.importDocument(document)
+        let importSeconds = (ContinuousClock.now - importStart).seconds
+        console.print(String(format: "import: %d items in %.2f s (%.0f items/s)", itemCount, importSeconds, Double(itemCount) / importSeconds))
+
+        // Raw database reads: the ceiling for one indexed lookup.
+        let sql = app.db as! any SQLDatabase
+        let codes = try await ItemRecord.query(on: app.db).field(\.$implementationCode).limit(500).all().map(\.implementationCode)
+        var rawSamples: [Double] = []
+        let rawStart = ContinuousClock.now
+        for index in 0..<requests {
+            let started = ContinuousClock.now
+            _ = try await sql.raw("SELECT name FROM items WHERE implementation_code = \(bind: codes[index % codes.count])").all()
+            rawSamples.append((ContinuousClock.now - started).milliseconds)
+        }
+        report("raw DB read (indexed)", LatencySummary(samples: rawSamples, seconds: (ContinuousClock.now - rawStart).seconds), console)
+
+        // HTTP on loopback, in this process.
+        app.http.server.configuration.hostname = "127.0.0.1"
+        app.http.server.configuration.port = 0
+        app.logger.logLevel = .warning
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        defer { Task { await app.server.shutdown() } }
+        guard let port = app.http.server.shared.localAddress?.port else {
+            console.error("无法启动基准测试用的服务器。")
+            throw ExitCode(1)
+        }
+        let base = "http://127.0.0.1:\(port)"
+        let words = ["营业执照", "食品", "出生", "养老", "公积金", "驾驶证", "许可", "登记", "备案", "补贴"]
+        let routes: [(String, @Sendable (Int) -> String)] = [
+            ("empty route /healthz (ceiling)", { _ in "\(base)/healthz" }),
+            ("search API /api/v1/items?q=", { i in "\(base)/api/v1/items?q=\(words[i % words.count].addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&per=20" }),
+            ("search API, filters only", { i in "\(base)/api/v1/items?type=license&zeroVisit=\(i % 2 == 0)&page=\(i % 5 + 1)" }),
+            ("guide page /items/{code}", { i in "\(base)/items/\(codes[i % codes.count])" }),
+            ("guide API /api/v1/items/{code}", { i in "\(base)/api/v1/items/\(codes[i % codes.count])" }),
+        ]
+        for (name, url) in routes {
+            let summary = try await measure(app: app, requests: requests, concurrency: concurrency, url: url)
+            report(name, summary, console)
+        }
+        console.print(String(format: "memory: peak RSS %.1f MiB, current RSS %.1f MiB (server, client and data in one process)",
+                             MemoryReading.peakMiB(), MemoryReading.currentMiB()))
+    }
+
+    func measure(app: Application, requests: Int, concurrency: Int, url: @escaping @Sendable (Int) -> String) async throws -> LatencySummary {
+        let client = app.client
+        // Warm up connections, caches and templates.
+        for index in 0..<min(50, requests) { _ = try await client.get(URI(string: url(index))) }
+        let started = ContinuousClock.now
+        let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    var samples: [Double] = []
+                    var index = worker
+                    while index < requests {
+                        let begin = ContinuousClock.now
+                        let response = try await client.get(URI(string: url(index)))
+                        guard response.status == .ok else { throw Abort(.internalServerError, reason: "bench request failed: \(response.status)") }
+                        samples.append((ContinuousClock.now - begin).milliseconds)
+                        index += concurrency
+                    }
+                    return samples
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        return LatencySummary(samples: samples, seconds: (ContinuousClock.now - started).seconds)
+    }
+
+    func report(_ name: String, _ summary: LatencySummary, _ console: any Console) {
+        console.print(String(
+            format: "%-34@ %8.0f req/s   p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms   (n=%d)",
+            name as NSString, summary.throughput, summary.p50, summary.p99, summary.max, summary.count))
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    var milliseconds: Double { seconds * 1000 }
+}
+
+/// Reads the process's memory from /proc (Linux).
+enum MemoryReading {
+    static func value(_ key: String) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
+            let number = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Double($0) } ?? 0
+            return number / 1024
+        }
+        return 0
+    }
+
+    static func peakMiB() -> Double { value("VmHWM:") }
+    static func currentMiB() -> Double { value("VmRSS:") }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Vapor
+import YiwangCore
+
+/// What every page's layout needs: title, text-size preference, who is signed in, the CSRF token.
+struct PageContext: Encodable {
+    var title: String
+    var largeText: Bool
+    var path: String
+    var staffName: String?
+    var csrfToken: String?
+
+    init(request: Request, title: String) {
+        self.title = title
+        largeText = request.cookies["yw_text"]?.string == "large"
+        path = request.url.path
+        staffName = request.staffAccount?.displayName
+        csrfToken = request.hasSession ? request.session.data["csrf"] : nil
+    }
+}
+
+extension Request {
+    /// Whether a session cookie came with the request (avoids creating sessions for anonymous readers).
+    var hasSession: Bool { cookies[application.sessions.configuration.cookieName] != nil || session.id != nil }
+
+    /// A per-session token that every state-changing form must echo back.
+    func csrfToken() -> String {
+        if let token = session.data["csrf"] { return token }
+        let token = [UInt8].random(count: 24).base64URLEncoded
+        session.data["csrf"] = token
+        return token
+    }
+
+    /// Refuses a form post whose CSRF token does not match the session's.
+    func verifyCSRF(_ submitted: String?) throws {
+        guard let expected = session.data["csrf"], let submitted, !submitted.isEmpty,
+            expected.utf8.count == submitted.utf8.count,
+            zip(expected.utf8, submitted.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
+        else {
+            throw DomainError(.forbidden, code: "access.csrf", message: "表单已过期或来源不可信，请刷新页面后重试。")
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    var base64URLEncoded: String {
+        Data(self).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// Paging for lists: `page` from 1, `per` from 1 to 100.
+struct PageRequest: Sendable {
+    var page: Int
+    var per: Int
+
+    init(page: Int?, per: Int?, defaultPer: Int = 20) throws(DomainError) {
+        let page = page ?? 1
+        let per = per ?? defaultPer
+        guard page >= 1, page <= 100_000 else { throw .invalid("paging.page", "页码应为1到100000之间的整数。") }
+        guard per >= 1, per <= 100 else { throw .invalid("paging.per", "每页条数应为1到100之间的整数。") }
+        self.page = page
+        self.per = per
+    }
+
+    var offset: Int { (page - 1) * per }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Vapor
+import YiwangCore
+
+/// Configuration from environment variables, with safe defaults (README lists every one).
+public struct Settings: Sendable {
+    public enum DatabaseChoice: Sendable, Equatable {
+        case sqliteFile(path: String)
+        case sqliteMemory
+        case postgres(url: String)
+    }
+
+    public var dataDirectory: String
+    public var database: DatabaseChoice
+    /// Load the demo city when `serve` finds an empty database.
+    public var autoSeedDemo: Bool
+    /// A guide not reviewed for this many days is reported as stale.
+    public var staleGuideDays: Int
+    /// bcrypt cost for staff passwords.
+    public var passwordCost: Int
+    /// Bearer tokens live this long.
+    public var tokenLifetime: TimeInterval
+    /// Password given to the demo staff accounts by `seed --demo`.
+    public var demoPassword: String
+    /// Largest catalog import accepted, in bytes.
+    public var maxImportBytes: Int
+    /// Project root: Resources/ and Public/ are found here.
+    public var workingDirectory: String
+
+    public init(
+        dataDirectory: String = "./data", database: DatabaseChoice = .sqliteMemory, autoSeedDemo: Bool = true,
+        staleGuideDays: Int = 365, passwordCost: Int = 12, tokenLifetime: TimeInterval = 8 * 3600,
+        demoPassword: String = "Yiwang-demo-2026", maxImportBytes: Int = 64 * 1024 * 1024,
+        workingDirectory: String = DirectoryConfiguration.detect().workingDirectory
+    ) {
+        self.dataDirectory = dataDirectory
+        self.database = database
+        self.autoSeedDemo = autoSeedDemo
+        self.staleGuideDays = staleGuideDays
+        self.passwordCost = passwordCost
+        self.tokenLifetime = tokenLifetime
+        self.demoPassword = demoPassword
+        self.maxImportBytes = maxImportBytes
+        self.workingDirectory = workingDirectory
+    }
+
+    /// Reads the environment; fails loudly, naming every bad setting.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Settings {
+        var problems: [String] = []
+        var settings = Settings()
+        settings.dataDirectory = environment["YIWANG_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "./data"
+        if let url = environment["DATABASE_URL"], !url.isEmpty {
+            if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+                settings.database = .postgres(url: url)
+            } else if url.hasPrefix("sqlite://") {
+                settings.database = .sqliteFile(path: String(url.dropFirst("sqlite://".count)))
+            } else {
+                problems.append("DATABASE_URL must start with postgres:// or sqlite://")
+            }
+        } else {
+            settings.database = .sqliteFile(path: settings.dataDirectory + "/yiwang.sqlite")
+        }
+        func integer(_ name: String, range: ClosedRange<Int>) -> Int? {
+            guard let raw = environment[name], !raw.isEmpty else { return nil }
+            guard let value = Int(raw), range.contains(value) else {
+                problems.append("\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
+                return nil
+            }
+            return value
+        }
+        if let raw = environment["YIWANG_AUTO_SEED"], !raw.isEmpty {
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": settings.autoSeedDemo = true
+            case "0", "false", "no", "off": settings.autoSeedDemo = false
+            default: problems.append("YIWANG_AUTO_SEED must be true or false, got '\(raw)'")
+            }
+        }
+        if let days = integer("YIWANG_STALE_GUIDE_DAYS", range: 30...3650) { settings.staleGuideDays = days }
+        if let cost = integer("YIWANG_PASSWORD_COST", range: 4...16) { settings.passwordCost = cost }
+        if let hours = integer("YIWANG_TOKEN_HOURS", range: 1...720) { settings.tokenLifetime = TimeInterval(hours) * 3600 }
+        if let megabytes = integer("YIWANG_MAX_IMPORT_MB", range: 1...1024) { settings.maxImportBytes = megabytes * 1024 * 1024 }
+        if let password = environment["YIWANG_DEMO_PASSWORD"], !password.isEmpty {
+            if password.count < 10 { problems.append("YIWANG_DEMO_PASSWORD must have at least 10 characters") }
+            settings.demoPassword = password
+        }
+        if let directory = environment["YIWANG_ROOT"], !directory.isEmpty {
+            settings.workingDirectory = directory.hasSuffix("/") ? directory : directory + "/"
+        }
+        guard problems.isEmpty else {
+            throw ConfigurationError(problems: problems)
+        }
+        return settings
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { "Invalid configuration:\n  - " + problems.joined(separator: "\n  - ") }
+}
+
+extension Application {
+    private struct SettingsKey: StorageKey { typealias Value = Settings }
+    private struct TimeSourceKey: StorageKey { typealias Value = any TimeSource }
+
+    public var settings: Settings {
+        get { storage[SettingsKey.self] ?? Settings() }
+        set { storage[SettingsKey.self] = newValue }
+    }
+
+    /// The injected clock: everything that needs "now" asks this.
+    public var timeSource: any TimeSource {
+        get { storage[TimeSourceKey.self] ?? SystemTimeSource() }
+        set { storage[TimeSourceKey.self] = newValue }
+    }
+}
+
+extension Request {
+    public var now: Date { application.timeSource.now() }
+}

@@ -1,0 +1,124 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Leaf
+import NIOCore
+import SQLKit
+import Vapor
+import YiwangCore
+
+/// Wires the application: database, migrations, sessions, middleware, views, routes, commands.
+public func configure(_ app: Application, settings: Settings) async throws {
+    app.settings = settings
+    app.directory = DirectoryConfiguration(workingDirectory: settings.workingDirectory)
+
+    switch settings.database {
+    case .sqliteFile(let path):
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
+    case .postgres(let url):
+        var configuration = try SQLPostgresConfiguration(url: url)
+        configuration.searchPath = nil
+        app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
+    }
+    try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+
+    app.migrations.add(AppMigrations.all)
+
+    app.sessions.use(.fluent)
+    app.sessions.configuration.cookieName = "yiwang_session"
+    app.sessions.configuration.cookieFactory = { id in
+        HTTPCookies.Value(string: id.string, maxAge: 8 * 3600, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .lax)
+    }
+    app.passwords.use(.bcrypt(cost: settings.passwordCost))
+
+    app.views.use(.leaf)
+    app.leaf.configuration.rootDirectory = app.directory.viewsDirectory
+    app.leaf.tags["date"] = ChineseDateTag()
+
+    app.routes.defaultMaxBodySize = "1mb"
+    app.routes.caseInsensitive = false
+
+    app.middleware = Middlewares()
+    app.middleware.use(RequestLogMiddleware())
+    app.middleware.use(ProblemMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
+    app.middleware.use(app.sessions.middleware)
+    app.middleware.use(ActorMiddleware())
+
+    try routes(app)
+    registerCommands(app)
+}
+
+/// Every migration, in one global order; a landed migration is never edited.
+enum AppMigrations {
+    static var all: [any Migration] {
+        [
+            CreateRegionsAndDepartments(),  // 0001
+            CreateCatalog(),  // 0002
+            AddCatalogIndexes(),  // 0003
+            CreateStaffAccounts(),  // 0004
+            SessionRecord.migration,  // 0005 sessions live in the database, so instances share them
+        ]
+    }
+}
+
+/// Enables WAL on SQLite (readers never wait for the writer) and checks the database answers.
+func prepareDatabase(_ app: Application) async throws {
+    if let sql = app.db as? any SQLDatabase, app.db is SQLiteDatabase || "\(type(of: app.db))".contains("SQLite") {
+        if case .sqliteFile = app.settings.database {
+            try await sql.raw("PRAGMA journal_mode=WAL").run()
+        }
+    }
+}
+
+/// Lists every request once, with its status and time, for operators.
+struct RequestLogMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next.respond(to: request)
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        request.logger.debug("\(request.method) \(request.url.path) \(response.status.code) \(String(format: "%.2f", milliseconds))ms")
+        return response
+    }
+}
+
+/// Conservative browser protections on every response.
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        if response.headers.contentType?.subType == "html" {
+            response.headers.replaceOrAdd(
+                name: "Content-Security-Policy",
+                value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
+        }
+        return response
+    }
+}
+
+/// `#date(value)` prints a timestamp as China-time `YYYY-MM-DD HH:mm`.
+struct ChineseDateTag: LeafTag {
+    func render(_ context: LeafContext) throws -> LeafData {
+        guard let parameter = context.parameters.first else { return .string("") }
+        let date: Date
+        if let seconds = parameter.double {
+            date = Date(timeIntervalSince1970: seconds)
+        } else if let text = parameter.string, let parsed = ISO8601DateFormatter().date(from: text) {
+            date = parsed
+        } else {
+            return .string("")
+        }
+        var calendar = ChinaTime.calendar
+        calendar.locale = Locale(identifier: "zh_CN")
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return .string(String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!))
+    }
+}

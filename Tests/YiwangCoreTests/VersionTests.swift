@@ -1,0 +1,3 @@
+import XCTest
+@testable import YiwangCore
+final class VersionTests: XCTestCase { func testVersion() { XCTAssertFalse(YiwangCoreVersion.string.isEmpty) } }

@@ -1,0 +1,3 @@
+import XCTVapor
+@testable import YiwangServer
+final class BootTests: XCTestCase { func testNothing() {} }
