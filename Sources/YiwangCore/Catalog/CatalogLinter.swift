@@ -174,10 +174,11 @@ public enum CatalogLinter {
         },
         LintRule(id: "circular-proof", severity: .error, title: "循环证明") { s, _ in
             s.guide.materials.enumerated().compactMap { index, material in
-                let issuedByResult = !s.guide.result.name.isBlank && material.name.contains(s.guide.result.name)
+                guard material.isProof else { return nil }
                 let issuedBySelf = material.issuer.map { !$0.isBlank && $0 == s.departmentName } ?? false
-                guard issuedByResult || (issuedBySelf && material.isProof) else { return nil }
-                return .init("materials/\(index)", "材料“\(material.name)”须由本事项的结果或本机构自身出具，构成循环证明。")
+                let provesOwnResult = !s.guide.result.name.isBlank && material.name.contains(s.guide.result.name)
+                guard issuedBySelf || provesOwnResult else { return nil }
+                return .init("materials/\(index)", "证明材料“\(material.name)”由本机构自身出具或证明的正是本事项的结果，构成循环证明。")
             }
         },
         LintRule(id: "fee-without-basis", severity: .error, title: "收费无依据") { s, _ in
@@ -215,13 +216,16 @@ public enum CatalogLinter {
                 if material.deferrable && !s.guide.acceptWithDeferredMaterials {
                     problems.append(.init("materials/\(index)", "材料“\(material.name)”标为容缺，但事项未开通容缺受理。"))
                 }
-                if material.source == .applicant && material.originalCount == 0 && material.copyCount == 0 {
-                    problems.append(.init("materials/\(index)", "申请人自备材料“\(material.name)”原件和复印件份数均为0。"))
-                }
                 if material.originalCount < 0 || material.copyCount < 0 {
                     problems.append(.init("materials/\(index)", "材料“\(material.name)”份数不能为负数。"))
                 }
                 return problems
+            }
+        },
+        LintRule(id: "material-count-missing", severity: .warning, title: "材料份数未写明") { s, _ in
+            s.guide.materials.enumerated().compactMap { index, material in
+                guard material.source == .applicant, material.originalCount == 0, material.copyCount == 0 else { return nil }
+                return .init("materials/\(index)", "申请人自备材料“\(material.name)”未写明原件或复印件份数。")
             }
         },
         LintRule(id: "shared-material-resubmitted", severity: .warning, title: "可共享材料仍要求提交") { s, _ in
@@ -360,7 +364,10 @@ public enum CatalogLinter {
 extension MaterialRequirement {
     /// A 证明 of a fact (not a form, licence or ID), the kind reformers cut when no law demands it.
     public var isProof: Bool {
-        source == .applicant || source == .issuingAuthority ? name.contains("证明") && !name.contains("身份") : false
+        guard source == .applicant || source == .issuingAuthority, name.contains("证明") else { return false }
+        // Application forms and identity documents mention 证明 but prove nothing new.
+        let isForm = name.hasSuffix("表") || name.hasSuffix("申请书") || name.contains("申请(")
+        return !isForm && !name.contains("身份")
     }
 }
 
