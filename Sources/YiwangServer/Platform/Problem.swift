@@ -33,7 +33,7 @@ struct ProblemMiddleware: AsyncMiddleware {
     static func response(_ problem: ProblemDetails, for request: Request, headers extra: HTTPHeaders = [:]) async throws -> Response {
         let status = HTTPResponseStatus(statusCode: problem.status)
         let wantsJSON = request.url.path.hasPrefix("/api/") || request.url.path == "/healthz" || request.url.path == "/readyz"
-            || (request.headers.accept.first?.mediaType == .json)
+            || request.headers.accept.first.map { $0.mediaType.type == "application" && $0.mediaType.subType.hasSuffix("json") } == true
         var headers = extra
         headers.remove(name: .contentType)
         if wantsJSON {
