@@ -34,11 +34,14 @@ let package = Package(
             name: "yiwang",
             dependencies: ["YiwangServer", .product(name: "Vapor", package: "vapor")]
         ),
-        .testTarget(name: "YiwangCoreTests", dependencies: ["YiwangCore"]),
+        // Small factories shared by the test targets (never linked into the server).
+        .target(name: "YiwangTestSupport", dependencies: ["YiwangCore"], path: "Tests/Support"),
+        .testTarget(name: "YiwangCoreTests", dependencies: ["YiwangCore", "YiwangTestSupport"]),
         .testTarget(
             name: "YiwangServerTests",
             dependencies: [
                 "YiwangServer",
+                "YiwangTestSupport",
                 .product(name: "XCTVapor", package: "vapor"),
             ]
         ),

@@ -5,6 +5,11 @@ public struct CatalogDocument: Codable, Sendable {
     public struct City: Codable, Sendable, Hashable {
         public var name: String
         public var regionCode: String
+
+        public init(name: String, regionCode: String) {
+            self.name = name
+            self.regionCode = regionCode
+        }
     }
 
     public struct Region: Codable, Sendable, Hashable {

@@ -1,3 +1,0 @@
-import XCTest
-@testable import YiwangCore
-final class VersionTests: XCTestCase { func testVersion() { XCTAssertFalse(YiwangCoreVersion.string.isEmpty) } }

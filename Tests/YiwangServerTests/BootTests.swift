@@ -1,3 +1,0 @@
-import XCTVapor
-@testable import YiwangServer
-final class BootTests: XCTestCase { func testNothing() {} }
