@@ -275,6 +275,21 @@ def test_04_large_text_mode(server, driver, screenshot):
     assert driver.find_elements(By.LINK_TEXT, "大字版(适老化)")
 
 
+def test_04b_large_text_returns_to_the_same_search(server, driver):
+    """Switching text size mid-search must come back to the same results (query and page), not a blank search."""
+    driver.get(server + "/items?q=营业执照&page=2")
+    assert "第 2/" in driver.find_element(By.ID, "results-summary").text
+    total = summary_total(driver)
+    click_and_wait_for_new_page(driver, driver.find_element(By.LINK_TEXT, "大字版(适老化)"))
+    assert "large-text" in driver.find_element(By.TAG_NAME, "body").get_attribute("class").split()
+    url = urlparse(driver.current_url)
+    query = parse_qs(url.query)
+    assert url.path == "/items"
+    assert query.get("q") == ["营业执照"] and query.get("page") == ["2"], (
+        f"the large-text switch dropped the search: came back to {driver.current_url}")
+    assert summary_total(driver) == total
+
+
 # MARK: 5. Keyboard
 
 def test_05_keyboard_skip_link(server, driver, screenshot):
@@ -461,10 +476,8 @@ def test_08_department_admin_sees_own_department(server, driver, screenshot):
                    for tr in driver.find_elements(By.XPATH, "//section[h2='按实施机构']//tbody/tr")]
     assert set(departments) <= {MARKET_DEPARTMENT}, departments
 
-    # Another department's item is refused.
-    driver.get(server + "/admin")
+    # Another department's item is refused: take any published item of another department from the public search.
     other_code = None
-    # 贵阳市人力资源和社会保障局 etc. — any published item of another department, found from the public search.
     driver.get(server + "/items?zeroVisit=true")
     for result in result_items(driver):
         if MARKET_DEPARTMENT not in result.find_element(By.CSS_SELECTOR, ".meta").text:
