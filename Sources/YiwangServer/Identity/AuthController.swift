@@ -98,11 +98,14 @@ enum AuthController {
         let next = safeRedirect(form.next)
         do {
             let account = try await verify(account: form.account ?? "", password: form.password ?? "", on: request)
-            // A fresh session id at sign-in defeats session fixation.
-            let csrf = request.session.data["csrf"]
-            request.session.destroy()
+            // A fresh session id at sign-in defeats session fixation: drop the old record, start anew.
+            if let old = request.session.id {
+                try await request.application.sessions.driver.deleteSession(old, for: request).get()
+            }
+            request.session.id = nil
+            request.session.data = SessionData()
             request.session.data["staff"] = account.id!.uuidString
-            request.session.data["csrf"] = csrf ?? [UInt8].random(count: 24).base64URLEncoded
+            request.session.data["csrf"] = [UInt8].random(count: 24).base64URLEncoded
             return request.redirect(to: next)
         } catch let error as DomainError {
             let page = LoginPage(page: PageContext(request: request, title: "工作人员登录"), account: form.account ?? "", error: error.message, next: next)

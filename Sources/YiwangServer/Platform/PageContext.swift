@@ -7,6 +7,8 @@ struct PageContext: Encodable {
     var title: String
     var largeText: Bool
     var path: String
+    /// This page's path and query, percent-encoded, for links that come back here.
+    var returnTo: String
     var staffName: String?
     var csrfToken: String?
 
@@ -14,6 +16,7 @@ struct PageContext: Encodable {
         self.title = title
         largeText = request.cookies["yw_text"]?.string == "large"
         path = request.url.path
+        returnTo = (request.url.path + (request.url.query.map { "?" + $0 } ?? "")).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
         staffName = request.staffAccount?.displayName
         csrfToken = request.hasSession ? request.session.data["csrf"] : nil
     }
@@ -21,10 +24,15 @@ struct PageContext: Encodable {
 
 extension Request {
     /// Whether a session cookie came with the request (avoids creating sessions for anonymous readers).
-    var hasSession: Bool { cookies[application.sessions.configuration.cookieName] != nil || session.id != nil }
+    /// Whether this request carries or has started a session. Never touches `session` otherwise:
+    /// merely reading it would store a session for every anonymous page view.
+    var hasSession: Bool { cookies[application.sessions.configuration.cookieName] != nil || storage[SessionStartedKey.self] == true }
+
+    private struct SessionStartedKey: StorageKey { typealias Value = Bool }
 
     /// A per-session token that every state-changing form must echo back.
     func csrfToken() -> String {
+        storage[SessionStartedKey.self] = true
         if let token = session.data["csrf"] { return token }
         let token = [UInt8].random(count: 24).base64URLEncoded
         session.data["csrf"] = token
