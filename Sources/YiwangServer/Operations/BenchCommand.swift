@@ -107,9 +107,10 @@ struct BenchCommand: AsyncCommand {
     }
 
     func report(_ name: String, _ summary: LatencySummary, _ console: any Console) {
-        console.print(String(
-            format: "%-34@ %8.0f req/s   p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms   (n=%d)",
-            name as NSString, summary.throughput, summary.p50, summary.p99, summary.max, summary.count))
+        let label = name.count < 36 ? name + String(repeating: " ", count: 36 - name.count) : name
+        console.print(label + String(
+            format: "%8.0f req/s   p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms   (n=%d)",
+            summary.throughput, summary.p50, summary.p99, summary.max, summary.count))
     }
 }
 
