@@ -50,16 +50,19 @@ final class ContractTests: XCTestCase {
 }
 
 final class StaffPageTests: XCTestCase {
+    /// The CSRF token a page's forms carry.
+    static func csrf(in html: String) -> String {
+        guard let range = html.range(of: "name=\"csrf\" value=\"") else { return "" }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
     /// Signs in through the form, carrying the session cookie and CSRF token like a browser.
     func signIn(_ app: Application, account: String, password: String) async throws -> (cookie: HTTPCookies, csrf: String, status: HTTPStatus) {
         var cookies = HTTPCookies()
         var csrf = ""
         try await app.test(.GET, "/admin/login") { res async in
             cookies = res.headers.setCookie ?? HTTPCookies()
-            let html = res.body.string
-            if let range = html.range(of: "name=\"csrf\" value=\"") {
-                csrf = String(html[range.upperBound...].prefix { $0 != "\"" })
-            }
+            csrf = Self.csrf(in: res.body.string)
         }
         var status = HTTPStatus.ok
         var headers = HTTPHeaders()
@@ -75,10 +78,7 @@ final class StaffPageTests: XCTestCase {
             var signedIn = HTTPHeaders()
             signedIn.cookie = cookies
             try await app.test(.GET, "/admin", headers: signedIn) { res async in
-                let html = res.body.string
-                if let range = html.range(of: "name=\"csrf\" value=\"") {
-                    csrf = String(html[range.upperBound...].prefix { $0 != "\"" })
-                }
+                csrf = Self.csrf(in: res.body.string)
             }
         }
         return (cookies, csrf, status)

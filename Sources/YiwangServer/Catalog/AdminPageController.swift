@@ -37,11 +37,8 @@ enum AdminPageController {
     @Sendable static func dashboard(_ request: Request) async throws -> Response {
         if let redirect = try requireStaff(request, .readDraftCatalog) { return redirect }
         let scopes = Policy.scopes(for: request.actor, .readDraftCatalog)
-        var items = try await ItemRecord.query(on: request.db).sort(\.$departmentCode).sort(\.$name).all()
-        if let scopes { items = items.filter { item in scopes.contains { $0.covers(department: item.departmentCode, region: item.regionCode) } } }
-        let versions = try await ItemVersionRecord.query(on: request.db).all()
-        var latest: [UUID: ItemVersionRecord] = [:]
-        for version in versions where version.number > (latest[version.$item.id]?.number ?? 0) { latest[version.$item.id] = version }
+        let items = try await ItemRecord.query(on: request.db).sort(\.$departmentCode).sort(\.$name).all().within(scopes)
+        let latest = ItemVersionRecord.newestByItem(try await ItemVersionRecord.query(on: request.db).all())
         let findings = try await CatalogService(request: request).lint(includeDrafts: true, scopes: scopes)
         let byItem = Dictionary(grouping: findings, by: \.item)
         let filter = (try? request.query.get(String.self, at: "state")) ?? ""

@@ -217,17 +217,11 @@ struct CatalogExchange {
     /// The catalog as a document: published versions, and with `includeDrafts` the newest draft of
     /// entries that have one, limited to `scopes` (nil = everything).
     func exportDocument(includeDrafts: Bool, scopes: [Scope]?) async throws -> CatalogDocument {
-        var items = try await ItemRecord.query(on: db).sort(\.$implementationCode).all()
-        if let scopes {
-            items = items.filter { item in scopes.contains { $0.covers(department: item.departmentCode, region: item.regionCode) } }
-        }
+        let items = try await ItemRecord.query(on: db).sort(\.$implementationCode).all().within(scopes)
         let versions = try await ItemVersionRecord.query(on: db).all()
+        let latest = ItemVersionRecord.newestByItem(versions)
         var published: [UUID: ItemVersionRecord] = [:]
-        var latest: [UUID: ItemVersionRecord] = [:]
-        for version in versions {
-            if version.state == .published { published[version.$item.id] = version }
-            if version.number > (latest[version.$item.id]?.number ?? 0) { latest[version.$item.id] = version }
-        }
+        for version in versions where version.state == .published { published[version.$item.id] = version }
         var entries: [CatalogDocument.Item] = []
         for item in items {
             let chosen: ItemVersionRecord?

@@ -123,6 +123,23 @@ final class ItemRecord: Model, @unchecked Sendable {
     var owner: ResourceOwner { ResourceOwner(departmentCreditCode: departmentCode, regionCode: regionCode) }
 }
 
+extension Array where Element == ItemRecord {
+    /// The entries inside any of `scopes`; nil scopes mean no restriction (from `Policy.scopes`).
+    func within(_ scopes: [Scope]?) -> [ItemRecord] {
+        guard let scopes else { return self }
+        return filter { item in scopes.contains { $0.covers(department: item.departmentCode, region: item.regionCode) } }
+    }
+}
+
+extension ItemVersionRecord {
+    /// The newest version of each entry, by entry id.
+    static func newestByItem(_ versions: [ItemVersionRecord]) -> [UUID: ItemVersionRecord] {
+        versions.reduce(into: [:]) { newest, version in
+            if version.number > (newest[version.$item.id]?.number ?? 0) { newest[version.$item.id] = version }
+        }
+    }
+}
+
 /// One version of an entry's guide. Only drafts change; published versions are immutable.
 final class ItemVersionRecord: Model, @unchecked Sendable {
     static let schema = "item_versions"

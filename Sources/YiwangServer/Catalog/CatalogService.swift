@@ -136,10 +136,7 @@ struct CatalogService {
     /// Findings on published guides, and, when `includeDrafts`, on the latest draft of each entry.
     func lint(includeDrafts: Bool, scopes: [Scope]?) async throws -> [LintFinding] {
         let bases = try await BaseItemRecord.query(on: db).all().reduce(into: [String: BaseEntry]()) { $0[$1.baseCode] = $1.entry }
-        var items = try await ItemRecord.query(on: db).sort(\.$implementationCode).all()
-        if let scopes {
-            items = items.filter { item in scopes.contains { $0.covers(department: item.departmentCode, region: item.regionCode) } }
-        }
+        let items = try await ItemRecord.query(on: db).sort(\.$implementationCode).all().within(scopes)
         let wanted = try await ItemVersionRecord.query(on: db)
             .group(.or) { group in
                 group.filter(\.$state == .published)
