@@ -50,6 +50,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware.use(app.sessions.middleware)
     app.middleware.use(ActorMiddleware())
 
+    app.openAPIDocument = try OperationsController.loadOpenAPI(app)
     try routes(app)
     registerCommands(app)
 }
@@ -69,10 +70,8 @@ enum AppMigrations {
 
 /// Enables WAL on SQLite (readers never wait for the writer) and checks the database answers.
 func prepareDatabase(_ app: Application) async throws {
-    if let sql = app.db as? any SQLDatabase, app.db is SQLiteDatabase || "\(type(of: app.db))".contains("SQLite") {
-        if case .sqliteFile = app.settings.database {
-            try await sql.raw("PRAGMA journal_mode=WAL").run()
-        }
+    if case .sqliteFile = app.settings.database, let sql = app.db as? any SQLDatabase {
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
     }
 }
 
@@ -81,11 +80,15 @@ struct RequestLogMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next.respond(to: request)
-        let elapsed = ContinuousClock.now - start
-        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let milliseconds = (ContinuousClock.now - start).milliseconds
         request.logger.debug("\(request.method) \(request.url.path) \(response.status.code) \(String(format: "%.2f", milliseconds))ms")
         return response
     }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    var milliseconds: Double { seconds * 1000 }
 }
 
 /// Conservative browser protections on every response.
@@ -116,9 +119,7 @@ struct ChineseDateTag: LeafTag {
         } else {
             return .string("")
         }
-        var calendar = ChinaTime.calendar
-        calendar.locale = Locale(identifier: "zh_CN")
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        let c = ChinaTime.calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         return .string(String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!))
     }
 }

@@ -66,3 +66,13 @@ final class CatalogWorkflowTests: XCTestCase {
         XCTAssertTrue(GuideDiff.changes(from: old, to: old).isEmpty)
     }
 }
+
+final class GuideLabelsTests: XCTestCase {
+    func testElementPathsReadInChinese() {
+        XCTAssertEqual(GuideLabels.describe("materials/2/name"), "申请材料第3项·名称")
+        XCTAssertEqual(GuideLabels.describe("promisedLimit"), "承诺办结时限")
+        XCTAssertEqual(GuideLabels.describe("form/fields/0/visibleWhen/field"), "网上申请表单·字段第1项·显示条件·条件字段")
+        XCTAssertEqual(CatalogEventAction(rawValue: "create-version")?.chineseName, "新建版本")
+        XCTAssertEqual(CatalogEventAction(.publish), .publish)
+    }
+}

@@ -57,7 +57,20 @@ final class StaffPageTests: XCTestCase {
     }
 
     /// Signs in through the form, carrying the session cookie and CSRF token like a browser.
-    func signIn(_ app: Application, account: String, password: String) async throws -> (cookie: HTTPCookies, csrf: String, status: HTTPStatus) {
+    struct SignIn {
+        var cookie: HTTPCookies
+        var csrf: String
+        var status: HTTPStatus
+
+        /// Headers that carry the session, as a browser would send them.
+        var headers: HTTPHeaders {
+            var headers = HTTPHeaders()
+            headers.cookie = cookie
+            return headers
+        }
+    }
+
+    func signIn(_ app: Application, account: String, password: String) async throws -> SignIn {
         var cookies = HTTPCookies()
         var csrf = ""
         try await app.test(.GET, "/admin/login") { res async in
@@ -81,7 +94,7 @@ final class StaffPageTests: XCTestCase {
                 csrf = Self.csrf(in: res.body.string)
             }
         }
-        return (cookies, csrf, status)
+        return SignIn(cookie: cookies, csrf: csrf, status: status)
     }
 
     func testStaffPagesNeedSignInAndCSRF() async throws {
@@ -101,8 +114,7 @@ final class StaffPageTests: XCTestCase {
             XCTAssertEqual(wrong.status, .unauthorized)
             let session = try await signIn(app, account: "admin", password: testPassword)
             XCTAssertEqual(session.status, .seeOther)
-            var headers = HTTPHeaders()
-            headers.cookie = session.cookie
+            let headers = session.headers
             for path in ["/admin", "/admin/items/new", "/admin/items/\(districtDraftCode)", "/admin/lint", "/admin/items/\(foodCode)/diff?from=1&to=1"] {
                 try await app.test(.GET, path, headers: headers) { res async in
                     XCTAssertEqual(res.status, .ok, path)
@@ -119,8 +131,7 @@ final class StaffPageTests: XCTestCase {
         try await withApp { app, _ in
             try await staffToken(app, "market", cityMarketAdmin)
             let session = try await signIn(app, account: "market", password: testPassword)
-            var headers = HTTPHeaders()
-            headers.cookie = session.cookie
+            let headers = session.headers
             try await app.test(.GET, "/admin", headers: headers) { res async in
                 XCTAssertTrue(res.body.string.contains(foodCode))
                 XCTAssertFalse(res.body.string.contains(districtDraftCode), "the district's draft is out of scope")
@@ -135,8 +146,7 @@ final class StaffPageTests: XCTestCase {
         try await withApp { app, _ in
             try await staffToken(app, "admin", catalogAdmin)
             let session = try await signIn(app, account: "admin", password: testPassword)
-            var headers = HTTPHeaders()
-            headers.cookie = session.cookie
+            let headers = session.headers
             var form = AdminPageController.GuideForm(guide: Fixtures.guide())
             form.csrf = session.csrf
             form.promisedLimit = "三天"

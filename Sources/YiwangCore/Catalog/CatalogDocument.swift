@@ -52,6 +52,11 @@ public struct CatalogDocument: Codable, Sendable {
         public var description: String
         public var target: ServiceTarget
 
+        /// Slugs are short ASCII letters and digits, so they are safe in URLs and queries.
+        public static func isValidSlug(_ slug: String) -> Bool {
+            !slug.isEmpty && slug.count <= 64 && slug.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        }
+
         public init(slug: String, name: String, description: String, target: ServiceTarget) {
             self.slug = slug
             self.name = name
@@ -193,7 +198,7 @@ public enum CatalogDocumentValidator {
 
         var slugs = existing.lifeEventSlugs
         for (index, event) in document.lifeEvents.enumerated() {
-            if event.slug.isBlank || !event.slug.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            if !CatalogDocument.LifeEvent.isValidSlug(event.slug) {
                 fail("lifeEvents/\(index)/slug", "主题标识“\(event.slug)”只能使用英文字母和数字。")
             }
             slugs.insert(event.slug)

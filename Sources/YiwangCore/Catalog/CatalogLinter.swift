@@ -230,7 +230,7 @@ public enum CatalogLinter {
         },
         LintRule(id: "shared-material-resubmitted", severity: .warning, title: "可共享材料仍要求提交") { s, _ in
             s.guide.materials.enumerated().compactMap { index, material in
-                guard material.source == .eLicence || material.source == .sharedData,
+                guard material.source.isHeldByPlatform,
                     material.originalCount > 0 || material.copyCount > 0
                 else { return nil }
                 return .init("materials/\(index)", "材料“\(material.name)”可通过电子证照或数据共享获取，不应再要求提交原件或复印件。")

@@ -86,6 +86,9 @@ public enum MaterialSource: String, Codable, CaseIterable, Sendable, Hashable {
         case .issuingAuthority: "其他机构出具"
         }
     }
+
+    /// The platform already holds it (电子证照库 or 数据共享): the applicant never submits it.
+    public var isHeldByPlatform: Bool { self == .eLicence || self == .sharedData }
 }
 
 /// 行使层级 (GB/T 39046 表 A.2); the digit sits at position 19 of an implementation code.

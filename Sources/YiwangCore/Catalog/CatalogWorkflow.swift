@@ -16,6 +16,9 @@ public enum VersionState: String, Codable, CaseIterable, Sendable, Hashable {
 
     /// Content can change only while a version is a draft; a published version is frozen forever.
     public var isEditable: Bool { self == .draft }
+
+    /// On its way to publication (draft or under review), as opposed to public or past.
+    public var isInProgress: Bool { self == .draft || self == .submitted || self == .approved }
 }
 
 /// What catalog staff can do to a version.

@@ -226,4 +226,10 @@ public struct ServiceGuide: Codable, Sendable, Hashable {
 
     /// Whether the item charges nothing.
     public var isFree: Bool { fees.isEmpty }
+
+    /// Whether an application can be made without coming to a hall (PC or phone).
+    public var canApplyOnline: Bool { channels.contains(.online) || channels.contains(.mobile) }
+
+    /// The materials the applicant must bring or upload: those the platform does not already hold.
+    public var materialsToSubmit: [MaterialRequirement] { materials.filter { !$0.source.isHeldByPlatform } }
 }

@@ -13,19 +13,14 @@ public struct CreditCode: Hashable, Sendable, CustomStringConvertible, Codable {
         guard text.count == 18 else {
             throw .invalid("code.credit_code_length", "统一社会信用代码应为18位，实际为\(text.count)位。")
         }
-        var values: [Int] = []
-        for character in text {
-            guard let index = CreditCode.alphabet.firstIndex(of: character) else {
-                throw .invalid("code.credit_code_character", "统一社会信用代码含有不允许的字符“\(character)”(不使用 I、O、S、V、Z)。")
-            }
-            values.append(index)
+        if let character = text.first(where: { !CreditCode.alphabet.contains($0) }) {
+            throw .invalid("code.credit_code_character", "统一社会信用代码含有不允许的字符“\(character)”(不使用 I、O、S、V、Z)。")
         }
         guard let expected = CreditCode.checkCharacter(forFirst17: Array(text.prefix(17))),
             expected == text.last
         else {
             throw .invalid("code.credit_code_check", "统一社会信用代码“\(text)”校验位不正确。")
         }
-        _ = values
         value = text
     }
 

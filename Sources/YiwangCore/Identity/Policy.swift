@@ -83,6 +83,17 @@ public enum PolicyAction: String, CaseIterable, Sendable, Hashable {
     case exportCatalog
 }
 
+extension PolicyAction {
+    /// The permission a workflow step needs: authors submit, reviewers approve or return, publishers publish and retire.
+    public init(_ action: CatalogAction) {
+        switch action {
+        case .submit: self = .editCatalog
+        case .approve, .returnToDraft: self = .reviewCatalog
+        case .publish, .retire: self = .publishCatalog
+        }
+    }
+}
+
 /// The owner of a catalog resource, by department and region.
 public struct ResourceOwner: Sendable, Hashable {
     public var departmentCreditCode: String?

@@ -8,7 +8,7 @@ enum AdminPageController {
     /// Pages for staff send anonymous visitors to the sign-in page rather than showing a 401.
     static func requireStaff(_ request: Request, _ action: PolicyAction) throws -> Response? {
         guard request.staffAccount != nil else {
-            return request.redirect(to: "/admin/login?next=" + (request.url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/admin"))
+            return request.redirect(to: "/admin/login?next=" + request.returnTo)
         }
         try request.authorizeSomewhere(action)
         return nil
@@ -36,16 +36,15 @@ enum AdminPageController {
 
     @Sendable static func dashboard(_ request: Request) async throws -> Response {
         if let redirect = try requireStaff(request, .readDraftCatalog) { return redirect }
-        let scopes = Policy.scopes(for: request.actor, .readDraftCatalog)
-        let items = try await ItemRecord.query(on: request.db).sort(\.$departmentCode).sort(\.$name).all().within(scopes)
-        let latest = ItemVersionRecord.newestByItem(try await ItemVersionRecord.query(on: request.db).all())
-        let findings = try await CatalogService(request: request).lint(includeDrafts: true, scopes: scopes)
-        let byItem = Dictionary(grouping: findings, by: \.item)
+        let service = CatalogService(request: request)
+        let snapshot = try await service.snapshot(scopes: Policy.scopes(for: request.actor, .readDraftCatalog))
+        let byItem = Dictionary(grouping: try await service.lint(snapshot, includeDrafts: true), by: \.item)
+        let items = snapshot.items.sorted { ($0.departmentCode, $0.name) < ($1.departmentCode, $1.name) }
         let filter = (try? request.query.get(String.self, at: "state")) ?? ""
         var rows: [DashboardRow] = []
         var counts: [VersionState: Int] = [:]
         for item in items {
-            guard let version = latest[item.id!] else { continue }
+            guard let version = snapshot.newest[item.id!] else { continue }
             counts[version.state, default: 0] += 1
             if !filter.isEmpty && version.state.rawValue != filter { continue }
             let own = byItem[item.implementationCode] ?? []
@@ -132,6 +131,18 @@ enum AdminPageController {
             faq = json(guide.faq)
         }
 
+        /// The form of an existing entry: its guide, and its identity, which the form cannot change.
+        init(item: ItemRecord, guide: ServiceGuide) {
+            self.init(guide: guide)
+            identify(item)
+        }
+
+        mutating func identify(_ item: ItemRecord) {
+            baseCode = item.baseCode
+            department = item.departmentCode
+            exerciseLevel = String(item.exerciseLevel)
+        }
+
         /// Builds a guide, collecting every problem with its field so the form can show them all.
         func guide() throws(DomainError) -> ServiceGuide {
             var errors: [FieldError] = []
@@ -214,7 +225,7 @@ enum AdminPageController {
         var versions: [VersionView]
         var events: [CatalogEventView]
         var actions: [ChoiceOption]
-        var findings: [LintFinding]
+        var findings: [FindingRow]
         var latestVersion: Int
         var stateName: String
         var editable: Bool
@@ -229,13 +240,14 @@ enum AdminPageController {
             .filter { Policy.allows(request.actor, .editCatalog, on: ResourceOwner(departmentCreditCode: $0.creditCode, regionCode: $0.regionCode)) }
         var versions: [VersionView] = []
         var events: [CatalogEventView] = []
-        var findings: [LintFinding] = []
+        var findings: [FindingRow] = []
         var actions: [ChoiceOption] = []
         if let item, let latest {
             let service = CatalogService(request: request)
             versions = try await service.versions(of: item).map(VersionView.init)
             events = try await service.events(of: item).prefix(30).map(CatalogEventView.init)
             findings = CatalogLinter.lint(try await service.lintSubject(item: item, guide: try latest.guide()), context: service.lintContext)
+                .map { FindingRow($0, itemName: item.name) }
             var states = CatalogWorkflow.allowedActions(in: latest.state)
             if item.publishedVersionID != nil && !states.contains(.retire) { states.append(.retire) }
             actions = states.map { ChoiceOption(value: $0.rawValue, label: $0.chineseName, selected: false) }
@@ -244,7 +256,7 @@ enum AdminPageController {
         let selectedChannels = Set(form.channels ?? [])
         return EditorPage(
             page: PageContext(request: request, title: title), creating: creating, code: code, form: form, error: error?.message,
-            errors: error?.fieldErrors ?? [],
+            errors: (error?.fieldErrors ?? []).map { FieldError(field: GuideLabels.describe($0.field), message: $0.message) },
             types: ItemType.allCases.map { ChoiceOption(value: $0.rawValue, label: "\($0.chineseName)(\($0.nationalCode))", selected: $0.rawValue == form.type) },
             targets: ServiceTarget.allCases.map { ChoiceOption(value: $0.rawValue, label: $0.chineseName, selected: selectedTargets.contains($0.rawValue)) },
             channels: HandlingChannel.allCases.map { ChoiceOption(value: $0.rawValue, label: $0.chineseName, selected: selectedChannels.contains($0.rawValue)) },
@@ -277,6 +289,18 @@ enum AdminPageController {
             .encodeResponse(for: request)
     }
 
+    /// Renders the editor, with the status of `error` when it re-displays a refused form.
+    static func renderEditor(
+        _ request: Request, form: GuideForm, error: DomainError? = nil, item: ItemRecord? = nil, latest: ItemVersionRecord? = nil
+    ) async throws -> Response {
+        let page = try await editorPage(
+            request, title: item == nil ? "新建事项" : "编辑事项", creating: item == nil, code: item?.implementationCode,
+            form: form, error: error, item: item, latest: latest)
+        let response = try await request.view.render("admin/editor", page).encodeResponse(for: request)
+        if let error { response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind)) }
+        return response
+    }
+
     @Sendable static func createItem(_ request: Request) async throws -> Response {
         if let redirect = try requireStaff(request, .editCatalog) { return redirect }
         let form = try request.content.decode(GuideForm.self)
@@ -288,10 +312,7 @@ enum AdminPageController {
             let (item, _) = try await CatalogService(request: request).create(new)
             return request.redirect(to: "/admin/items/\(item.implementationCode)?saved=1")
         } catch let error as DomainError where error.kind != .forbidden {
-            let page = try await editorPage(request, title: "新建事项", creating: true, code: nil, form: form, error: error)
-            let response = try await request.view.render("admin/editor", page).encodeResponse(for: request)
-            response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind))
-            return response
+            return try await renderEditor(request, form: form, error: error)
         }
     }
 
@@ -302,13 +323,7 @@ enum AdminPageController {
         try request.authorize(.readDraftCatalog, on: item.owner)
         let latest = try await service.latestVersion(of: item)
         _ = request.csrfToken()
-        var form = GuideForm(guide: try latest.guide())
-        form.baseCode = item.baseCode
-        form.department = item.departmentCode
-        form.exerciseLevel = String(item.exerciseLevel)
-        return try await request.view.render(
-            "admin/editor", try await editorPage(request, title: "编辑事项", creating: false, code: item.implementationCode, form: form, error: nil, item: item, latest: latest)
-        ).encodeResponse(for: request)
+        return try await renderEditor(request, form: GuideForm(item: item, guide: try latest.guide()), item: item, latest: latest)
     }
 
     @Sendable static func saveDraft(_ request: Request) async throws -> Response {
@@ -317,18 +332,12 @@ enum AdminPageController {
         try request.verifyCSRF(form.csrf)
         let service = CatalogService(request: request)
         let item = try await service.item(code: request.parameters.get("code") ?? "")
-        form.baseCode = item.baseCode
-        form.department = item.departmentCode
-        form.exerciseLevel = String(item.exerciseLevel)
+        form.identify(item)
         do {
             _ = try await service.saveDraft(code: item.implementationCode, guide: try form.guide())
             return request.redirect(to: "/admin/items/\(item.implementationCode)?saved=1")
         } catch let error as DomainError where error.kind != .forbidden {
-            let latest = try await service.latestVersion(of: item)
-            let page = try await editorPage(request, title: "编辑事项", creating: false, code: item.implementationCode, form: form, error: error, item: item, latest: latest)
-            let response = try await request.view.render("admin/editor", page).encodeResponse(for: request)
-            response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind))
-            return response
+            return try await renderEditor(request, form: form, error: error, item: item, latest: try await service.latestVersion(of: item))
         }
     }
 
@@ -348,15 +357,15 @@ enum AdminPageController {
         } catch let error as DomainError where error.kind == .conflict {
             let item = try await service.item(code: code)
             let latest = try await service.latestVersion(of: item)
-            var guideForm = GuideForm(guide: try latest.guide())
-            guideForm.baseCode = item.baseCode
-            guideForm.department = item.departmentCode
-            guideForm.exerciseLevel = String(item.exerciseLevel)
-            let page = try await editorPage(request, title: "编辑事项", creating: false, code: item.implementationCode, form: guideForm, error: error, item: item, latest: latest)
-            let response = try await request.view.render("admin/editor", page).encodeResponse(for: request)
-            response.status = .conflict
-            return response
+            return try await renderEditor(request, form: GuideForm(item: item, guide: try latest.guide()), error: error, item: item, latest: latest)
         }
+    }
+
+    struct DiffRow: Encodable {
+        var label: String
+        var path: String
+        var before: String?
+        var after: String?
     }
 
     struct DiffPage: Encodable {
@@ -365,7 +374,7 @@ enum AdminPageController {
         var name: String
         var from: Int
         var to: Int
-        var changes: [GuideChange]
+        var changes: [DiffRow]
         var versions: [ChoiceOption]
     }
 
@@ -376,7 +385,9 @@ enum AdminPageController {
         try request.authorize(.readDraftCatalog, on: item.owner)
         let to = (try? request.query.get(Int.self, at: "to")) ?? item.latestVersion
         let from = (try? request.query.get(Int.self, at: "from")) ?? max(1, to - 1)
-        let changes = try await service.diff(of: item, from: from, to: to)
+        let changes = try await service.diff(of: item, from: from, to: to).map {
+            DiffRow(label: GuideLabels.describe($0.path), path: $0.path, before: $0.before, after: $0.after)
+        }
         let versions = (1...max(1, item.latestVersion)).map { ChoiceOption(value: String($0), label: "第\($0)版", selected: false) }
         return try await request.view.render("admin/diff", DiffPage(
             page: PageContext(request: request, title: "版本比较"), code: item.implementationCode, name: item.name, from: from, to: to,
@@ -386,7 +397,6 @@ enum AdminPageController {
     struct LintPage: Encodable {
         struct DepartmentRow: Encodable {
             var name: String
-            var creditCode: String
             var errors: Int
             var warnings: Int
             var items: Int
@@ -398,35 +408,29 @@ enum AdminPageController {
             var count: Int
         }
         var page: PageContext
-        var findings: [LintFinding]
+        var findings: [FindingRow]
         var departments: [DepartmentRow]
         var rules: [RuleRow]
-        var names: [String: String]
     }
 
     @Sendable static func lint(_ request: Request) async throws -> Response {
         if let redirect = try requireStaff(request, .readDraftCatalog) { return redirect }
-        let scopes = Policy.scopes(for: request.actor, .readDraftCatalog)
-        let findings = try await CatalogService(request: request).lint(includeDrafts: true, scopes: scopes)
-        let items = try await ItemRecord.query(on: request.db).all()
-        let names = items.reduce(into: [String: String]()) { $0[$1.implementationCode] = $1.name }
-        let departmentOf = items.reduce(into: [String: (String, String)]()) { $0[$1.implementationCode] = ($1.departmentCode, $1.departmentName) }
-        var departments: [String: LintPage.DepartmentRow] = [:]
-        for finding in findings {
-            guard let (code, name) = departmentOf[finding.item] else { continue }
-            var row = departments[code] ?? LintPage.DepartmentRow(name: name, creditCode: code, errors: 0, warnings: 0, items: 0)
-            if finding.severity == .error { row.errors += 1 } else if finding.severity == .warning { row.warnings += 1 }
-            departments[code] = row
-        }
-        for (code, row) in departments {
-            departments[code]?.items = Set(findings.filter { departmentOf[$0.item]?.0 == code }.map(\.item)).count
-            _ = row
+        let service = CatalogService(request: request)
+        let snapshot = try await service.snapshot(scopes: Policy.scopes(for: request.actor, .readDraftCatalog))
+        let findings = try await service.lint(snapshot, includeDrafts: true)
+        let itemsByCode = Dictionary(snapshot.items.map { ($0.implementationCode, $0) }, uniquingKeysWith: { a, _ in a })
+        let byDepartment = Dictionary(grouping: findings) { itemsByCode[$0.item]?.departmentName ?? "" }
+        let departments = byDepartment.map { name, own in
+            LintPage.DepartmentRow(
+                name: name, errors: own.filter { $0.severity == .error }.count, warnings: own.filter { $0.severity == .warning }.count,
+                items: Set(own.map(\.item)).count)
         }
         let counts = Dictionary(grouping: findings, by: \.rule).mapValues(\.count)
         let rules = CatalogLinter.rules.map { LintPage.RuleRow(id: $0.id, title: $0.title, severity: $0.severity.chineseName, count: counts[$0.id] ?? 0) }
         return try await request.view.render("admin/lint", LintPage(
-            page: PageContext(request: request, title: "智能纠错报告"), findings: findings,
-            departments: departments.values.sorted { ($0.errors, $0.warnings) > ($1.errors, $1.warnings) }, rules: rules, names: names)
+            page: PageContext(request: request, title: "智能纠错报告"),
+            findings: findings.map { FindingRow($0, itemName: itemsByCode[$0.item]?.name) },
+            departments: departments.sorted { ($0.errors, $0.warnings, $0.name) > ($1.errors, $1.warnings, $1.name) }, rules: rules)
         ).encodeResponse(for: request)
     }
 }

@@ -117,7 +117,7 @@ enum CatalogAPIController {
             }
         }
         if let lifeEvent = parameters.lifeEvent, !lifeEvent.isEmpty {
-            guard lifeEvent.count <= 64, lifeEvent.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            guard CatalogDocument.LifeEvent.isValidSlug(lifeEvent) else {
                 throw DomainError.invalid("catalog.life_event_unknown", "主题标识不正确。")
             }
             query.lifeEvent = lifeEvent
@@ -161,9 +161,7 @@ enum CatalogAPIController {
 
     @Sendable static func saveDraft(_ request: Request) async throws -> ItemDocument {
         let guide = try request.content.decode(ServiceGuide.self)
-        let service = CatalogService(request: request)
-        let version = try await service.saveDraft(code: request.parameters.get("code") ?? "", guide: guide)
-        let item = try await service.item(code: request.parameters.get("code") ?? "")
+        let (item, version) = try await CatalogService(request: request).saveDraft(code: request.parameters.get("code") ?? "", guide: guide)
         return ItemDocument(item: item, version: version, guide: try version.guide())
     }
 

@@ -77,17 +77,7 @@ struct CatalogExchange {
                     continue
                 }
                 report.created += 1
-                let item = ItemRecord()
-                item.id = UUID()
-                item.implementationCode = code.value
-                item.baseCode = code.baseCode.value
-                item.departmentCode = department.creditCode
-                item.departmentName = department.name
-                item.regionCode = department.regionCode
-                item.exerciseLevel = code.level.rawValue
-                item.latestVersion = 1
-                item.updatedAt = now
-                item.project(entry.guide)
+                let item = ItemRecord(code: code, department: department, guide: entry.guide, at: now)
                 let version = try ItemVersionRecord(itemID: item.id!, number: 1, guide: entry.guide, author: attribution, at: now)
                 version.id = UUID()
                 if published {
@@ -97,7 +87,7 @@ struct CatalogExchange {
                 }
                 newItems.append(item)
                 newVersions.append(version)
-                newEvents.append(CatalogEventRecord(itemID: item.id!, versionNumber: 1, action: "import", actor: attribution, at: now, detail: note))
+                newEvents.append(CatalogEventRecord(itemID: item.id!, versionNumber: 1, action: CatalogEventAction.importEntry.rawValue, actor: attribution, at: now, detail: note))
             }
             try await createInBatches(newItems, on: db)
             try await createInBatches(newVersions, on: db)
@@ -123,7 +113,7 @@ struct CatalogExchange {
         let latest = try await service.latestVersion(of: item)
         let previous = try latest.guide()
         let version: ItemVersionRecord
-        if latest.state == .draft || latest.state == .submitted || latest.state == .approved {
+        if latest.state.isInProgress {
             version = latest
             version.content = try ItemVersionRecord.encode(guide)
             version.state = .draft
@@ -131,25 +121,18 @@ struct CatalogExchange {
         } else {
             version = try ItemVersionRecord(itemID: item.id!, number: latest.number + 1, guide: guide, author: attribution, at: now)
         }
-        if published {
-            markPublished(version)
-            try await ItemVersionRecord.query(on: db)
-                .filter(\.$item.$id == item.id!).filter(\.$state == .published)
-                .set(\.$state, to: .retired).set(\.$retiredAt, to: now).update()
-        }
+        if published { markPublished(version) }
         try await version.save(on: db)
         item.latestVersion = version.number
-        item.updatedAt = now
         if published {
-            item.publishedVersionID = version.id
-            item.publishedAt = now
-            item.project(guide)
-        } else if item.publishedVersionID == nil {
-            item.project(guide)
+            try await service.perform([.retirePreviouslyPublished, .becomePublic], of: version, item: item, guide: guide, on: db)
+        } else {
+            if item.publishedVersionID == nil { item.project(guide) }
+            item.updatedAt = now
+            try await item.save(on: db)
         }
-        try await item.save(on: db)
         try await service.record(
-            item: item, version: version.number, action: "import", changes: GuideDiff.changes(from: previous, to: guide),
+            item: item, version: version.number, action: .importEntry, changes: GuideDiff.changes(from: previous, to: guide),
             note: "目录导入", on: db)
     }
 
@@ -217,18 +200,15 @@ struct CatalogExchange {
     /// The catalog as a document: published versions, and with `includeDrafts` the newest draft of
     /// entries that have one, limited to `scopes` (nil = everything).
     func exportDocument(includeDrafts: Bool, scopes: [Scope]?) async throws -> CatalogDocument {
-        let items = try await ItemRecord.query(on: db).sort(\.$implementationCode).all().within(scopes)
-        let versions = try await ItemVersionRecord.query(on: db).all()
-        let latest = ItemVersionRecord.newestByItem(versions)
-        var published: [UUID: ItemVersionRecord] = [:]
-        for version in versions where version.state == .published { published[version.$item.id] = version }
+        let service = CatalogService(db: db, now: now, settings: settings, actor: .staff(account: attribution, grants: []))
+        let snapshot = try await service.snapshot(scopes: scopes)
         var entries: [CatalogDocument.Item] = []
-        for item in items {
+        for item in snapshot.items {
             let chosen: ItemVersionRecord?
-            if includeDrafts, let newest = latest[item.id!], newest.state != .published, newest.state != .retired {
+            if includeDrafts, let newest = snapshot.newest[item.id!], newest.state.isInProgress {
                 chosen = newest
             } else {
-                chosen = published[item.id!]
+                chosen = snapshot.published[item.id!]
             }
             guard let version = chosen else { continue }
             entries.append(CatalogDocument.Item(

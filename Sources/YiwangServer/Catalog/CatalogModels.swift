@@ -106,6 +106,20 @@ final class ItemRecord: Model, @unchecked Sendable {
 
     init() {}
 
+    /// A new entry of `department`, its projection taken from its first version's guide.
+    init(code: ImplementationCode, department: DepartmentRecord, guide: ServiceGuide, at date: Date) {
+        id = UUID()
+        implementationCode = code.value
+        baseCode = code.baseCode.value
+        departmentCode = department.creditCode
+        departmentName = department.name
+        regionCode = department.regionCode
+        exerciseLevel = code.level.rawValue
+        latestVersion = 1
+        updatedAt = date
+        project(guide)
+    }
+
     /// Refreshes the search projection from a guide.
     func project(_ guide: ServiceGuide) {
         name = guide.name

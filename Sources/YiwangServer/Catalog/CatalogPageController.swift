@@ -19,16 +19,16 @@ enum CatalogPageController {
     @Sendable static func home(_ request: Request) async throws -> View {
         let service = CatalogService(request: request)
         let published = try await ItemRecord.query(on: request.db).filter(\.$publishedVersionID != nil).count()
-        let zeroVisit = try await ItemRecord.query(on: request.db).filter(\.$publishedVersionID != nil).filter(\.$requiredVisits == 0).count()
         let departments = try await DepartmentRecord.query(on: request.db).sort(\.$creditCode).all()
         let lifeEvents = try await LifeEventRecord.query(on: request.db).sort(\.$slug).all().map(LifeEventView.init)
         var zeroQuery = CatalogQuery()
         zeroQuery.zeroVisit = true
-        let featured = try await service.search(zeroQuery, page: try PageRequest(page: 1, per: 8)).items.map(ResultRow.init)
+        // One search gives both the featured zero-visit items and their total.
+        let zeroVisit = try await service.search(zeroQuery, page: try PageRequest(page: 1, per: 8))
         return try await request.view.render("catalog/home", HomePage(
-            page: PageContext(request: request, title: "一网通办 · 政务服务事项"), publishedCount: published, zeroVisitCount: zeroVisit,
+            page: PageContext(request: request, title: "一网通办 · 政务服务事项"), publishedCount: published, zeroVisitCount: zeroVisit.total,
             departmentCount: departments.count, types: typeOptions(selected: nil), departments: departmentOptions(departments, selected: nil),
-            lifeEvents: lifeEvents, featured: featured))
+            lifeEvents: lifeEvents, featured: zeroVisit.items.map(ResultRow.init)))
     }
 
     static func typeOptions(selected: ItemType?) -> [ChoiceOption] {
@@ -102,7 +102,7 @@ enum CatalogPageController {
 
     static func guideView(_ request: Request) async throws -> GuideView {
         let document = try await CatalogService(request: request).publishedDocument(code: request.parameters.get("code") ?? "")
-        let lifeEvents = try await LifeEventRecord.query(on: request.db).all().map(LifeEventView.init)
+        let lifeEvents = try await LifeEventRecord.query(on: request.db).filter(\.$slug ~~ document.guide.lifeEvents).all().map(LifeEventView.init)
         return GuideView(document: document, lifeEvents: lifeEvents)
     }
 
@@ -140,7 +140,7 @@ enum CatalogPageController {
     @Sendable static func departments(_ request: Request) async throws -> View {
         let departments = try await DepartmentRecord.query(on: request.db).sort(\.$regionCode).sort(\.$creditCode).all()
         let regions = try await RegionRecord.query(on: request.db).all().reduce(into: [String: String]()) { $0[$1.code] = $1.name }
-        let items = try await ItemRecord.query(on: request.db).filter(\.$publishedVersionID != nil).all()
+        let items = try await ItemRecord.query(on: request.db).filter(\.$publishedVersionID != nil).field(\.$departmentCode).all()
         let counts = items.reduce(into: [String: Int]()) { $0[$1.departmentCode, default: 0] += 1 }
         let rows = departments.map {
             DepartmentsPage.Row(department: DepartmentView($0), regionName: regions[$0.regionCode] ?? $0.regionCode, itemCount: counts[$0.creditCode] ?? 0)

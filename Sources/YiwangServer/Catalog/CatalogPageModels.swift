@@ -22,7 +22,7 @@ struct MaterialRow: Encodable {
         name = material.name
         required = material.required
         requirement = material.required ? (material.deferrable ? "必要(可容缺)" : "必要") : "非必要"
-        exempt = material.source == .eLicence || material.source == .sharedData
+        exempt = material.source.isHeldByPlatform
         if exempt {
             counts = "免提交"
         } else {
@@ -171,7 +171,7 @@ struct GuideView: Encodable {
         resultValidity = guide.result.validity
         resultElectronic = guide.result.electronic
         channels = guide.channels.map(\.chineseName).joined(separator: "、")
-        online = guide.channels.contains(.online) || guide.channels.contains(.mobile)
+        online = guide.canApplyOnline
         requiredVisits = guide.requiredVisits
         zeroVisit = guide.isZeroVisit
         scopeName = guide.scope.chineseName
@@ -183,7 +183,7 @@ struct GuideView: Encodable {
         supervisionPhone = guide.supervisionPhone
         address = guide.address
         officeHours = guide.officeHours
-        self.lifeEvents = lifeEvents.filter { guide.lifeEvents.contains($0.slug) }
+        self.lifeEvents = lifeEvents
         formFields = guide.form.fields.map { FormFieldRow($0, in: guide.form) }
         faq = guide.faq
         reviewedOn = guide.reviewedOn
@@ -212,8 +212,8 @@ struct ResultRow: Encodable {
         promisedLimit = summary.promisedLimit == 0 ? "即办" : "\(summary.promisedLimit)个工作日"
         requiredVisits = summary.requiredVisits
         zeroVisit = summary.zeroVisit
-        online = summary.channels.contains(.online) || summary.channels.contains(.mobile)
-        materialCount = summary.materials.filter { $0.source == .applicant || $0.source == .issuingAuthority }.count
+        online = summary.canApplyOnline
+        materialCount = summary.materials.filter { !$0.source.isHeldByPlatform }.count
     }
 }
 
@@ -227,4 +227,27 @@ struct PageLink: Encodable {
     var label: String
     var href: String?
     var current: Bool
+}
+
+/// A lint finding as staff read it: the rule's Chinese title and the element's Chinese name.
+struct FindingRow: Encodable {
+    var item: String
+    var itemName: String
+    var severity: LintSeverity
+    var severityName: String
+    var ruleTitle: String
+    var fieldLabel: String?
+    var message: String
+
+    static let titles = Dictionary(CatalogLinter.rules.map { ($0.id, $0.title) }, uniquingKeysWith: { a, _ in a })
+
+    init(_ finding: LintFinding, itemName: String?) {
+        item = finding.item
+        self.itemName = itemName ?? finding.item
+        severity = finding.severity
+        severityName = finding.severity.chineseName
+        ruleTitle = FindingRow.titles[finding.rule] ?? finding.rule
+        fieldLabel = finding.field.map(GuideLabels.describe)
+        message = finding.message
+    }
 }

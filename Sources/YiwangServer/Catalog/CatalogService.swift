@@ -133,22 +133,34 @@ struct CatalogService {
             departmentName: item.departmentName, guide: guide, base: try await baseEntry(item.baseCode))
     }
 
-    /// Findings on published guides, and, when `includeDrafts`, on the latest draft of each entry.
-    func lint(includeDrafts: Bool, scopes: [Scope]?) async throws -> [LintFinding] {
-        let bases = try await BaseItemRecord.query(on: db).all().reduce(into: [String: BaseEntry]()) { $0[$1.baseCode] = $1.entry }
+    /// The entries within `scopes` (nil = all) with their published and newest versions, in two queries;
+    /// what the staff dashboard, the lint report and the export all read.
+    struct Snapshot {
+        var items: [ItemRecord]
+        var published: [UUID: ItemVersionRecord]
+        var newest: [UUID: ItemVersionRecord]
+    }
+
+    func snapshot(scopes: [Scope]?) async throws -> Snapshot {
         let items = try await ItemRecord.query(on: db).sort(\.$implementationCode).all().within(scopes)
-        let wanted = try await ItemVersionRecord.query(on: db)
-            .group(.or) { group in
-                group.filter(\.$state == .published)
-                if includeDrafts { group.filter(\.$state ~~ [.draft, .submitted, .approved]) }
-            }
-            .all()
-        var byItem: [UUID: [ItemVersionRecord]] = [:]
-        for version in wanted { byItem[version.$item.id, default: []].append(version) }
+        let versions = try await ItemVersionRecord.query(on: db).all()
+        var published: [UUID: ItemVersionRecord] = [:]
+        for version in versions where version.state == .published { published[version.$item.id] = version }
+        return Snapshot(items: items, published: published, newest: ItemVersionRecord.newestByItem(versions))
+    }
+
+    /// Findings on published guides, and, when `includeDrafts`, on the newest unpublished version of each entry.
+    func lint(includeDrafts: Bool, scopes: [Scope]?) async throws -> [LintFinding] {
+        try await lint(snapshot(scopes: scopes), includeDrafts: includeDrafts)
+    }
+
+    func lint(_ snapshot: Snapshot, includeDrafts: Bool) async throws -> [LintFinding] {
+        let bases = try await BaseItemRecord.query(on: db).all().reduce(into: [String: BaseEntry]()) { $0[$1.baseCode] = $1.entry }
         var findings: [LintFinding] = []
-        for item in items {
-            for version in (byItem[item.id!] ?? []).sorted(by: { $0.number < $1.number }) {
-                if version.state != .published && version.number != item.latestVersion { continue }
+        for item in snapshot.items {
+            var versions = [snapshot.published[item.id!]]
+            if includeDrafts, let newest = snapshot.newest[item.id!], newest.state.isInProgress { versions.append(newest) }
+            for version in versions.compactMap({ $0 }) {
                 let subject = LintSubject(
                     implementationCode: item.implementationCode, baseCode: item.baseCode, departmentCreditCode: item.departmentCode,
                     departmentName: item.departmentName, guide: try version.guide(), base: bases[item.baseCode])
@@ -189,26 +201,17 @@ struct CatalogService {
                     baseCode: baseCode.value, name: request.guide.name, type: request.guide.type, legalBasis: request.guide.legalBasis)
                 ).create(on: db)
             }
-            let item = ItemRecord()
-            item.implementationCode = code.value
-            item.baseCode = baseCode.value
-            item.departmentCode = department.creditCode
-            item.departmentName = department.name
-            item.regionCode = department.regionCode
-            item.exerciseLevel = level.rawValue
-            item.latestVersion = 1
-            item.updatedAt = now
-            item.project(request.guide)
+            let item = ItemRecord(code: code, department: department, guide: request.guide, at: now)
             try await item.create(on: db)
             let version = try ItemVersionRecord(itemID: item.id!, number: 1, guide: request.guide, author: actor.accountName, at: now)
             try await version.create(on: db)
-            try await record(item: item, version: 1, action: "create", changes: GuideDiff.changes(from: nil, to: request.guide), note: nil, on: db)
+            try await record(item: item, version: 1, action: .create, changes: GuideDiff.changes(from: nil, to: request.guide), note: nil, on: db)
             return (item, version)
         }
     }
 
     /// Saves a new draft: edits the current draft, or opens a new version after a published or retired one.
-    func saveDraft(code: String, guide: ServiceGuide) async throws -> ItemVersionRecord {
+    func saveDraft(code: String, guide: ServiceGuide) async throws -> (ItemRecord, ItemVersionRecord) {
         let item = try await item(code: code)
         try Policy.authorize(actor, .editCatalog, on: item.owner)
         try GuideValidator.validate(guide, baseCode: item.baseCode)
@@ -217,7 +220,7 @@ struct CatalogService {
         let changes = GuideDiff.changes(from: previous, to: guide)
         switch latest.state {
         case .draft:
-            guard !changes.isEmpty else { return latest }
+            guard !changes.isEmpty else { return (item, latest) }
             return try await db.transaction { db in
                 latest.content = try ItemVersionRecord.encode(guide)
                 latest.updatedAt = now
@@ -225,8 +228,8 @@ struct CatalogService {
                 if item.publishedVersionID == nil { item.project(guide) }
                 item.updatedAt = now
                 try await item.save(on: db)
-                try await record(item: item, version: latest.number, action: "update", changes: changes, note: nil, on: db)
-                return latest
+                try await record(item: item, version: latest.number, action: .update, changes: changes, note: nil, on: db)
+                return (item, latest)
             }
         case .submitted, .approved:
             throw DomainError.conflict(
@@ -241,8 +244,8 @@ struct CatalogService {
                 item.latestVersion = version.number
                 item.updatedAt = now
                 try await item.save(on: db)
-                try await record(item: item, version: version.number, action: "create-version", changes: changes, note: nil, on: db)
-                return version
+                try await record(item: item, version: version.number, action: .createVersion, changes: changes, note: nil, on: db)
+                return (item, version)
             }
         }
     }
@@ -250,13 +253,7 @@ struct CatalogService {
     /// Moves a version through the publication workflow; publishing refuses a guide with errors.
     func perform(_ action: CatalogAction, code: String, note: String?) async throws -> ItemVersionRecord {
         let item = try await item(code: code)
-        let permission: PolicyAction
-        switch action {
-        case .submit: permission = .editCatalog
-        case .approve, .returnToDraft: permission = .reviewCatalog
-        case .publish, .retire: permission = .publishCatalog
-        }
-        try Policy.authorize(actor, permission, on: item.owner)
+        try Policy.authorize(actor, PolicyAction(action), on: item.owner)
         if let note, note.count > 1_000 { throw DomainError.invalid("catalog.note_too_long", "说明不能超过1000个字符。") }
         let version: ItemVersionRecord
         if action == .retire, let publishedID = item.publishedVersionID, let published = try await ItemVersionRecord.find(publishedID, on: db) {
@@ -277,7 +274,7 @@ struct CatalogService {
         }
         return try await db.transaction { db in
             try await apply(transition, action: action, to: version, item: item, guide: guide, on: db)
-            try await record(item: item, version: version.number, action: action.rawValue, changes: [], note: note, on: db)
+            try await record(item: item, version: version.number, action: CatalogEventAction(action), changes: [], note: note, on: db)
             return version
         }
     }
@@ -297,7 +294,12 @@ struct CatalogService {
         case .returnToDraft: (version.approvedBy, version.approvedAt) = (nil, nil)
         }
         try await version.save(on: db)
-        for effect in transition.effects {
+        try await perform(transition.effects, of: version, item: item, guide: guide, on: db)
+    }
+
+    /// Performs a transition's effects on the entry and saves it; imports that publish use this too.
+    func perform(_ effects: [CatalogEffect], of version: ItemVersionRecord, item: ItemRecord, guide: ServiceGuide, on db: any Database) async throws {
+        for effect in effects {
             switch effect {
             case .retirePreviouslyPublished:
                 try await ItemVersionRecord.query(on: db)
@@ -317,11 +319,11 @@ struct CatalogService {
         try await item.save(on: db)
     }
 
-    func record(item: ItemRecord, version: Int, action: String, changes: [GuideChange], note: String?, on db: any Database) async throws {
+    func record(item: ItemRecord, version: Int, action: CatalogEventAction, changes: [GuideChange], note: String?, on db: any Database) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let detail = String(decoding: try encoder.encode(CatalogEventDetail(changes: changes, note: note)), as: UTF8.self)
-        try await CatalogEventRecord(itemID: item.id!, versionNumber: version, action: action, actor: actor.accountName, at: now, detail: detail)
+        try await CatalogEventRecord(itemID: item.id!, versionNumber: version, action: action.rawValue, actor: actor.accountName, at: now, detail: detail)
             .create(on: db)
     }
 }

@@ -58,6 +58,7 @@ struct ItemSummary: Content {
     var processing: ProcessingKind
     var requiredVisits: Int
     var zeroVisit: Bool
+    var canApplyOnline: Bool
     var channels: [HandlingChannel]
     var scope: HandlingScope
     var lifeEvents: [String]
@@ -78,6 +79,7 @@ struct ItemSummary: Content {
         processing = guide.processing
         requiredVisits = guide.requiredVisits
         zeroVisit = guide.isZeroVisit
+        canApplyOnline = guide.canApplyOnline
         channels = guide.channels
         scope = guide.scope
         lifeEvents = guide.lifeEvents
@@ -175,6 +177,7 @@ struct VersionView: Content {
 struct CatalogEventView: Content {
     var version: Int
     var action: String
+    var actionName: String
     var actor: String
     var at: Date
     var changes: [GuideChange]
@@ -183,6 +186,7 @@ struct CatalogEventView: Content {
     init(_ record: CatalogEventRecord) {
         version = record.versionNumber
         action = record.action
+        actionName = CatalogEventAction(rawValue: record.action)?.chineseName ?? record.action
         actor = record.actor
         at = record.at
         let detail = try? JSONDecoder().decode(CatalogEventDetail.self, from: Data(record.detail.utf8))

@@ -114,11 +114,6 @@ struct BenchCommand: AsyncCommand {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-    var milliseconds: Double { seconds * 1000 }
-}
-
 /// Reads the process's memory from /proc (Linux).
 enum MemoryReading {
     static func value(_ key: String) -> Double {

@@ -34,9 +34,10 @@ enum DemoCity {
         let exchange = CatalogExchange(db: app.db, now: app.timeSource.now(), settings: app.settings, attribution: "system:seed")
         let report = try await exchange.importDocument(document)
         let staff = staffSeeds(document)
+        // bcrypt is slow by design: hash the shared demo password once, not once per account.
+        let hash = try await app.password.async.hash(app.settings.demoPassword)
         for seed in staff {
             if try await StaffAccountRecord.query(on: app.db).filter(\.$account == seed.account).first() != nil { continue }
-            let hash = try await app.password.async.hash(app.settings.demoPassword)
             try await StaffAccountRecord(account: seed.account, displayName: seed.displayName, passwordHash: hash, grants: seed.grants, createdAt: app.timeSource.now())
                 .create(on: app.db)
         }

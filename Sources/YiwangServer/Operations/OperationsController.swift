@@ -4,6 +4,16 @@ import SQLKit
 import Vapor
 import YiwangCore
 
+extension Application {
+    private struct OpenAPIKey: StorageKey { typealias Value = Data }
+
+    /// The OpenAPI document, read once by `configure`.
+    var openAPIDocument: Data {
+        get { storage[OpenAPIKey.self] ?? Data() }
+        set { storage[OpenAPIKey.self] = newValue }
+    }
+}
+
 enum OperationsController {
     struct Readiness: Content {
         var status: String
@@ -35,15 +45,20 @@ enum OperationsController {
         }
     }
 
+    /// Reads the committed OpenAPI document once, at start-up; a missing file stops the server.
+    static func loadOpenAPI(_ app: Application) throws -> Data {
+        let path = app.directory.resourcesDirectory + "openapi.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(problems: ["\(path) is missing (set YIWANG_ROOT to the package root)"])
+        }
+        return data
+    }
+
     /// The committed OpenAPI 3.1 document; a test keeps it and the routes in step.
     @Sendable static func openAPI(_ request: Request) async throws -> Response {
-        let path = request.application.directory.resourcesDirectory + "openapi.json"
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DomainError(.notFound, code: "openapi.missing", message: "接口说明文档缺失。")
-        }
         var headers = HTTPHeaders()
         headers.contentType = .json
         headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=300")
-        return Response(status: .ok, headers: headers, body: .init(data: data))
+        return Response(status: .ok, headers: headers, body: .init(data: request.application.openAPIDocument))
     }
 }

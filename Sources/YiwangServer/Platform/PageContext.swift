@@ -16,13 +16,18 @@ struct PageContext: Encodable {
         self.title = title
         largeText = request.cookies["yw_text"]?.string == "large"
         path = request.url.path
-        returnTo = (request.url.path + (request.url.query.map { "?" + $0 } ?? "")).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
+        returnTo = request.returnTo
         staffName = request.staffAccount?.displayName
         csrfToken = request.hasSession ? request.session.data["csrf"] : nil
     }
 }
 
 extension Request {
+    /// This request's path and query, percent-encoded for a `next` or `back` parameter.
+    var returnTo: String {
+        (url.path + (url.query.map { "?" + $0 } ?? "")).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
+    }
+
     /// Whether a session cookie came with the request (avoids creating sessions for anonymous readers).
     /// Whether this request carries or has started a session. Never touches `session` otherwise:
     /// merely reading it would store a session for every anonymous page view.

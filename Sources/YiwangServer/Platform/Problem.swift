@@ -45,7 +45,7 @@ struct ProblemMiddleware: AsyncMiddleware {
         }
         let page = ErrorPage(
             page: PageContext(request: request, title: problem.title), status: problem.status, title: problem.title,
-            detail: problem.detail, errors: problem.errors ?? [])
+            detail: problem.detail, errors: (problem.errors ?? []).map { FieldError(field: GuideLabels.describe($0.field), message: $0.message) })
         let response: Response
         if let rendered = try? await request.view.render("error", page).encodeResponse(for: request) {
             response = rendered
@@ -75,17 +75,17 @@ struct ProblemMiddleware: AsyncMiddleware {
             let code: String
             let detail: String
             switch status {
-            case 400: (code, detail) = ("request.bad", badRequestMessage(abort.reason))
+            case 400: (code, detail) = ("request.bad", "请求格式不正确。")
             case 401: (code, detail) = ("access.unauthenticated", "请先登录。")
             case 403: (code, detail) = ("access.forbidden", "您无权执行此操作。")
             case 404: (code, detail) = ("resource.not_found", "您访问的页面或资源不存在。")
             case 405: (code, detail) = ("request.method_not_allowed", "不支持该请求方法。")
             case 413: (code, detail) = ("request.too_large", "提交的内容过大，超出了允许的上限。")
             case 415: (code, detail) = ("request.unsupported_media_type", "不支持该内容类型，请使用 application/json。")
-            case 422: (code, detail) = ("request.unprocessable", badRequestMessage(abort.reason))
+            case 422: (code, detail) = ("request.unprocessable", "请求内容无法处理。")
             case 429: (code, detail) = ("request.rate_limited", "请求过于频繁，请稍后再试。")
             case 500...: (code, detail) = ("server.error", "服务器内部错误，请稍后再试。")
-            default: (code, detail) = ("request.refused", abort.reason)
+            default: (code, detail) = ("request.refused", "请求被拒绝。")
             }
             return ProblemDetails(
                 type: "https://yiwang.gov.cn/problems/\(code)", title: title(for: status), status: status,
@@ -124,14 +124,6 @@ struct ProblemMiddleware: AsyncMiddleware {
         case 500...: "服务器错误"
         default: "请求被拒绝"
         }
-    }
-
-    /// Vapor's own reasons are English; keep their gist but answer in Chinese.
-    static func badRequestMessage(_ reason: String) -> String {
-        if reason.contains("Content-Type") || reason.contains("media type") { return "请求内容类型不正确，请使用 application/json。" }
-        if reason.contains("JSON") || reason.contains("Unexpected") || reason.contains("corrupted") { return "请求内容不是有效的 JSON。" }
-        if reason.contains("parameter") { return "请求参数不正确。" }
-        return "请求格式不正确。"
     }
 
     static func describe(_ error: DecodingError) -> String {
