@@ -428,7 +428,8 @@ def test_07_staff_catalog_admin_workflow(server, driver, screenshot):
     versions = [tr.text for tr in driver.find_elements(By.XPATH, "//section[h2='版本']//table/tbody/tr")]
     assert any(v.startswith("第1版") and "已停用" in v for v in versions), versions
     log = driver.find_element(By.CSS_SELECTOR, "ul.events-log").text
-    for action in ("submit", "approve", "publish"):
+    # The change log names each workflow step in Chinese.
+    for action in ("提交审核", "审核通过", "发布"):
         assert action in log, log
 
     driver.get(server + f"/items/{code}")
