@@ -10,7 +10,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from selenium.common.exceptions import NoSuchElementException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -49,7 +49,17 @@ def click_and_wait_for_new_page(driver, element, timeout: float = 15):
     """Clicks something that navigates, and waits until the old document is gone and the new one loaded."""
     old_html = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    wait(driver, timeout).until(EC.staleness_of(old_html))
+
+    def old_document_gone(_):
+        # Chromium sometimes answers a query on a node of an unloaded document with an inspector
+        # error ("Node … does not belong to the document") instead of a stale-element error: both mean gone.
+        try:
+            old_html.is_enabled()
+            return False
+        except (StaleElementReferenceException, WebDriverException):
+            return True
+
+    wait(driver, timeout).until(old_document_gone)
     wait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
