@@ -15,10 +15,12 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
+        // Already built for Vapor; the core uses it for SHA-256, HMAC and AES-GCM.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure domain rules: no Vapor, no Fluent, no I/O.
-        .target(name: "YiwangCore"),
+        .target(name: "YiwangCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "YiwangServer",
             dependencies: [

@@ -31,9 +31,12 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.sessions.use(.fluent)
     app.sessions.configuration.cookieName = "yiwang_session"
     app.sessions.configuration.cookieFactory = { id in
-        HTTPCookies.Value(string: id.string, maxAge: 8 * 3600, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .lax)
+        // Eight hours at most; idle sessions end sooner (ActorMiddleware).
+        HTTPCookies.Value(string: id.string, maxAge: 8 * 3600, path: "/", isSecure: settings.secureCookies, isHTTPOnly: true, sameSite: .lax)
     }
     app.passwords.use(.bcrypt(cost: settings.passwordCost))
+    app.keyRing = try DataProtection.keyRing(for: settings)
+    app.rateLimits = RateLimits(settings: settings)
 
     app.views.use(.leaf)
     app.leaf.configuration.rootDirectory = app.directory.viewsDirectory
@@ -48,6 +51,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
     app.middleware.use(app.sessions.middleware)
+    app.middleware.use(APIRateLimitMiddleware())
     app.middleware.use(ActorMiddleware())
 
     app.openAPIDocument = try OperationsController.loadOpenAPI(app)
@@ -64,6 +68,8 @@ enum AppMigrations {
             AddCatalogIndexes(),  // 0003
             CreateStaffAccounts(),  // 0004
             SessionRecord.migration,  // 0005 sessions live in the database, so instances share them
+            CreateIdentity(),  // 0006
+            CreateAuditTrail(),  // 0007
         ]
     }
 }

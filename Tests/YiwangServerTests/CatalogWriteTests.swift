@@ -310,7 +310,14 @@ final class CatalogWriteTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(report.departments, 15)
             XCTAssertGreaterThanOrEqual(report.drafts, 5)
             XCTAssertGreaterThanOrEqual(report.lifeEvents, 3)
-            XCTAssertEqual(Set(staff.map(\.account)), ["catalog.admin", "system.admin", "supervisor", "market.admin"])
+            XCTAssertEqual(
+                Set(staff.map(\.account)),
+                ["catalog.admin", "system.admin", "supervisor", "hotline", "market.admin", "market.clerk", "market.approver", "nanming.clerk"])
+            XCTAssertEqual(Set(staff.flatMap(\.grants).map(\.role)), Set(StaffRole.allCases), "the demo city has staff for every role")
+            let applicants = try await ApplicantRecord.query(on: app.db).count()
+            XCTAssertEqual(applicants, DemoCity.applicantSeeds.count)
+            let intact = try await AuditTrail.verify(on: app.db).intact
+            XCTAssertTrue(intact, "seeding leaves an intact audit chain")
             let service = CatalogService(db: app.db, now: testToday, settings: app.settings, actor: .anonymous)
             let published = try await service.lint(includeDrafts: false, scopes: nil)
             XCTAssertEqual(published.filter { $0.severity == .error }, [], "published demo guides carry no errors")

@@ -15,7 +15,9 @@ let testToday = Fixtures.date("2026-11-22")
 
 /// Runs `body` against a freshly migrated application: SQLite in memory by default,
 /// PostgreSQL (wiped first) when DATABASE_URL is set.
-func withApp(seed: Bool = true, _ body: (Application, FixedTimeSource) async throws -> Void) async throws {
+func withApp(
+    seed: Bool = true, settings adjust: (inout Settings) -> Void = { _ in }, _ body: (Application, FixedTimeSource) async throws -> Void
+) async throws {
     let app = try await Application.make(.testing)
     let clock = FixedTimeSource(testToday)
     app.timeSource = clock
@@ -26,6 +28,10 @@ func withApp(seed: Bool = true, _ body: (Application, FixedTimeSource) async thr
     } else {
         settings.database = .sqliteMemory
     }
+    // Fixed keys: tests never depend on a key file, and sealed values are reproducible per run.
+    settings.dataKeys = "t1:" + Data(repeating: 7, count: 32).base64EncodedString()
+    settings.indexKey = Data(repeating: 9, count: 32).base64EncodedString()
+    adjust(&settings)
     do {
         try await configure(app, settings: settings)
         if case .postgres = settings.database, let sql = app.db as? any SQLDatabase {
@@ -87,3 +93,73 @@ func problem(_ res: XCTHTTPResponse, file: StaticString = #filePath, line: UInt 
 let foodCode = Fixtures.implementationCode()
 let workshopCode = Fixtures.implementationCode(base: Fixtures.secondBaseCode)
 let districtDraftCode = Fixtures.implementationCode(department: Fixtures.districtDepartment, level: 4)
+
+/// A browser session: the cookie and the CSRF token its forms carry.
+struct BrowserSession {
+    var cookies = HTTPCookies()
+    var csrf = ""
+    var status = HTTPStatus.ok
+
+    var headers: HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.cookie = cookies
+        return headers
+    }
+
+    /// Reads the CSRF token a page's forms carry.
+    static func csrf(in html: String) -> String {
+        guard let range = html.range(of: "name=\"csrf\" value=\"") else { return "" }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    /// GETs a page as this browser, keeping cookies and the latest CSRF token.
+    @discardableResult
+    mutating func get(_ app: Application, _ path: String) async throws -> XCTHTTPResponse {
+        var response: XCTHTTPResponse?
+        try await app.test(.GET, path, headers: headers) { res async in response = res }
+        absorb(response!)
+        return response!
+    }
+
+    /// POSTs a form as this browser (the CSRF token is added unless given).
+    @discardableResult
+    mutating func post(_ app: Application, _ path: String, _ form: [String: String]) async throws -> XCTHTTPResponse {
+        var body = form
+        if body["csrf"] == nil { body["csrf"] = csrf }
+        var response: XCTHTTPResponse?
+        try await app.test(.POST, path, headers: headers, beforeRequest: { req in
+            try req.content.encode(body, as: .urlEncodedForm)
+        }, afterResponse: { res async in response = res })
+        absorb(response!)
+        return response!
+    }
+
+    private mutating func absorb(_ res: XCTHTTPResponse) {
+        status = res.status
+        if let fresh = res.headers.setCookie {
+            for (name, value) in fresh.all { cookies[name] = value }
+        }
+        let token = Self.csrf(in: res.body.string)
+        if !token.isEmpty { csrf = token }
+    }
+
+    /// Opens the sign-in page, signs in, and follows to the landing page for a fresh token.
+    static func signIn(_ app: Application, at page: String = "/signin", account: String, password: String, landing: String = "/me") async throws -> BrowserSession {
+        var session = BrowserSession()
+        try await session.get(app, page)
+        let res = try await session.post(app, page, ["account": account, "password": password, "next": landing])
+        if res.status == .seeOther {
+            let status = res.status
+            try await session.get(app, res.headers.first(name: .location) ?? landing)
+            session.status = status
+        }
+        return session
+    }
+}
+
+/// Decodes a JSON body.
+func decode<T: Decodable>(_ type: T.Type, _ res: XCTHTTPResponse) throws -> T {
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    return try decoder.decode(T.self, from: Data(res.body.readableBytesView))
+}

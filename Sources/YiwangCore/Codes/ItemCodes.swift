@@ -98,8 +98,8 @@ public struct RegionCode: Hashable, Sendable, CustomStringConvertible {
         return .province
     }
 
-    /// Whether `other` lies inside this region (or is it).
-    public func contains(_ other: RegionCode) -> Bool {
+    /// The leading digits every region inside this one shares (for prefix queries).
+    public var subtreePrefix: String {
         let significant: Int
         switch impliedLevel {
         case .province: significant = 2
@@ -108,7 +108,12 @@ public struct RegionCode: Hashable, Sendable, CustomStringConvertible {
         case .township: significant = 9
         case .village: significant = 12
         }
-        return other.value.prefix(significant) == value.prefix(significant)
+        return String(value.prefix(significant))
+    }
+
+    /// Whether `other` lies inside this region (or is it).
+    public func contains(_ other: RegionCode) -> Bool {
+        other.value.hasPrefix(subtreePrefix)
     }
 
     public var description: String { value }

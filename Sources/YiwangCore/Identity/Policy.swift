@@ -29,6 +29,18 @@ public struct Scope: Codable, Sendable, Hashable {
 
     public static let everywhere = Scope()
 
+    /// Whether every resource this scope reaches is also reached by `outer`.
+    public func isWithin(_ outer: Scope) -> Bool {
+        if let department = outer.departmentCreditCode, department != departmentCreditCode { return false }
+        if let outerRegion = outer.regionCode {
+            guard let own = regionCode, let outerCode = try? RegionCode(outerRegion), let ownCode = try? RegionCode(own) else {
+                return false
+            }
+            return outerCode.contains(ownCode)
+        }
+        return true
+    }
+
     /// Whether a resource owned by `department` in `region` lies inside this scope.
     public func covers(department: String?, region: String?) -> Bool {
         if let own = departmentCreditCode, own != department { return false }
@@ -52,22 +64,76 @@ public struct Grant: Codable, Sendable, Hashable {
     }
 }
 
+/// Applicants: natural persons and legal persons (统一身份认证).
+public enum ApplicantKind: String, Codable, CaseIterable, Sendable, Hashable {
+    case person, company
+
+    public var chineseName: String { self == .person ? "自然人" : "法人" }
+}
+
+/// What an agent (经办人) may do for a company; the legal representative may do everything.
+public enum AgentPower: String, Codable, CaseIterable, Sendable, Hashable {
+    case apply, viewCases, pay, receiveLicences
+
+    public var chineseName: String {
+        switch self {
+        case .apply: "申请办理事项"
+        case .viewCases: "查看办件进度"
+        case .pay: "缴纳费用"
+        case .receiveLicences: "领取证照"
+        }
+    }
+}
+
+/// A signed-in applicant, possibly acting for a company as its agent.
+public struct ApplicantActor: Sendable, Hashable {
+    public struct Representation: Sendable, Hashable {
+        public var companyID: String
+        public var companyName: String
+        /// What the company granted; every power for its legal representative.
+        public var powers: Set<AgentPower>
+
+        public init(companyID: String, companyName: String, powers: Set<AgentPower>) {
+            self.companyID = companyID
+            self.companyName = companyName
+            self.powers = powers
+        }
+    }
+
+    public var accountID: String
+    public var kind: ApplicantKind
+    public var displayName: String
+    public var actingFor: Representation?
+
+    public init(accountID: String, kind: ApplicantKind, displayName: String, actingFor: Representation? = nil) {
+        self.accountID = accountID
+        self.kind = kind
+        self.displayName = displayName
+        self.actingFor = actingFor
+    }
+
+    /// Whose affairs this actor is handling: the company when acting for one, else their own.
+    public var principalID: String { actingFor?.companyID ?? accountID }
+}
+
 /// Who is acting.
 public enum Actor: Sendable, Hashable {
     case anonymous
     case staff(account: String, grants: [Grant])
+    case applicant(ApplicantActor)
 
     public var accountName: String {
         switch self {
         case .anonymous: "anonymous"
         case .staff(let account, _): account
+        case .applicant(let applicant): "applicant:" + applicant.accountID
         }
     }
 
     public var grants: [Grant] {
         switch self {
-        case .anonymous: []
         case .staff(_, let grants): grants
+        case .anonymous, .applicant: []
         }
     }
 }
@@ -80,7 +146,40 @@ public enum PolicyAction: String, CaseIterable, Sendable, Hashable {
     case reviewCatalog
     case publishCatalog
     case importCatalog
-    case exportCatalog
+    /// Create accounts, grant and revoke roles, disable, reset passwords.
+    case manageStaff
+    /// Search the audit trail and check its chain.
+    case viewAudit
+    /// Find an applicant by ID number (at the window, on the hotline), seeing masked data.
+    case lookUpApplicants
+    /// See a full ID number or phone number; every use is itself audited.
+    case revealPersonalData
+    // Applicants' own affairs.
+    case manageOwnAccount
+    case manageAgents
+    case applyForService
+    case viewOwnCases
+    case payFees
+    case receiveLicences
+
+    /// Actions an applicant performs on their own (or their company's) affairs.
+    public var isApplicantAction: Bool {
+        switch self {
+        case .manageOwnAccount, .manageAgents, .applyForService, .viewOwnCases, .payFees, .receiveLicences: true
+        default: false
+        }
+    }
+
+    /// The agent power an action needs when done for a company.
+    var agentPower: AgentPower? {
+        switch self {
+        case .applyForService: .apply
+        case .viewOwnCases: .viewCases
+        case .payFees: .pay
+        case .receiveLicences: .receiveLicences
+        default: nil
+        }
+    }
 }
 
 extension PolicyAction {
@@ -94,18 +193,28 @@ extension PolicyAction {
     }
 }
 
-/// The owner of a catalog resource, by department and region.
+/// The owner of a resource: the department and region that handle it, and the applicant whose
+/// affairs it is (for personal records and, later, cases).
 public struct ResourceOwner: Sendable, Hashable {
     public var departmentCreditCode: String?
     public var regionCode: String?
+    public var applicantID: String?
 
-    public init(departmentCreditCode: String?, regionCode: String?) {
+    public init(departmentCreditCode: String?, regionCode: String?, applicantID: String? = nil) {
         self.departmentCreditCode = departmentCreditCode
         self.regionCode = regionCode
+        self.applicantID = applicantID
     }
 
-    /// A resource that belongs to no one in particular (the whole catalog).
+    /// A resource that belongs to no one in particular (the whole catalog, the whole trail).
     public static let global = ResourceOwner(departmentCreditCode: nil, regionCode: nil)
+
+    /// An applicant's own record, handled city-wide.
+    public static func applicant(_ id: String) -> ResourceOwner {
+        ResourceOwner(departmentCreditCode: nil, regionCode: nil, applicantID: id)
+    }
+
+    var isGlobal: Bool { self == .global }
 }
 
 /// One place decides who may do what. Handlers ask; they never compare roles themselves.
@@ -116,16 +225,49 @@ public enum Policy {
         case .readPublishedCatalog:
             Set(StaffRole.allCases)
         case .readDraftCatalog:
-            [.catalogAdministrator, .departmentAdministrator, .supervisor, .systemAdministrator]
+            // Clerks and approvers see their department's coming guide changes before the public does.
+            [.catalogAdministrator, .departmentAdministrator, .supervisor, .systemAdministrator, .windowClerk, .approver]
         case .editCatalog:
             [.catalogAdministrator, .departmentAdministrator]
         case .reviewCatalog, .publishCatalog:
             [.catalogAdministrator]
         case .importCatalog:
             [.catalogAdministrator]
-        case .exportCatalog:
-            [.catalogAdministrator, .supervisor, .systemAdministrator]
+        case .manageStaff:
+            [.systemAdministrator, .departmentAdministrator]
+        case .viewAudit:
+            [.supervisor, .systemAdministrator]
+        case .lookUpApplicants:
+            [.windowClerk, .approver, .supervisor, .hotlineOperator]
+        case .revealPersonalData:
+            [.windowClerk, .supervisor]
+        case .manageOwnAccount, .manageAgents, .applyForService, .viewOwnCases, .payFees, .receiveLicences:
+            []
         }
+    }
+
+    /// Roles a holder of `manager` may hand out (never more than their own kind of power).
+    public static func grantableRoles(by manager: StaffRole) -> Set<StaffRole> {
+        switch manager {
+        case .systemAdministrator: Set(StaffRole.allCases)
+        case .departmentAdministrator: [.windowClerk, .approver]
+        default: []
+        }
+    }
+
+    /// Whether the actor may give (or take away) this grant: a role they may hand out, within a scope they manage.
+    public static func mayGrant(_ actor: Actor, _ grant: Grant) -> Bool {
+        actor.grants.contains { held in
+            roles(for: .manageStaff).contains(held.role) && grantableRoles(by: held.role).contains(grant.role)
+                && grant.scope.isWithin(held.scope)
+        }
+    }
+
+    /// Whether the actor may manage an account holding these grants: every one of them must be
+    /// theirs to give, so a department administrator can never touch a system administrator.
+    public static func mayManage(_ actor: Actor, accountGrants: [Grant]) -> Bool {
+        if accountGrants.isEmpty { return allows(actor, .manageStaff) }
+        return accountGrants.allSatisfy { mayGrant(actor, $0) }
     }
 
     /// Actions open to everyone, signed in or not.
@@ -133,16 +275,38 @@ public enum Policy {
 
     public static func allows(_ actor: Actor, _ action: PolicyAction, on owner: ResourceOwner = .global) -> Bool {
         if isPublic(action) { return true }
+        if action.isApplicantAction { return applicantAllows(actor, action, on: owner) }
         let allowed = roles(for: action)
         return actor.grants.contains { grant in
             allowed.contains(grant.role) && grantCovers(grant, owner)
         }
     }
 
-    /// Whole-catalog resources (import, export, the full lint) need an unrestricted grant.
+    /// Whole-platform resources (import, export, the full lint, the whole trail) need an
+    /// unrestricted grant; an applicant's own record is city-wide, so any grant of the role reaches it.
     private static func grantCovers(_ grant: Grant, _ owner: ResourceOwner) -> Bool {
-        if owner == .global { return grant.scope == .everywhere }
+        if owner.isGlobal { return grant.scope == .everywhere }
+        if owner.applicantID != nil, owner.departmentCreditCode == nil, owner.regionCode == nil { return true }
         return grant.scope.covers(department: owner.departmentCreditCode, region: owner.regionCode)
+    }
+
+    /// Applicants act only on their own affairs; an agent only within the powers granted.
+    private static func applicantAllows(_ actor: Actor, _ action: PolicyAction, on owner: ResourceOwner) -> Bool {
+        guard case .applicant(let applicant) = actor, let subject = owner.applicantID, subject == applicant.principalID else {
+            return false
+        }
+        switch action {
+        case .manageOwnAccount:
+            return applicant.actingFor == nil
+        case .manageAgents:
+            // The company account itself, or its legal representative acting for it.
+            if applicant.actingFor == nil { return applicant.kind == .company }
+            return applicant.actingFor?.powers == Set(AgentPower.allCases)
+        default:
+            guard let representation = applicant.actingFor else { return true }
+            guard let power = action.agentPower else { return false }
+            return representation.powers.contains(power)
+        }
     }
 
     public static func authorize(_ actor: Actor, _ action: PolicyAction, on owner: ResourceOwner = .global) throws(DomainError) {
@@ -156,7 +320,12 @@ public enum Policy {
 
     /// Whether the actor holds a role for the action anywhere (the scope is checked per resource later).
     public static func mayAttempt(_ actor: Actor, _ action: PolicyAction) -> Bool {
-        isPublic(action) || actor.grants.contains { roles(for: action).contains($0.role) }
+        if isPublic(action) { return true }
+        if action.isApplicantAction {
+            guard case .applicant(let applicant) = actor else { return false }
+            return allows(actor, action, on: .applicant(applicant.principalID))
+        }
+        return actor.grants.contains { roles(for: action).contains($0.role) }
     }
 
     public static func authorizeSomewhere(_ actor: Actor, _ action: PolicyAction) throws(DomainError) {

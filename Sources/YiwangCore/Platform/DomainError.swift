@@ -4,7 +4,7 @@ import Foundation
 /// and a Chinese message for people; the server maps `kind` to an HTTP status.
 public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
-        case invalid, notFound, conflict, forbidden, unauthenticated, tooLarge
+        case invalid, notFound, conflict, forbidden, unauthenticated, tooLarge, tooManyRequests
     }
 
     public var kind: Kind
@@ -12,6 +12,8 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// Per-field problems, for forms and problem details (`errors`).
     public var fieldErrors: [FieldError]
+    /// For `tooManyRequests`: whole seconds until a retry may succeed (the Retry-After header).
+    public var retryAfter: Int?
 
     public init(_ kind: Kind, code: String, message: String, fieldErrors: [FieldError] = []) {
         self.kind = kind
@@ -21,6 +23,12 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(code): \(message)" }
+
+    public static func tooManyRequests(_ code: String, _ message: String, retryAfter: Int) -> DomainError {
+        var error = DomainError(.tooManyRequests, code: code, message: message)
+        error.retryAfter = retryAfter
+        return error
+    }
 
     public static func invalid(_ code: String, _ message: String, fields: [FieldError] = []) -> DomainError {
         DomainError(.invalid, code: code, message: message, fieldErrors: fields)

@@ -35,6 +35,18 @@ enum AdminPageController {
     }
 
     @Sendable static func dashboard(_ request: Request) async throws -> Response {
+        if let account = request.staffAccount, !Policy.mayAttempt(request.actor, .readDraftCatalog) {
+            // Each role lands on the first section it may use.
+            if Policy.mayAttempt(request.actor, .manageStaff) { return request.redirect(to: "/admin/staff") }
+            if Policy.mayAttempt(request.actor, .viewAudit) { return request.redirect(to: "/admin/audit") }
+            struct HomePage: Encodable {
+                var page: PageContext
+                var roles: String
+            }
+            _ = request.csrfToken()
+            return try await request.view.render("admin/home", HomePage(
+                page: PageContext(request: request, title: "工作台"), roles: account.grants.map(\.role.chineseName).joined(separator: "、"))).encodeResponse(for: request)
+        }
         if let redirect = try requireStaff(request, .readDraftCatalog) { return redirect }
         let service = CatalogService(request: request)
         let snapshot = try await service.snapshot(scopes: Policy.scopes(for: request.actor, .readDraftCatalog))

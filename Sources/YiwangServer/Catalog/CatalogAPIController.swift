@@ -232,7 +232,8 @@ enum CatalogAPIController {
             try request.authorizeSomewhere(.readDraftCatalog)
             scopes = Policy.scopes(for: request.actor, .readDraftCatalog)
         }
-        let exchange = CatalogExchange(db: request.db, now: request.now, settings: request.application.settings, attribution: request.actor.accountName)
+        var exchange = CatalogExchange(db: request.db, now: request.now, settings: request.application.settings, attribution: request.actor.accountName)
+        exchange.auditContext = request.auditContext
         let document = try await exchange.exportDocument(includeDrafts: includeDrafts, scopes: scopes)
         let response = Response(status: .ok)
         switch (parameters.format ?? "json").lowercased() {
@@ -274,7 +275,8 @@ enum CatalogAPIController {
         } else {
             throw DomainError(.invalid, code: "request.unsupported_media_type", message: "导入只接受 application/json 或 text/csv。")
         }
-        let exchange = CatalogExchange(db: request.db, now: request.now, settings: request.application.settings, attribution: request.actor.accountName)
+        var exchange = CatalogExchange(db: request.db, now: request.now, settings: request.application.settings, attribution: request.actor.accountName)
+        exchange.auditContext = request.auditContext
         return try await exchange.importDocument(document)
     }
 }

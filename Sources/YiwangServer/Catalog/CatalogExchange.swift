@@ -23,6 +23,8 @@ struct CatalogExchange {
     let settings: Settings
     /// Who the written versions are attributed to.
     let attribution: String
+    /// How the import appears in the audit trail (the API sets the caller's context).
+    var auditContext: AuditContext?
 
     /// Rows per multi-row INSERT: keeps bind parameters well under SQLite's and PostgreSQL's limits.
     static let batchSize = 200
@@ -92,6 +94,11 @@ struct CatalogExchange {
             try await createInBatches(newItems, on: db)
             try await createInBatches(newVersions, on: db)
             try await createInBatches(newEvents, on: db)
+            try await AuditTrail.append(
+                (auditContext ?? .system(attribution)).entry(
+                    "catalog.import", subjectType: "catalog", subjectID: "catalog",
+                    after: "新建\(report.created)个、更新\(report.updated)个事项(已发布\(report.published)，草稿\(report.drafts))", at: now),
+                on: db)
             return report
         }
     }

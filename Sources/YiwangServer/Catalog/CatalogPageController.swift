@@ -172,7 +172,7 @@ enum CatalogPageController {
     /// 适老化: switches large text on or off with a cookie, then returns to the page.
     @Sendable static func textSize(_ request: Request) async throws -> Response {
         let size = (try? request.query.get(String.self, at: "size")) ?? "normal"
-        let back = AuthController.safeRedirect(try? request.query.get(String.self, at: "back"), fallback: "/")
+        let back = AccountPageController.safeRedirect(try? request.query.get(String.self, at: "back"), fallback: "/")
         let response = request.redirect(to: back)
         response.cookies["yw_text"] = HTTPCookies.Value(
             string: size == "large" ? "large" : "normal", maxAge: 365 * 24 * 3600, path: "/", isHTTPOnly: true, sameSite: .lax)

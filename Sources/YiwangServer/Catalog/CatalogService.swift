@@ -36,12 +36,14 @@ struct CatalogService {
     let now: Date
     let settings: Settings
     let actor: Actor
+    let context: AuditContext
 
     init(request: Request) {
         db = request.db
         now = request.now
         settings = request.application.settings
         actor = request.actor
+        context = request.auditContext
     }
 
     init(db: any Database, now: Date, settings: Settings, actor: Actor) {
@@ -49,6 +51,7 @@ struct CatalogService {
         self.now = now
         self.settings = settings
         self.actor = actor
+        context = .system(actor.accountName)
     }
 
     var lintContext: LintContext { LintContext(today: now, staleAfterDays: settings.staleGuideDays) }
@@ -325,5 +328,12 @@ struct CatalogService {
         let detail = String(decoding: try encoder.encode(CatalogEventDetail(changes: changes, note: note)), as: UTF8.self)
         try await CatalogEventRecord(itemID: item.id!, versionNumber: version, action: action.rawValue, actor: actor.accountName, at: now, detail: detail)
             .create(on: db)
+        // The catalog's own log keeps the full diff; the trail keeps who, what and which paths changed.
+        try await AuditTrail.append(
+            context.entry(
+                "catalog." + action.rawValue, subjectType: "item", subjectID: item.implementationCode,
+                owner: ResourceOwner(departmentCreditCode: item.departmentCode, regionCode: item.regionCode),
+                before: nil, after: "第\(version)版" + (changes.isEmpty ? "" : "：" + changes.map(\.path).prefix(20).joined(separator: ",")), at: now),
+            on: db)
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 import Vapor
 import YiwangCore
 
-/// A staff account. Full identity (citizens, companies, agents) arrives with the identity issue;
-/// grants are stored as JSON so that roles and scopes can grow without schema churn.
+/// A staff account (or a department system's account, which holds grants like a person).
+/// Grants are stored as JSON so that roles and scopes can grow without schema churn.
 final class StaffAccountRecord: Model, @unchecked Sendable {
     static let schema = "staff_accounts"
 
@@ -15,6 +15,9 @@ final class StaffAccountRecord: Model, @unchecked Sendable {
     @Field(key: "grants") var grantsJSON: String
     @Field(key: "disabled") var disabled: Bool
     @Field(key: "created_at") var createdAt: Date
+    @Field(key: "failed_sign_ins") var failedSignIns: Int
+    @OptionalField(key: "locked_until") var lockedUntil: Date?
+    @OptionalField(key: "sessions_revoked_at") var sessionsRevokedAt: Date?
 
     init() {}
 
@@ -22,40 +25,32 @@ final class StaffAccountRecord: Model, @unchecked Sendable {
         self.account = account
         self.displayName = displayName
         self.passwordHash = passwordHash
-        self.grantsJSON = String(decoding: try JSONEncoder().encode(grants), as: UTF8.self)
+        self.grantsJSON = try StaffAccountRecord.encode(grants)
         self.disabled = false
         self.createdAt = createdAt
+        self.failedSignIns = 0
     }
 
     var grants: [Grant] {
-        (try? JSONDecoder().decode([Grant].self, from: Data(grantsJSON.utf8))) ?? []
+        get { (try? JSONDecoder().decode([Grant].self, from: Data(grantsJSON.utf8))) ?? [] }
+        set { grantsJSON = (try? StaffAccountRecord.encode(newValue)) ?? "[]" }
+    }
+
+    static func encode(_ grants: [Grant]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(grants), as: UTF8.self)
     }
 
     var actor: Actor { disabled ? .anonymous : .staff(account: account, grants: grants) }
-}
 
-/// A bearer token; only its SHA-256 is stored, so a leaked database leaks no usable token.
-final class ApiTokenRecord: Model, @unchecked Sendable {
-    static let schema = "api_tokens"
-
-    @ID(key: .id) var id: UUID?
-    @Field(key: "token_hash") var tokenHash: String
-    @Parent(key: "account_id") var account: StaffAccountRecord
-    @Field(key: "created_at") var createdAt: Date
-    @Field(key: "expires_at") var expiresAt: Date
-    @OptionalField(key: "revoked_at") var revokedAt: Date?
-
-    init() {}
-
-    init(tokenHash: String, accountID: UUID, createdAt: Date, expiresAt: Date) {
-        self.tokenHash = tokenHash
-        self.$account.id = accountID
-        self.createdAt = createdAt
-        self.expiresAt = expiresAt
-    }
-
-    static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).hex
+    /// Account names: lower-case letters, digits, dots, dashes and underscores.
+    static func normalisedName(_ raw: String) throws(DomainError) -> String {
+        let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        guard (3...40).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) }) else {
+            throw .invalid("staff.account_name", "账号应为3到40位的小写字母、数字、点、横线或下划线。", fields: [FieldError(field: "account", message: "账号格式不正确。")])
+        }
+        return name
     }
 }
 
@@ -71,7 +66,8 @@ struct CreateStaffAccounts: AsyncMigration {
             .field("created_at", .datetime, .required)
             .unique(on: "account")
             .create()
-        try await database.schema(ApiTokenRecord.schema)
+        // The first token table; 0006 replaced it with `access_tokens`.
+        try await database.schema("api_tokens")
             .id()
             .field("token_hash", .string, .required)
             .field("account_id", .uuid, .required, .references(StaffAccountRecord.schema, "id", onDelete: .cascade))
@@ -83,56 +79,7 @@ struct CreateStaffAccounts: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(ApiTokenRecord.schema).delete()
         try await database.schema(StaffAccountRecord.schema).delete()
-    }
-}
-
-extension Request {
-    private struct StaffKey: StorageKey { typealias Value = StaffAccountRecord }
-
-    /// The signed-in staff account, if any (set by `ActorMiddleware`).
-    var staffAccount: StaffAccountRecord? {
-        get { storage[StaffKey.self] }
-        set { storage[StaffKey.self] = newValue }
-    }
-
-    /// Who is acting on this request, for the policy layer.
-    var actor: Actor { staffAccount?.actor ?? .anonymous }
-
-    /// Asks the policy layer; throws 401/403 with a Chinese message when refused.
-    func authorize(_ action: PolicyAction, on owner: ResourceOwner = .global) throws {
-        try Policy.authorize(actor, action, on: owner)
-    }
-
-    /// Refuses early when the actor holds no role for the action at all.
-    func authorizeSomewhere(_ action: PolicyAction) throws {
-        try Policy.authorizeSomewhere(actor, action)
-    }
-}
-
-/// Resolves the actor from a bearer token or the session; anonymous readers cost no query.
-struct ActorMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let bearer = request.headers.bearerAuthorization?.token {
-            let now = request.now
-            guard let token = try await ApiTokenRecord.query(on: request.db)
-                .filter(\.$tokenHash == ApiTokenRecord.hash(bearer))
-                .with(\.$account)
-                .first(),
-                token.revokedAt == nil, token.expiresAt > now, !token.account.disabled
-            else {
-                throw DomainError(.unauthenticated, code: "access.token_invalid", message: "访问令牌无效、已过期或已被撤销，请重新获取。")
-            }
-            request.staffAccount = token.account
-        } else if request.hasSession, let idText = request.session.data["staff"], let id = UUID(uuidString: idText) {
-            if let account = try await StaffAccountRecord.find(id, on: request.db), !account.disabled {
-                request.staffAccount = account
-            } else {
-                request.session.data["staff"] = nil
-            }
-        }
-        return try await next.respond(to: request)
     }
 }
 

@@ -11,6 +11,9 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(ImportCommand(), as: "import")
     app.asyncCommands.use(LintCatalogCommand(), as: "lint-catalog")
     app.asyncCommands.use(BenchCommand(), as: "bench")
+    app.asyncCommands.use(UserCommand(), as: "user")
+    app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
+    app.asyncCommands.use(RotateKeysCommand(), as: "rotate-keys")
 }
 
 /// Prepares the database for any command: migrations, then WAL on SQLite.
@@ -58,6 +61,10 @@ func printSeed(report: ImportReport, staff: [DemoCity.StaffSeed], password: Stri
     for seed in staff {
         let roles = seed.grants.map { $0.role.chineseName }.joined(separator: "、")
         console.print("  \(seed.account)\t\(roles)\t\(seed.displayName)")
+    }
+    console.print("演示申请人账号(密码同上；号码均为虚构且通过校验)：")
+    for seed in DemoCity.applicantSeeds {
+        console.print("  \(seed.account)\t\(seed.name)\t\(seed.note)")
     }
 }
 

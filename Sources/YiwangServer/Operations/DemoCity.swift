@@ -27,7 +27,29 @@ enum DemoCity {
         return items == 0 && departments == 0
     }
 
-    /// Loads the city and the staff; returns the accounts created, for printing.
+    struct ApplicantSeed {
+        var account: String
+        var kind: ApplicantKind
+        var name: String
+        var phone: String?
+        var representative: (idNumber: String, name: String)?
+        var note: String
+    }
+
+    /// Demo applicants with valid (made-up) numbers: a citizen who is the legal representative
+    /// of a company, a citizen the company made its agent, and a 个体工商户.
+    static let applicantSeeds = [
+        ApplicantSeed(account: "520102199003071236", kind: .person, name: "张明", phone: "13800000001", note: "自然人，贵阳云数科技有限公司法定代表人"),
+        ApplicantSeed(account: "520103198506120046", kind: .person, name: "李华", phone: "13800000002", note: "自然人，该公司经办人(可申请、查进度)"),
+        ApplicantSeed(
+            account: "91520100MA6H00001R", kind: .company, name: "贵阳云数科技有限公司", phone: nil,
+            representative: ("520102199003071236", "张明"), note: "法人账号"),
+        ApplicantSeed(
+            account: "92520102MA6J000029", kind: .company, name: "南明区王记小吃店", phone: "13800000003",
+            representative: ("52011219920815031X", "王芳"), note: "个体工商户(信用代码按个人信息保护)"),
+    ]
+
+    /// Loads the city, the staff and the demo applicants; returns what was created, for printing.
     @discardableResult
     static func seed(_ app: Application) async throws -> (ImportReport, [StaffSeed]) {
         let document = try loadDocument(app)
@@ -36,26 +58,65 @@ enum DemoCity {
         let staff = staffSeeds(document)
         // bcrypt is slow by design: hash the shared demo password once, not once per account.
         let hash = try await app.password.async.hash(app.settings.demoPassword)
+        let now = app.timeSource.now()
+        let context = AuditContext.system("system:seed")
         for seed in staff {
             if try await StaffAccountRecord.query(on: app.db).filter(\.$account == seed.account).first() != nil { continue }
-            try await StaffAccountRecord(account: seed.account, displayName: seed.displayName, passwordHash: hash, grants: seed.grants, createdAt: app.timeSource.now())
-                .create(on: app.db)
+            let record = try StaffAccountRecord(account: seed.account, displayName: seed.displayName, passwordHash: hash, grants: seed.grants, createdAt: now)
+            try await app.db.transaction { tx in
+                try await record.create(on: tx)
+                try await AuditTrail.append(context.entry("staff.create", subjectType: "staff", subjectID: record.account, after: record.grantsJSON, at: now), on: tx)
+            }
+        }
+        let keys = app.keyRing
+        var created: [String: ApplicantRecord] = [:]
+        for seed in applicantSeeds {
+            let index = ApplicantRecord.index(seed.account, keys: keys)
+            if let existing = try await ApplicantRecord.query(on: app.db).filter(\.$identifierIndex == index).first() {
+                created[seed.account] = existing
+                continue
+            }
+            let record = ApplicantRecord(kind: seed.kind, identifier: seed.account, name: seed.name, passwordHash: hash, keys: keys, at: now)
+            if let phone = seed.phone { record.setPhone(phone, keys: keys) }
+            if let representative = seed.representative {
+                record.representativeName = representative.name
+                record.representativeIndex = ApplicantRecord.index(representative.idNumber, keys: keys)
+                record.representativeSealed = keys.seal(representative.idNumber)
+            }
+            try await app.db.transaction { tx in
+                try await record.create(on: tx)
+                try await AuditTrail.append(
+                    context.entry("applicant.register", subjectType: "applicant", subjectID: record.id!.uuidString, owner: .applicant(record.id!.uuidString), after: record.identifierMasked, at: now),
+                    on: tx)
+            }
+            created[seed.account] = record
+        }
+        if let company = created["91520100MA6H00001R"], try await CompanyAgentRecord.query(on: app.db).filter(\.$company.$id == company.id!).count() == 0 {
+            let service = IdentityService(app: app, context: context)
+            _ = try await Agency.grant(AgentRequest(idNumber: "520103198506120046", name: "李华", powers: [.apply, .viewCases]), company: company.id!, service: service)
         }
         return (report, staff)
     }
 
     static func staffSeeds(_ document: CatalogDocument) -> [StaffSeed] {
-        let city = document.city?.regionCode ?? document.regions.first(where: { $0.level == .city })?.code
         let market = document.departments.first { $0.name.contains("市场监督") }?.creditCode
+        let district = document.departments.first { $0.name.contains("南明区") }?.creditCode
         var seeds = [
             StaffSeed(account: "catalog.admin", displayName: "事项管理员(市政务服务中心)", grants: [Grant(role: .catalogAdministrator, scope: .everywhere)]),
             StaffSeed(account: "system.admin", displayName: "系统管理员", grants: [Grant(role: .systemAdministrator, scope: .everywhere)]),
-            StaffSeed(account: "supervisor", displayName: "电子监察员", grants: [Grant(role: .supervisor, scope: Scope(regionCode: city))]),
+            StaffSeed(account: "supervisor", displayName: "电子监察员", grants: [Grant(role: .supervisor, scope: .everywhere)]),
+            StaffSeed(account: "hotline", displayName: "12345热线话务员", grants: [Grant(role: .hotlineOperator, scope: .everywhere)]),
         ]
         if let market {
-            seeds.append(StaffSeed(
-                account: "market.admin", displayName: "市场监管局部门管理员",
-                grants: [Grant(role: .departmentAdministrator, scope: Scope(departmentCreditCode: market))]))
+            let scope = Scope(departmentCreditCode: market)
+            seeds += [
+                StaffSeed(account: "market.admin", displayName: "市场监管局部门管理员", grants: [Grant(role: .departmentAdministrator, scope: scope)]),
+                StaffSeed(account: "market.clerk", displayName: "综合窗口(市场监管)", grants: [Grant(role: .windowClerk, scope: scope)]),
+                StaffSeed(account: "market.approver", displayName: "市场监管局审批员", grants: [Grant(role: .approver, scope: scope)]),
+            ]
+        }
+        if let district {
+            seeds.append(StaffSeed(account: "nanming.clerk", displayName: "南明区综合窗口", grants: [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: district))]))
         }
         return seeds
     }

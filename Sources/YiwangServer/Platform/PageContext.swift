@@ -9,16 +9,31 @@ struct PageContext: Encodable {
     var path: String
     /// This page's path and query, percent-encoded, for links that come back here.
     var returnTo: String
+    /// Whoever is signed in, as the header shows them.
+    var accountName: String?
     var staffName: String?
+    var isApplicant: Bool
+    var kiosk: Bool
     var csrfToken: String?
+    /// Which staff sections to offer (the policy layer decides; the page only hides links).
+    var mayManageStaff: Bool
+    var mayViewAudit: Bool
+    var mayEditCatalog: Bool
 
     init(request: Request, title: String) {
         self.title = title
         largeText = request.cookies["yw_text"]?.string == "large"
         path = request.url.path
         returnTo = request.returnTo
+        accountName = request.signedIn?.displayName
         staffName = request.staffAccount?.displayName
+        isApplicant = request.applicant != nil
+        kiosk = request.channel == "kiosk" || request.cookies["yw_kiosk"]?.string == "1"
         csrfToken = request.hasSession ? request.session.data["csrf"] : nil
+        let actor = request.actor
+        mayManageStaff = Policy.mayAttempt(actor, .manageStaff)
+        mayViewAudit = Policy.mayAttempt(actor, .viewAudit)
+        mayEditCatalog = Policy.mayAttempt(actor, .readDraftCatalog)
     }
 }
 

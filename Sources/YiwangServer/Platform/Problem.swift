@@ -26,7 +26,9 @@ struct ProblemMiddleware: AsyncMiddleware {
             } else {
                 request.logger.info("request refused", metadata: ["code": .string(problem.code), "status": .stringConvertible(problem.status)])
             }
-            return try await Self.response(problem, for: request, headers: (error as? any AbortError)?.headers ?? [:])
+            var headers = (error as? any AbortError)?.headers ?? [:]
+            if let retryAfter = (error as? DomainError)?.retryAfter { headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
+            return try await Self.response(problem, for: request, headers: headers)
         }
     }
 
@@ -105,6 +107,7 @@ struct ProblemMiddleware: AsyncMiddleware {
         case .forbidden: 403
         case .unauthenticated: 401
         case .tooLarge: 413
+        case .tooManyRequests: 429
         }
     }
 

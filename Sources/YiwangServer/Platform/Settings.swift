@@ -26,6 +26,20 @@ public struct Settings: Sendable {
     public var maxImportBytes: Int
     /// Project root: Resources/ and Public/ are found here.
     public var workingDirectory: String
+    /// Data keys `id:base64,...` (first seals new values) and the blind-index key; when absent a
+    /// key file is made in the data directory on first start.
+    public var dataKeys: String?
+    public var indexKey: String?
+    /// A session unused this long ends (kiosks far sooner: people walk away from them).
+    public var sessionIdle: TimeInterval = 30 * 60
+    public var kioskIdle: TimeInterval = 3 * 60
+    /// Per-address limits: sign-in attempts per minute, registrations per hour, API calls per minute.
+    public var signInsPerMinute: Int = 20
+    public var registrationsPerHour: Int = 10
+    public var apiCallsPerMinute: Int = 1200
+    public var lockout = LockoutRule()
+    /// Send cookies only over HTTPS (set in production behind TLS).
+    public var secureCookies = false
 
     public init(
         dataDirectory: String = "./data", database: DatabaseChoice = .sqliteMemory, autoSeedDemo: Bool = true,
@@ -82,6 +96,25 @@ public struct Settings: Sendable {
         if let password = environment["YIWANG_DEMO_PASSWORD"], !password.isEmpty {
             if password.count < 10 { problems.append("YIWANG_DEMO_PASSWORD must have at least 10 characters") }
             settings.demoPassword = password
+        }
+        if let minutes = integer("YIWANG_SESSION_IDLE_MINUTES", range: 1...1440) { settings.sessionIdle = TimeInterval(minutes) * 60 }
+        if let limit = integer("YIWANG_SIGNINS_PER_MINUTE", range: 1...10_000) { settings.signInsPerMinute = limit }
+        if let limit = integer("YIWANG_REGISTRATIONS_PER_HOUR", range: 1...100_000) { settings.registrationsPerHour = limit }
+        if let limit = integer("YIWANG_API_CALLS_PER_MINUTE", range: 1...1_000_000) { settings.apiCallsPerMinute = limit }
+        if let raw = environment["YIWANG_SECURE_COOKIES"], !raw.isEmpty {
+            settings.secureCookies = ["1", "true", "yes", "on"].contains(raw.lowercased())
+        }
+        if let keys = environment["YIWANG_DATA_KEYS"], !keys.isEmpty {
+            guard let index = environment["YIWANG_INDEX_KEY"], !index.isEmpty else {
+                throw ConfigurationError(problems: problems + ["YIWANG_INDEX_KEY must be set together with YIWANG_DATA_KEYS"])
+            }
+            do {
+                _ = try KeyRing(configuration: keys, indexKey: index)
+                settings.dataKeys = keys
+                settings.indexKey = index
+            } catch {
+                problems.append("YIWANG_DATA_KEYS / YIWANG_INDEX_KEY: \(error.message)")
+            }
         }
         if let directory = environment["YIWANG_ROOT"], !directory.isEmpty {
             settings.workingDirectory = directory.hasSuffix("/") ? directory : directory + "/"

@@ -1,0 +1,174 @@
+import Crypto
+import Foundation
+
+/// One entry of the audit trail (全过程留痕): who (acting for whom, in which role, on which
+/// channel, from where) did what to which subject, with before/after where relevant.
+public struct AuditEntry: Sendable, Equatable, Codable {
+    public var actor: String
+    public var actingFor: String?
+    public var role: String?
+    public var channel: String
+    public var address: String?
+    public var action: String
+    public var subjectType: String
+    public var subjectID: String
+    /// Owner of the subject, so supervisors' searches can be scoped like everything else.
+    public var department: String?
+    public var region: String?
+    public var before: String?
+    public var after: String?
+    public var at: Date
+
+    public init(
+        actor: String, actingFor: String? = nil, role: String? = nil, channel: String, address: String? = nil,
+        action: String, subjectType: String, subjectID: String, department: String? = nil, region: String? = nil,
+        before: String? = nil, after: String? = nil, at: Date
+    ) {
+        self.actor = actor
+        self.actingFor = actingFor
+        self.role = role
+        self.channel = channel
+        self.address = address
+        self.action = action
+        self.subjectType = subjectType
+        self.subjectID = subjectID
+        self.department = department
+        self.region = region
+        self.before = before
+        self.after = after
+        self.at = at
+    }
+
+    /// An unambiguous byte form: every field length-prefixed, absent fields distinct from empty
+    /// ones, time in whole milliseconds (what every database keeps exactly).
+    public func canonicalBytes(sequence: Int64) -> [UInt8] {
+        var out: [UInt8] = Array("yiwang-audit-v1".utf8)
+        func put(_ field: String?) {
+            guard let field else {
+                out.append(0x2D)  // "-"
+                return
+            }
+            let bytes = Array(field.utf8)
+            out.append(contentsOf: Array(String(bytes.count).utf8))
+            out.append(0x3A)  // ":"
+            out.append(contentsOf: bytes)
+        }
+        put(String(sequence))
+        put(String(AuditEntry.milliseconds(at)))
+        for field in [actor, actingFor, role, channel, address, action, subjectType, subjectID, department, region, before, after] {
+            put(field)
+        }
+        return out
+    }
+
+    public static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    /// Stored times are cut to the millisecond before hashing, so what is read back hashes the same.
+    public static func storedTime(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds(date)) / 1000)
+    }
+}
+
+/// A link of the chain as stored: the entry, its position, and the hashes that bind it.
+public struct AuditLink: Sendable, Equatable {
+    public var sequence: Int64
+    public var entry: AuditEntry
+    public var previousHash: String
+    public var hash: String
+
+    public init(sequence: Int64, entry: AuditEntry, previousHash: String, hash: String) {
+        self.sequence = sequence
+        self.entry = entry
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+}
+
+/// The hash chain: each link commits to the previous link's hash, so editing, deleting or
+/// inserting any row (even directly in the database) breaks every later link.
+public enum AuditChain {
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    public static func hash(_ entry: AuditEntry, sequence: Int64, previousHash: String) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(previousHash.utf8))
+        hasher.update(data: entry.canonicalBytes(sequence: sequence))
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The link that follows `previous` (nil for the first).
+    public static func link(_ entry: AuditEntry, after previous: (sequence: Int64, hash: String)?) -> AuditLink {
+        let sequence = (previous?.sequence ?? 0) + 1
+        let previousHash = previous?.hash ?? genesisHash
+        var stored = entry
+        stored.at = AuditEntry.storedTime(entry.at)
+        return AuditLink(sequence: sequence, entry: stored, previousHash: previousHash, hash: hash(stored, sequence: sequence, previousHash: previousHash))
+    }
+}
+
+/// Where and how the chain is broken.
+public struct AuditBreak: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// A link's content no longer matches its hash (edited in place).
+        case edited
+        /// A link does not follow its predecessor (a row deleted or inserted before it).
+        case unlinked
+        /// Sequence numbers skip (a row deleted).
+        case missing
+        /// The chain ends before the recorded head (rows deleted from the end) or runs past it.
+        case truncated
+    }
+
+    public var kind: Kind
+    /// The first sequence number at which the chain fails.
+    public var sequence: Int64
+    public var message: String
+}
+
+/// Checks a chain link by link, in order, so that millions of rows stream through in batches.
+public struct AuditVerifier: Sendable {
+    public private(set) var checked: Int64 = 0
+    public private(set) var firstBreak: AuditBreak?
+    var previous: (sequence: Int64, hash: String)?
+
+    public init() {}
+
+    /// Feeds the next link (in sequence order); returns false once the chain is broken.
+    @discardableResult
+    public mutating func feed(_ link: AuditLink) -> Bool {
+        guard firstBreak == nil else { return false }
+        checked += 1
+        let expectedSequence = (previous?.sequence ?? 0) + 1
+        let expectedPrevious = previous?.hash ?? AuditChain.genesisHash
+        if AuditChain.hash(link.entry, sequence: link.sequence, previousHash: link.previousHash) != link.hash {
+            firstBreak = AuditBreak(kind: .edited, sequence: link.sequence, message: "第\(link.sequence)条留痕的内容与其哈希不符，记录已被改动。")
+        } else if link.sequence != expectedSequence {
+            firstBreak = AuditBreak(
+                kind: .missing, sequence: min(link.sequence, expectedSequence),
+                message: "留痕序号在第\(expectedSequence)条处不连续(下一条为第\(link.sequence)条)，有记录被删除或插入。")
+        } else if link.previousHash != expectedPrevious {
+            firstBreak = AuditBreak(kind: .unlinked, sequence: link.sequence, message: "第\(link.sequence)条留痕未接续上一条，链条在此断开。")
+        }
+        previous = (link.sequence, link.hash)
+        return firstBreak == nil
+    }
+
+    /// Compares the end of the chain with the head recorded alongside it.
+    public mutating func finish(head: (sequence: Int64, hash: String)?) {
+        guard firstBreak == nil else { return }
+        let last = previous
+        switch (last, head) {
+        case (nil, nil): return
+        case (let last?, let head?) where last.sequence == head.sequence && last.hash == head.hash: return
+        default:
+            let lastSequence = last?.sequence ?? 0
+            firstBreak = AuditBreak(
+                kind: .truncated, sequence: lastSequence + 1,
+                message: "留痕链在第\(lastSequence)条结束，与链头记录的第\(head?.sequence ?? 0)条不符：末尾有记录被删除或伪造，或链头被改动。")
+        }
+    }
+
+    public var isIntact: Bool { firstBreak == nil }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// How personal identifiers are shown by default: enough to recognise, never enough to use.
+public enum PersonalData {
+    public enum Kind: String, Sendable, Codable {
+        case idNumber, phone, creditCode, name
+    }
+
+    /// 5201**********123X, 138****5678, 92520102********1X, 张*.
+    public static func mask(_ value: String, as kind: Kind) -> String {
+        let characters = Array(value)
+        func keep(_ head: Int, _ tail: Int) -> String {
+            guard characters.count > head + tail else { return String(repeating: "*", count: characters.count) }
+            return String(characters.prefix(head)) + String(repeating: "*", count: characters.count - head - tail)
+                + String(characters.suffix(tail))
+        }
+        switch kind {
+        case .idNumber: return keep(4, 4)
+        case .phone: return keep(3, 4)
+        case .creditCode: return keep(8, 2)
+        case .name:
+            guard let first = characters.first else { return "" }
+            return String(first) + String(repeating: "*", count: max(1, characters.count - 1))
+        }
+    }
+
+    /// Whether a credit code belongs to a natural-person business (个体工商户, 9-2…), whose code is personal data.
+    public static func isNaturalPersonBusiness(_ creditCode: String) -> Bool {
+        creditCode.hasPrefix("92")
+    }
+}

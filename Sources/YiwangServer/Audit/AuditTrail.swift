@@ -1,0 +1,252 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import YiwangCore
+
+/// One stored link of the audit chain. Times are whole milliseconds since 1970 so that every
+/// database gives back exactly what was hashed.
+final class AuditEventRecord: Model, @unchecked Sendable {
+    static let schema = "audit_events"
+
+    @ID(custom: "sequence", generatedBy: .user) var id: Int64?
+    @Field(key: "at_ms") var atMilliseconds: Int64
+    @Field(key: "actor") var actor: String
+    @OptionalField(key: "acting_for") var actingFor: String?
+    @OptionalField(key: "role") var role: String?
+    @Field(key: "channel") var channel: String
+    @OptionalField(key: "address") var address: String?
+    @Field(key: "action") var action: String
+    @Field(key: "subject_type") var subjectType: String
+    @Field(key: "subject_id") var subjectID: String
+    @OptionalField(key: "department") var department: String?
+    @OptionalField(key: "region") var region: String?
+    @OptionalField(key: "before") var before: String?
+    @OptionalField(key: "after") var after: String?
+    @Field(key: "previous_hash") var previousHash: String
+    @Field(key: "hash") var hash: String
+
+    init() {}
+
+    init(_ link: AuditLink) {
+        id = link.sequence
+        let entry = link.entry
+        atMilliseconds = AuditEntry.milliseconds(entry.at)
+        actor = entry.actor
+        actingFor = entry.actingFor
+        role = entry.role
+        channel = entry.channel
+        address = entry.address
+        action = entry.action
+        subjectType = entry.subjectType
+        subjectID = entry.subjectID
+        department = entry.department
+        region = entry.region
+        before = entry.before
+        after = entry.after
+        previousHash = link.previousHash
+        hash = link.hash
+    }
+
+    var link: AuditLink {
+        AuditLink(
+            sequence: id ?? 0,
+            entry: AuditEntry(
+                actor: actor, actingFor: actingFor, role: role, channel: channel, address: address, action: action,
+                subjectType: subjectType, subjectID: subjectID, department: department, region: region, before: before,
+                after: after, at: Date(timeIntervalSince1970: Double(atMilliseconds) / 1000)),
+            previousHash: previousHash, hash: hash)
+    }
+}
+
+/// The chain's head: the last sequence and hash. Appenders lock this one row, which orders them,
+/// and a deleted tail shows up as a head that points past the last row.
+final class AuditHeadRecord: Model, @unchecked Sendable {
+    static let schema = "audit_head"
+
+    @ID(custom: "id", generatedBy: .user) var id: Int?
+    @Field(key: "sequence") var sequence: Int64
+    @Field(key: "hash") var hash: String
+
+    init() {}
+}
+
+/// 0007: the tamper-evident audit trail.
+struct CreateAuditTrail: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(AuditEventRecord.schema)
+            .field("sequence", .int64, .identifier(auto: false))
+            .field("at_ms", .int64, .required)
+            .field("actor", .string, .required)
+            .field("acting_for", .string)
+            .field("role", .string)
+            .field("channel", .string, .required)
+            .field("address", .string)
+            .field("action", .string, .required)
+            .field("subject_type", .string, .required)
+            .field("subject_id", .string, .required)
+            .field("department", .string)
+            .field("region", .string)
+            .field("before", .string)
+            .field("after", .string)
+            .field("previous_hash", .string, .required)
+            .field("hash", .string, .required)
+            .create()
+        try await database.schema(AuditHeadRecord.schema)
+            .field("id", .int, .identifier(auto: false))
+            .field("sequence", .int64, .required)
+            .field("hash", .string, .required)
+            .create()
+        let head = AuditHeadRecord()
+        head.id = 1
+        head.sequence = 0
+        head.hash = AuditChain.genesisHash
+        try await head.create(on: database)
+        if let sql = database as? any SQLDatabase {
+            try await sql.raw("CREATE INDEX audit_events_actor ON audit_events (actor, at_ms)").run()
+            try await sql.raw("CREATE INDEX audit_events_subject ON audit_events (subject_id, at_ms)").run()
+            try await sql.raw("CREATE INDEX audit_events_action ON audit_events (action, at_ms)").run()
+            try await sql.raw("CREATE INDEX audit_events_at ON audit_events (at_ms)").run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(AuditHeadRecord.schema).delete()
+        try await database.schema(AuditEventRecord.schema).delete()
+    }
+}
+
+/// Who is acting, as the trail records it: the actor, for whom, in which role, on which channel, from where.
+struct AuditContext: Sendable {
+    var actor: String
+    var actingFor: String?
+    var role: String?
+    var channel: String
+    var address: String?
+
+    /// Work done by the platform itself or an operator at the command line.
+    static func system(_ name: String, channel: String = "system") -> AuditContext {
+        AuditContext(actor: name, actingFor: nil, role: nil, channel: channel, address: nil)
+    }
+
+    func entry(
+        _ action: String, subjectType: String, subjectID: String, owner: ResourceOwner = .global,
+        before: String? = nil, after: String? = nil, at: Date
+    ) -> AuditEntry {
+        AuditEntry(
+            actor: actor, actingFor: actingFor, role: role, channel: channel, address: address, action: action,
+            subjectType: subjectType, subjectID: subjectID, department: owner.departmentCreditCode, region: owner.regionCode,
+            before: before, after: after, at: at)
+    }
+}
+
+/// Appends to, verifies and searches the chain.
+enum AuditTrail {
+    /// Appends one event. Runs inside the caller's transaction when there is one, so the event
+    /// commits or vanishes with the change it records; opens its own otherwise.
+    @discardableResult
+    static func append(_ entry: AuditEntry, on db: any Database) async throws -> AuditLink {
+        if db.inTransaction { return try await appendLocked(entry, on: db) }
+        return try await db.transaction { try await appendLocked(entry, on: $0) }
+    }
+
+    private static func appendLocked(_ entry: AuditEntry, on db: any Database) async throws -> AuditLink {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "audit needs an SQL database") }
+        // Writing the head first takes the write lock (SQLite) or the row lock (PostgreSQL) before
+        // reading it, so concurrent appenders queue instead of forking the chain.
+        try await sql.update(AuditHeadRecord.schema).set("sequence", to: SQLColumn("sequence")).where("id", .equal, 1).run()
+        guard let head = try await sql.select().columns("sequence", "hash").from(AuditHeadRecord.schema).where("id", .equal, 1)
+            .first(decoding: HeadRow.self)
+        else { throw Abort(.internalServerError, reason: "audit head missing") }
+        let link = AuditChain.link(entry, after: head.sequence == 0 ? nil : (head.sequence, head.hash))
+        try await AuditEventRecord(link).create(on: db)
+        try await sql.update(AuditHeadRecord.schema).set("sequence", to: link.sequence).set("hash", to: link.hash)
+            .where("id", .equal, 1).run()
+        return link
+    }
+
+    private struct HeadRow: Decodable {
+        var sequence: Int64
+        var hash: String
+    }
+
+    struct Verification: Content {
+        var intact: Bool
+        var checked: Int64
+        var headSequence: Int64
+        var firstBreak: AuditBreak?
+        var message: String
+    }
+
+    /// Walks the whole chain in sequence order, in batches, and compares its end with the head.
+    /// Appends may race the walk: the head read before it must then lie on the walked chain.
+    static func verify(on db: any Database, batchSize: Int = 5000) async throws -> Verification {
+        let before = try await readHead(db)
+        var verifier = AuditVerifier()
+        var after: Int64 = 0
+        var last: (sequence: Int64, hash: String)?
+        var sawHeadBefore = before.sequence == 0
+        while true {
+            let batch = try await AuditEventRecord.query(on: db).filter(\.$id > after).sort(\.$id).limit(batchSize).all()
+            for record in batch {
+                guard verifier.feed(record.link) else { break }
+                last = (record.id ?? 0, record.hash)
+                if record.id == before.sequence && record.hash == before.hash { sawHeadBefore = true }
+            }
+            guard verifier.isIntact, let next = batch.last?.id, batch.count == batchSize else { break }
+            after = next
+        }
+        let now = try await readHead(db)
+        if let last, last.sequence < now.sequence, sawHeadBefore {
+            // Rows were appended after the walk's last read: the chain up to it is what was checked.
+            verifier.finish(head: last)
+        } else {
+            verifier.finish(head: now.sequence == 0 ? nil : (now.sequence, now.hash))
+        }
+        let message = verifier.firstBreak?.message ?? "留痕链完整：共校验 \(verifier.checked) 条记录。"
+        return Verification(intact: verifier.isIntact, checked: verifier.checked, headSequence: now.sequence, firstBreak: verifier.firstBreak, message: message)
+    }
+
+    private static func readHead(_ db: any Database) async throws -> HeadRow {
+        guard let sql = db as? any SQLDatabase,
+            let head = try await sql.select().columns("sequence", "hash").from(AuditHeadRecord.schema).where("id", .equal, 1).first(decoding: HeadRow.self)
+        else { throw Abort(.internalServerError, reason: "audit head missing") }
+        return head
+    }
+
+    struct Filter: Sendable {
+        var actor: String?
+        var subject: String?
+        var action: String?
+        var from: Date?
+        var until: Date?
+    }
+
+    /// Newest first, scoped: nil scopes see everything; others see events of their departments and regions.
+    static func search(_ filter: Filter, scopes: [Scope]?, page: PageRequest, on db: any Database) async throws -> (events: [AuditEventRecord], total: Int) {
+        let query = AuditEventRecord.query(on: db)
+        if let actor = filter.actor, !actor.isEmpty { query.filter(\.$actor == actor) }
+        if let subject = filter.subject, !subject.isEmpty { query.filter(\.$subjectID == subject) }
+        if let action = filter.action, !action.isEmpty {
+            query.filter(\.$action =~ action.filter { !"%_\\".contains($0) })
+        }
+        if let from = filter.from { query.filter(\.$atMilliseconds >= AuditEntry.milliseconds(from)) }
+        if let until = filter.until { query.filter(\.$atMilliseconds < AuditEntry.milliseconds(until)) }
+        if let scopes {
+            guard !scopes.isEmpty else { return ([], 0) }
+            query.group(.or) { group in
+                for scope in scopes {
+                    group.group(.and) { inner in
+                        if let department = scope.departmentCreditCode { inner.filter(\.$department == department) }
+                        if let region = scope.regionCode, let code = try? RegionCode(region) {
+                            inner.filter(\.$region =~ code.subtreePrefix)
+                        }
+                    }
+                }
+            }
+        }
+        let total = try await query.count()
+        let events = try await query.sort(\.$id, .descending).range(page.offset..<(page.offset + page.per)).all()
+        return (events, total)
+    }
+}

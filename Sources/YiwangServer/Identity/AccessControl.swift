@@ -1,0 +1,240 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import Vapor
+import YiwangCore
+
+/// Who is signed in on this request, as loaded by `ActorMiddleware`.
+enum SignedIn: Sendable {
+    case staff(StaffAccountRecord)
+    case applicant(ApplicantRecord, ApplicantActor)
+
+    var principal: Principal {
+        switch self {
+        case .staff(let account): .staff(account.id!)
+        case .applicant(let applicant, _): .applicant(applicant.id!)
+        }
+    }
+
+    var actor: Actor {
+        switch self {
+        case .staff(let account): account.actor
+        case .applicant(_, let applicant): .applicant(applicant)
+        }
+    }
+
+    var displayName: String {
+        switch self {
+        case .staff(let account): account.displayName
+        case .applicant(_, let applicant): applicant.actingFor.map { "\(applicant.displayName)(代\($0.companyName)办理)" } ?? applicant.displayName
+        }
+    }
+}
+
+extension Request {
+    private struct SignedInKey: StorageKey { typealias Value = SignedIn }
+    private struct ChannelKey: StorageKey { typealias Value = String }
+
+    var signedIn: SignedIn? {
+        get { storage[SignedInKey.self] }
+        set { storage[SignedInKey.self] = newValue }
+    }
+
+    /// The signed-in staff account, if any.
+    var staffAccount: StaffAccountRecord? {
+        if case .staff(let account) = signedIn { return account }
+        return nil
+    }
+
+    /// The signed-in applicant's record and actor, if any.
+    var applicant: (record: ApplicantRecord, actor: ApplicantActor)? {
+        if case .applicant(let record, let actor) = signedIn { return (record, actor) }
+        return nil
+    }
+
+    /// Who is acting on this request, for the policy layer.
+    var actor: Actor { signedIn?.actor ?? .anonymous }
+
+    /// web, kiosk or api: where the request came in.
+    var channel: String {
+        get { storage[ChannelKey.self] ?? (url.path.hasPrefix("/api/") ? "api" : "web") }
+        set { storage[ChannelKey.self] = newValue }
+    }
+
+    /// The peer address (the platform sits behind no proxy it would trust).
+    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
+
+    var auditContext: AuditContext {
+        var role: String?
+        if case .staff(let account) = signedIn {
+            role = Set(account.grants.map(\.role.rawValue)).sorted().joined(separator: ",")
+        }
+        var actingFor: String?
+        if case .applicant(_, let applicant) = signedIn { actingFor = applicant.actingFor?.companyID }
+        return AuditContext(actor: actor.accountName, actingFor: actingFor, role: role, channel: channel, address: clientAddress)
+    }
+
+    /// Asks the policy layer; throws 401/403 with a Chinese message when refused.
+    func authorize(_ action: PolicyAction, on owner: ResourceOwner = .global) throws {
+        try Policy.authorize(actor, action, on: owner)
+    }
+
+    /// Refuses early when the actor holds no role for the action at all.
+    func authorizeSomewhere(_ action: PolicyAction) throws {
+        try Policy.authorizeSomewhere(actor, action)
+    }
+}
+
+/// Resolves the actor from a bearer token or the session; anonymous readers cost no query.
+/// Sessions end when idle, when signed out everywhere, or when the account is disabled.
+struct ActorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let now = request.now
+        if let bearer = request.headers.bearerAuthorization?.token {
+            request.channel = "api"
+            let invalid = DomainError(.unauthenticated, code: "access.token_invalid", message: "访问令牌无效、已过期或已被撤销，请重新获取。")
+            guard let token = try await AccessTokenRecord.query(on: request.db).filter(\.$tokenHash == AccessTokenRecord.hash(bearer)).first(),
+                token.revokedAt == nil, token.expiresAt > now, let principal = Principal(key: token.principal),
+                let signedIn = try await Sessions.load(principal, actingFor: token.actingFor, issuedAt: token.createdAt, on: request.db)
+            else { throw invalid }
+            request.signedIn = signedIn
+        } else if request.hasSession, let key = request.session.data["principal"], let principal = Principal(key: key) {
+            let kiosk = request.session.data["kiosk"] == "1"
+            request.channel = kiosk ? "kiosk" : "web"
+            let since = request.session.data["since"].flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) ?? .distantPast
+            let seen = request.session.data["seen"].flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) ?? since
+            let idleLimit = kiosk ? request.application.settings.kioskIdle : request.application.settings.sessionIdle
+            let actingFor = request.session.data["actingFor"].flatMap(UUID.init(uuidString:))
+            if now.timeIntervalSince(seen) > idleLimit {
+                Sessions.end(request, reason: "idle")
+            } else if let signedIn = try await Sessions.load(principal, actingFor: actingFor, issuedAt: since, on: request.db) {
+                request.signedIn = signedIn
+                // Touch the session at most once a minute: idle expiry needs no write per page view.
+                if now.timeIntervalSince(seen) > 60 { request.session.data["seen"] = String(now.timeIntervalSince1970) }
+            } else {
+                Sessions.end(request, reason: "revoked")
+            }
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+/// Loading, starting and ending sessions, shared by the staff and applicant sign-in pages.
+enum Sessions {
+    /// The principal's account, if it is still allowed in: not disabled, and not signed out
+    /// everywhere after `issuedAt`.
+    static func load(_ principal: Principal, actingFor: UUID?, issuedAt: Date, on db: any Database) async throws -> SignedIn? {
+        switch principal {
+        case .staff(let id):
+            guard let account = try await StaffAccountRecord.find(id, on: db), !account.disabled,
+                account.sessionsRevokedAt.map({ issuedAt >= $0 }) ?? true
+            else { return nil }
+            return .staff(account)
+        case .applicant(let id):
+            guard let record = try await ApplicantRecord.find(id, on: db), !record.disabled,
+                record.sessionsRevokedAt.map({ issuedAt >= $0 }) ?? true
+            else { return nil }
+            var actor = ApplicantActor(accountID: id.uuidString, kind: record.kind, displayName: record.name)
+            if let actingFor, record.kind == .person {
+                actor.actingFor = try await Agency.representation(of: record, for: actingFor, on: db)
+            }
+            return .applicant(record, actor)
+        }
+    }
+
+    /// Starts a fresh session for a principal: a new id defeats session fixation.
+    static func start(_ request: Request, for principal: Principal, kiosk: Bool) async throws {
+        if let old = request.session.id {
+            try await request.application.sessions.driver.deleteSession(old, for: request).get()
+        }
+        request.session.id = nil
+        request.session.data = SessionData()
+        let now = String(request.now.timeIntervalSince1970)
+        request.session.data["principal"] = principal.key
+        request.session.data["since"] = now
+        request.session.data["seen"] = now
+        request.session.data["csrf"] = [UInt8].random(count: 24).base64URLEncoded
+        if kiosk { request.session.data["kiosk"] = "1" }
+    }
+
+    static func end(_ request: Request, reason: String) {
+        request.logger.debug("session ended", metadata: ["reason": .string(reason)])
+        request.session.destroy()
+    }
+}
+
+/// Per-address and per-key rate limits, held in memory by each instance.
+final class RateLimits: @unchecked Sendable {
+    enum Bucket: String, CaseIterable { case signIn, registration, api }
+
+    private let lock = NIOLock()
+    private var limiters: [Bucket: RateLimiter]
+    /// Failures on identifiers that have no account, locked exactly like real accounts so that a
+    /// lockout never tells an attacker whether an account exists.
+    private var unknownAccounts: [String: (failures: Int, lockedUntil: Date?)] = [:]
+    let lockout: LockoutRule
+
+    init(settings: Settings) {
+        limiters = [
+            .signIn: RateLimiter(.init(requests: settings.signInsPerMinute, per: 60)),
+            .registration: RateLimiter(.init(requests: settings.registrationsPerHour, per: 3600)),
+            .api: RateLimiter(.init(requests: settings.apiCallsPerMinute, per: 60)),
+        ]
+        lockout = settings.lockout
+    }
+
+    func take(_ bucket: Bucket, key: String, at now: Date) -> RateLimiter.Decision {
+        lock.withLock { limiters[bucket]!.take(key, at: now) }
+    }
+
+    /// Throws 429 with Retry-After when the bucket is empty for this key.
+    func enforce(_ bucket: Bucket, key: String, at now: Date) throws {
+        if case .limited(let retryAfter) = take(bucket, key: key, at: now) {
+            throw DomainError.tooManyRequests("request.rate_limited", "操作过于频繁，请于\(retryAfter)秒后再试。", retryAfter: retryAfter)
+        }
+    }
+
+    /// Seconds an unknown identifier stays locked (0 when it may try).
+    func unknownLockRemaining(_ key: String, at now: Date) -> TimeInterval {
+        lock.withLock { unknownAccounts[key]?.lockedUntil.map { max(0, $0.timeIntervalSince(now)) } ?? 0 }
+    }
+
+    /// Counts a failure on an unknown identifier; returns the lock it now carries.
+    func failUnknown(_ key: String, at now: Date) -> TimeInterval {
+        lock.withLock {
+            if unknownAccounts.count > 100_000 { unknownAccounts.removeAll() }
+            var entry = unknownAccounts[key] ?? (0, nil)
+            entry.failures += 1
+            let duration = lockout.lockDuration(afterFailures: entry.failures)
+            entry.lockedUntil = duration > 0 ? now.addingTimeInterval(duration) : nil
+            unknownAccounts[key] = entry
+            return duration
+        }
+    }
+}
+
+extension Application {
+    private struct RateLimitsKey: StorageKey { typealias Value = RateLimits }
+
+    var rateLimits: RateLimits {
+        get {
+            if let limits = storage[RateLimitsKey.self] { return limits }
+            let limits = RateLimits(settings: settings)
+            storage[RateLimitsKey.self] = limits
+            return limits
+        }
+        set { storage[RateLimitsKey.self] = newValue }
+    }
+}
+
+/// Every API call counts against its token (or, without one, its address).
+struct APIRateLimitMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if request.url.path.hasPrefix("/api/") {
+            let key = request.headers.bearerAuthorization.map { "token:" + String(AccessTokenRecord.hash($0.token).prefix(16)) }
+                ?? "address:" + request.clientAddress
+            try request.application.rateLimits.enforce(.api, key: key, at: request.now)
+        }
+        return try await next.respond(to: request)
+    }
+}
