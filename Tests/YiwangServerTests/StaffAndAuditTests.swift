@@ -198,6 +198,26 @@ final class AuditTrailTests: XCTestCase {
         }
     }
 
+    func testConcurrentAppendsKeepOneUnbrokenChain() async throws {
+        try await withApp(seed: false) { app, clock in
+            let db = app.db
+            let now = clock.now()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        let entry = AuditContext.system("worker-\(index % 4)").entry("bench.write", subjectType: "test", subjectID: String(index), at: now)
+                        try await db.transaction { tx in try await AuditTrail.append(entry, on: tx) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let result = try await AuditTrail.verify(on: app.db)
+            XCTAssertTrue(result.intact, result.message)
+            XCTAssertEqual(result.checked, 60)
+            XCTAssertEqual(result.headSequence, 60)
+        }
+    }
+
     func testAnEditedRowIsFoundAndNamed() async throws {
         try await withApp(seed: false) { app, _ in
             try await makeTrail(app)

@@ -152,16 +152,16 @@ enum AuditTrail {
 
     private static func appendLocked(_ entry: AuditEntry, on db: any Database) async throws -> AuditLink {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "audit needs an SQL database") }
-        // Writing the head first takes the write lock (SQLite) or the row lock (PostgreSQL) before
-        // reading it, so concurrent appenders queue instead of forking the chain.
-        try await sql.update(AuditHeadRecord.schema).set("sequence", to: SQLColumn("sequence")).where("id", .equal, 1).run()
-        guard let head = try await sql.select().columns("sequence", "hash").from(AuditHeadRecord.schema).where("id", .equal, 1)
+        // Moving the head first takes the write lock (SQLite) or the row lock (PostgreSQL) before
+        // anything is read, so concurrent appenders queue instead of forking the chain. RETURNING
+        // gives the new sequence and the previous hash in the same statement.
+        guard let head = try await sql.raw("UPDATE audit_head SET sequence = sequence + 1 WHERE id = 1 RETURNING sequence, hash")
             .first(decoding: HeadRow.self)
         else { throw Abort(.internalServerError, reason: "audit head missing") }
-        let link = AuditChain.link(entry, after: head.sequence == 0 ? nil : (head.sequence, head.hash))
+        let previous = head.sequence == 1 ? nil : (head.sequence - 1, head.hash)
+        let link = AuditChain.link(entry, after: previous)
         try await AuditEventRecord(link).create(on: db)
-        try await sql.update(AuditHeadRecord.schema).set("sequence", to: link.sequence).set("hash", to: link.hash)
-            .where("id", .equal, 1).run()
+        try await sql.raw("UPDATE audit_head SET hash = \(bind: link.hash) WHERE id = 1").run()
         return link
     }
 

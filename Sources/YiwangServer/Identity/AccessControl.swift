@@ -61,8 +61,16 @@ extension Request {
         set { storage[ChannelKey.self] = newValue }
     }
 
-    /// The peer address (the platform sits behind no proxy it would trust).
-    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
+    /// The caller's address: the peer, or, when the peer is a trusted proxy, the last address it
+    /// added to X-Forwarded-For (earlier entries are whatever the client claimed).
+    var clientAddress: String {
+        let peer = remoteAddress?.ipAddress ?? "unknown"
+        guard application.settings.trustedProxies.contains(peer),
+            let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+            !forwarded.isEmpty, forwarded.count <= 45
+        else { return peer }
+        return forwarded
+    }
 
     var auditContext: AuditContext {
         var role: String?

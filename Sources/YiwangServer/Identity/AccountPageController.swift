@@ -132,19 +132,17 @@ enum AccountPageController {
         let company = form.kind == "company"
         do {
             try request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now)
-            guard form.password == form.passwordAgain else {
-                throw DomainError.invalid("register.password_mismatch", "两次输入的密码不一致。", fields: [FieldError(field: "passwordAgain", message: "两次输入的密码不一致。")])
-            }
+            let mismatch = form.password == form.passwordAgain ? [] : [FieldError(field: "passwordAgain", message: "两次输入的密码不一致。")]
             let service = IdentityService(request: request)
             let record: ApplicantRecord
             if company {
                 record = try await service.registerCompany(RegisterCompanyRequest(
                     creditCode: form.creditCode ?? "", name: form.name ?? "",
                     legalRepresentative: .init(idNumber: form.representativeIDNumber ?? "", name: form.representativeName ?? "", phone: form.representativePhone),
-                    password: form.password ?? ""))
+                    password: form.password ?? ""), alsoWrong: mismatch)
             } else {
                 record = try await service.registerPerson(RegisterPersonRequest(
-                    idNumber: form.idNumber ?? "", name: form.name ?? "", phone: form.phone ?? "", password: form.password ?? ""))
+                    idNumber: form.idNumber ?? "", name: form.name ?? "", phone: form.phone ?? "", password: form.password ?? ""), alsoWrong: mismatch)
             }
             try await Sessions.start(request, for: .applicant(record.id!), kiosk: request.cookies["yw_kiosk"]?.string == "1")
             return request.redirect(to: "/me?welcome=1")

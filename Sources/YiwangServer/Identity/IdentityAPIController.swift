@@ -51,10 +51,12 @@ struct SignInView: Content {
     var address: String?
     var outcome: String
     var outcomeName: String
+    var channelName: String
 
     init(_ record: SignInEventRecord) {
         at = record.at
         channel = record.channel
+        channelName = ["web": "网页", "kiosk": "自助终端", "api": "应用接口"][record.channel] ?? record.channel
         address = record.address
         outcome = record.outcome
         outcomeName = SignInOutcome(rawValue: record.outcome)?.chineseName ?? record.outcome

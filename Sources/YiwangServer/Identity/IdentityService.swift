@@ -66,7 +66,8 @@ struct IdentityService {
         return name
     }
 
-    func registerPerson(_ body: RegisterPersonRequest) async throws -> ApplicantRecord {
+    /// `alsoWrong`: problems the caller found itself (a page's repeated password), reported with the rest.
+    func registerPerson(_ body: RegisterPersonRequest, alsoWrong: [FieldError] = []) async throws -> ApplicantRecord {
         var problems: [FieldError] = []
         var idNumber: ResidentIDNumber?
         do { idNumber = try ResidentIDNumber(body.idNumber, today: now) } catch { problems.append(FieldError(field: "idNumber", message: error.message)) }
@@ -74,6 +75,7 @@ struct IdentityService {
         var phone: MobileNumber?
         do { phone = try MobileNumber(body.phone) } catch { problems.append(FieldError(field: "phone", message: error.message)) }
         problems += PasswordRules.problems(in: body.password, account: idNumber?.value).map { FieldError(field: "password", message: $0) }
+        problems += alsoWrong
         guard problems.isEmpty, let idNumber, let phone else {
             throw DomainError.invalid("register.invalid", "注册信息有误，请按提示修改：" + problems.map(\.message).joined(), fields: problems)
         }
@@ -84,7 +86,7 @@ struct IdentityService {
         return record
     }
 
-    func registerCompany(_ body: RegisterCompanyRequest) async throws -> ApplicantRecord {
+    func registerCompany(_ body: RegisterCompanyRequest, alsoWrong: [FieldError] = []) async throws -> ApplicantRecord {
         var problems: [FieldError] = []
         var creditCode: CreditCode?
         do { creditCode = try CreditCode(body.creditCode) } catch { problems.append(FieldError(field: "creditCode", message: error.message)) }
@@ -102,6 +104,7 @@ struct IdentityService {
             do { phone = try MobileNumber(raw) } catch { problems.append(FieldError(field: "legalRepresentative/phone", message: error.message)) }
         }
         problems += PasswordRules.problems(in: body.password, account: creditCode?.value).map { FieldError(field: "password", message: $0) }
+        problems += alsoWrong
         guard problems.isEmpty, let creditCode, let representativeID else {
             throw DomainError.invalid("register.invalid", "注册信息有误，请按提示修改：" + problems.map(\.message).joined(), fields: problems)
         }

@@ -18,6 +18,7 @@ struct PageContext: Encodable {
     /// Which staff sections to offer (the policy layer decides; the page only hides links).
     var mayManageStaff: Bool
     var mayViewAudit: Bool
+    var mayReadDrafts: Bool
     var mayEditCatalog: Bool
 
     init(request: Request, title: String) {
@@ -33,7 +34,8 @@ struct PageContext: Encodable {
         let actor = request.actor
         mayManageStaff = Policy.mayAttempt(actor, .manageStaff)
         mayViewAudit = Policy.mayAttempt(actor, .viewAudit)
-        mayEditCatalog = Policy.mayAttempt(actor, .readDraftCatalog)
+        mayReadDrafts = Policy.mayAttempt(actor, .readDraftCatalog)
+        mayEditCatalog = Policy.mayAttempt(actor, .editCatalog)
     }
 }
 

@@ -40,6 +40,9 @@ public struct Settings: Sendable {
     public var lockout = LockoutRule()
     /// Send cookies only over HTTPS (set in production behind TLS).
     public var secureCookies = false
+    /// Reverse proxies whose X-Forwarded-For is believed: without this, every citizen behind the
+    /// city's proxy would share one address and one rate limit.
+    public var trustedProxies: Set<String> = []
 
     public init(
         dataDirectory: String = "./data", database: DatabaseChoice = .sqliteMemory, autoSeedDemo: Bool = true,
@@ -101,6 +104,9 @@ public struct Settings: Sendable {
         if let limit = integer("YIWANG_SIGNINS_PER_MINUTE", range: 1...10_000) { settings.signInsPerMinute = limit }
         if let limit = integer("YIWANG_REGISTRATIONS_PER_HOUR", range: 1...100_000) { settings.registrationsPerHour = limit }
         if let limit = integer("YIWANG_API_CALLS_PER_MINUTE", range: 1...1_000_000) { settings.apiCallsPerMinute = limit }
+        if let raw = environment["YIWANG_TRUSTED_PROXIES"], !raw.isEmpty {
+            settings.trustedProxies = Set(raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
         if let raw = environment["YIWANG_SECURE_COOKIES"], !raw.isEmpty {
             settings.secureCookies = ["1", "true", "yes", "on"].contains(raw.lowercased())
         }
