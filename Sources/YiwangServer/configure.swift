@@ -36,7 +36,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
     }
     app.passwords.use(.bcrypt(cost: settings.passwordCost))
     app.keyRing = try DataProtection.keyRing(for: settings)
+    AuditTrail.use(AuditChain(key: app.keyRing.derivedKey(purpose: "audit-chain")))
     app.rateLimits = RateLimits(settings: settings)
+    app.dummyPasswordHash = try app.password.hash([UInt8].random(count: 24).base64URLEncoded)
 
     app.views.use(.leaf)
     app.leaf.configuration.rootDirectory = app.directory.viewsDirectory

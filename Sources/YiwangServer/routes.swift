@@ -23,7 +23,7 @@ func routes(_ app: Application) throws {
     api.get("me", "agents", use: IdentityAPIController.agents)
     api.post("me", "agents", use: IdentityAPIController.grantAgent)
     api.delete("me", "agents", ":id", use: IdentityAPIController.revokeAgent)
-    api.get("applicants", use: IdentityAPIController.lookUp)
+    api.post("applicants", "lookup", use: IdentityAPIController.lookUp)
     api.post("applicants", ":id", "reveal", use: IdentityAPIController.reveal)
 
     api.get("staff", use: StaffAPIController.list)

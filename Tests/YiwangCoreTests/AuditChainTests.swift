@@ -2,6 +2,9 @@ import Foundation
 import XCTest
 import YiwangCore
 
+/// The chain every test builds and checks, under one fixed key.
+let testChain = AuditChain(key: Array(repeating: 1, count: 32))
+
 final class AuditChainTests: XCTestCase {
     // MARK: Helpers
 
@@ -28,13 +31,13 @@ final class AuditChainTests: XCTestCase {
     private func chain(_ count: Int = 20) -> [AuditLink] {
         var links: [AuditLink] = []
         for i in 1...count {
-            links.append(AuditChain.link(entry(i), after: head(of: links.last)))
+            links.append(testChain.link(entry(i), after: head(of: links.last)))
         }
         return links
     }
 
     private func verify(_ links: [AuditLink], head: Head?) -> AuditVerifier {
-        var verifier = AuditVerifier()
+        var verifier = AuditVerifier(chain: testChain)
         for link in links { verifier.feed(link) }
         verifier.finish(head: head)
         return verifier
@@ -102,7 +105,7 @@ final class AuditChainTests: XCTestCase {
     func testVerifierStopsAtTheFirstBreak() {
         var links = chain()
         links[2].entry.action = "x"
-        var verifier = AuditVerifier()
+        var verifier = AuditVerifier(chain: testChain)
         XCTAssertTrue(verifier.feed(links[0]))
         XCTAssertTrue(verifier.feed(links[1]))
         XCTAssertFalse(verifier.feed(links[2]))
@@ -116,7 +119,7 @@ final class AuditChainTests: XCTestCase {
         // Someone with database access edits link 7 and recomputes its own hash.
         var links = chain()
         links[6].entry.action = "catalog.delete"
-        links[6].hash = AuditChain.hash(links[6].entry, sequence: 7, previousHash: links[6].previousHash)
+        links[6].hash = testChain.hash(links[6].entry, sequence: 7, previousHash: links[6].previousHash)
         assertBreak(verify(links, head: head(of: links.last)), .unlinked, at: 8)
     }
 
@@ -135,7 +138,7 @@ final class AuditChainTests: XCTestCase {
     func testInsertingAForgedLinkBreaksTheChain() {
         let original = chain()
         // A forger hashes correctly over link 9's hash and numbers the forgery 10.
-        let forged = AuditChain.link(
+        let forged = testChain.link(
             AuditEntry(actor: "forger", channel: "web", action: "catalog.publish", subjectType: "item", subjectID: "item-x", at: start),
             after: head(of: original[8]))
         XCTAssertEqual(forged.sequence, 10)
@@ -154,7 +157,7 @@ final class AuditChainTests: XCTestCase {
         let forgedEntry = AuditEntry(actor: "forger", channel: "web", action: "catalog.publish", subjectType: "item", subjectID: "item-x", at: start)
         links[9] = AuditLink(
             sequence: 10, entry: forgedEntry, previousHash: wrongPrevious,
-            hash: AuditChain.hash(forgedEntry, sequence: 10, previousHash: wrongPrevious))
+            hash: testChain.hash(forgedEntry, sequence: 10, previousHash: wrongPrevious))
         assertBreak(verify(links, head: head(of: links.last)), .unlinked, at: 10)
     }
 
@@ -163,13 +166,13 @@ final class AuditChainTests: XCTestCase {
         let original = chain()
         var links = Array(original.prefix(9))
         links.append(
-            AuditChain.link(
+            testChain.link(
                 AuditEntry(actor: "forger", channel: "web", action: "catalog.publish", subjectType: "item", subjectID: "item-x", at: start),
                 after: head(of: links.last)))
         for link in original.suffix(from: 9) {
-            links.append(AuditChain.link(link.entry, after: head(of: links.last)))
+            links.append(testChain.link(link.entry, after: head(of: links.last)))
         }
-        var verifier = AuditVerifier()
+        var verifier = AuditVerifier(chain: testChain)
         for link in links { verifier.feed(link) }
         XCTAssertTrue(verifier.isIntact)
         verifier.finish(head: head(of: original.last))
@@ -216,9 +219,9 @@ final class AuditChainTests: XCTestCase {
         empty.actingFor = ""
         XCTAssertNotEqual(absent.canonicalBytes(sequence: 1), empty.canonicalBytes(sequence: 1))
         XCTAssertNotEqual(
-            AuditChain.hash(absent, sequence: 1, previousHash: AuditChain.genesisHash),
-            AuditChain.hash(empty, sequence: 1, previousHash: AuditChain.genesisHash))
-        XCTAssertNotEqual(AuditChain.link(absent, after: nil).hash, AuditChain.link(empty, after: nil).hash)
+            testChain.hash(absent, sequence: 1, previousHash: AuditChain.genesisHash),
+            testChain.hash(empty, sequence: 1, previousHash: AuditChain.genesisHash))
+        XCTAssertNotEqual(testChain.link(absent, after: nil).hash, testChain.link(empty, after: nil).hash)
     }
 
     func testFieldBoundariesCannotShift() {
@@ -232,7 +235,7 @@ final class AuditChainTests: XCTestCase {
 
     func testTimesAreKeptToTheMillisecond() {
         let precise = Date(timeIntervalSince1970: 1_767_225_600.123_456_7)
-        let link = AuditChain.link(
+        let link = testChain.link(
             AuditEntry(actor: "a", channel: "web", action: "x", subjectType: "t", subjectID: "1", at: precise), after: nil)
         let milliseconds = AuditEntry.milliseconds(link.entry.at)
         XCTAssertEqual(milliseconds, 1_767_225_600_123)
@@ -243,12 +246,12 @@ final class AuditChainTests: XCTestCase {
         // What a database gives back (whole milliseconds) hashes the same as what was linked.
         var readBack = link.entry
         readBack.at = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-        XCTAssertEqual(AuditChain.hash(readBack, sequence: link.sequence, previousHash: link.previousHash), link.hash)
+        XCTAssertEqual(testChain.hash(readBack, sequence: link.sequence, previousHash: link.previousHash), link.hash)
         XCTAssertTrue(verify([AuditLink(sequence: 1, entry: readBack, previousHash: link.previousHash, hash: link.hash)], head: head(of: link)).isIntact)
 
         // So does one read back with microsecond noise (PostgreSQL keeps microseconds).
         readBack.at = link.entry.at.addingTimeInterval(0.000_2)
-        XCTAssertEqual(AuditChain.hash(readBack, sequence: link.sequence, previousHash: link.previousHash), link.hash)
+        XCTAssertEqual(testChain.hash(readBack, sequence: link.sequence, previousHash: link.previousHash), link.hash)
     }
 
     func testLinkedTimesFromTheWholeChainAreWholeMilliseconds() {
@@ -256,5 +259,23 @@ final class AuditChainTests: XCTestCase {
             let milliseconds = AuditEntry.milliseconds(link.entry.at)
             XCTAssertEqual(Date(timeIntervalSince1970: Double(milliseconds) / 1000), link.entry.at)
         }
+    }
+
+    func testAForgerWithoutTheKeyCannotRebuildTheChain() {
+        let original = (1...5).reduce(into: [AuditLink]()) { links, i in
+            links.append(testChain.link(entry(i), after: links.last.map { ($0.sequence, $0.hash) }))
+        }
+        // Someone who can write the rows rewrites link 3 and recomputes every later hash, but with a key of their own.
+        let forger = AuditChain(key: Array(repeating: 2, count: 32))
+        var forged = Array(original.prefix(2))
+        var changed = original[2].entry
+        changed.action = "staff.grant"
+        forged.append(forger.link(changed, after: (2, original[1].hash)))
+        for link in original.dropFirst(3) { forged.append(forger.link(link.entry, after: (forged.last!.sequence, forged.last!.hash))) }
+        var verifier = AuditVerifier(chain: testChain)
+        for link in forged { verifier.feed(link) }
+        verifier.finish(head: (forged.last!.sequence, forged.last!.hash))
+        XCTAssertEqual(verifier.firstBreak?.kind, .edited)
+        XCTAssertEqual(verifier.firstBreak?.sequence, 3)
     }
 }

@@ -93,9 +93,12 @@ final class AuthorizationMatrixTests: XCTestCase {
     }
 
     private func applicant(
-        _ id: String, _ kind: ApplicantKind = .person, actingFor company: String? = nil, powers: Set<AgentPower> = []
+        _ id: String, _ kind: ApplicantKind = .person, actingFor company: String? = nil, powers: Set<AgentPower> = [],
+        legalRepresentative: Bool = false
     ) -> Actor {
-        let representation = company.map { ApplicantActor.Representation(companyID: $0, companyName: "X", powers: powers) }
+        let representation = company.map {
+            ApplicantActor.Representation(companyID: $0, companyName: "X", powers: powers, isLegalRepresentative: legalRepresentative)
+        }
         return .applicant(ApplicantActor(accountID: id, kind: kind, displayName: id, actingFor: representation))
     }
 
@@ -265,16 +268,17 @@ final class AuthorizationMatrixTests: XCTestCase {
     }
 
     func testLegalRepresentativeMayManageAgents() {
-        let representative = applicant("P", actingFor: "C", powers: Set(AgentPower.allCases))
+        let representative = applicant("P", actingFor: "C", legalRepresentative: true)
         XCTAssertTrue(Policy.allows(representative, .manageAgents, on: .applicant("C")))
         for action in [PolicyAction.applyForService, .viewOwnCases, .payFees, .receiveLicences] {
             XCTAssertTrue(Policy.allows(representative, action, on: .applicant("C")), action.rawValue)
         }
         XCTAssertFalse(Policy.allows(representative, .manageOwnAccount, on: .applicant("C")))
         XCTAssertFalse(Policy.allows(representative, .manageAgents, on: .applicant("D")))
-        // Every power but one is an agent, not the representative.
-        let almost = applicant("P", actingFor: "C", powers: [.apply, .viewCases, .pay])
-        XCTAssertFalse(Policy.allows(almost, .manageAgents, on: .applicant("C")))
+        // An agent holding every power is still an agent: it may not hand the company's powers on.
+        let everyPower = applicant("P", actingFor: "C", powers: Set(AgentPower.allCases))
+        XCTAssertFalse(Policy.allows(everyPower, .manageAgents, on: .applicant("C")))
+        XCTAssertTrue(Policy.allows(everyPower, .payFees, on: .applicant("C")))
     }
 
     func testStaffAndAnonymousAreRefusedEveryApplicantAction() {

@@ -29,7 +29,9 @@ final class SignInSafetyTests: XCTestCase {
     func testTooLongPassword() {
         let long = "Ab1-" + String(repeating: "x", count: PasswordRules.maximumLength)
         XCTAssertTrue(reports(PasswordRules.problems(in: long), "不能超过"))
-        XCTAssertFalse(reports(PasswordRules.problems(in: String(long.prefix(PasswordRules.maximumLength))), "不能超过"))
+        XCTAssertFalse(reports(PasswordRules.problems(in: String(long.prefix(72))), "不能超过"))
+        // bcrypt reads 72 bytes: 25 Chinese characters (75 bytes) are too many although only 25 characters.
+        XCTAssertTrue(reports(PasswordRules.problems(in: "Ab1-" + String(repeating: "密", count: 25)), "72个字节"))
     }
 
     func testFewerThanThreeCharacterClasses() {

@@ -112,9 +112,18 @@ final class RegistrationTests: XCTestCase {
             try await app.test(.DELETE, "/api/v1/me/agents/\(agents[0].id)", headers: .bearer(representative)) { res async in
                 XCTAssertEqual(res.status, .noContent)
             }
-            // The existing token now carries no power for the company.
+            // The token issued to act for the company dies with the authority.
             try await app.test(.GET, "/api/v1/me", headers: .bearer(agentToken)) { res async throws in
-                XCTAssertNil(try res.content.decode(MeResponse.self).actingFor)
+                XCTAssertEqual(res.status, .unauthorized)
+                XCTAssertEqual(try problem(res).code, "access.token_invalid")
+            }
+            // An agent holding every power is still not the representative.
+            try await app.test(.POST, "/api/v1/me/agents", headers: .bearer(representative), beforeRequest: { req in
+                try req.content.encode(AgentRequest(idNumber: agentID, name: "李华", powers: AgentPower.allCases))
+            }, afterResponse: { res async in XCTAssertEqual(res.status, .created) })
+            let everyPower = try await applicantToken(app, agentID, actingFor: companyID)
+            try await app.test(.GET, "/api/v1/me/agents", headers: .bearer(everyPower)) { res async in
+                XCTAssertEqual(res.status, .forbidden)
             }
         }
     }
@@ -178,10 +187,12 @@ final class RegistrationTests: XCTestCase {
 
             let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
             let hotline = try await staffToken(app, "hotline", [Grant(role: .hotlineOperator, scope: .everywhere)])
-            try await app.test(.GET, "/api/v1/applicants?identifier=\(citizenID)", headers: .bearer(hotline)) { res async throws in
+            try await app.test(.POST, "/api/v1/applicants/lookup", headers: .bearer(hotline), beforeRequest: { req in
+                try req.content.encode(["identifier": citizenID])
+            }, afterResponse: { res async throws in
                 XCTAssertEqual(res.status, .ok)
                 XCTAssertEqual(try res.content.decode(ApplicantView.self).identifier, "5201**********1236")
-            }
+            })
             try await app.test(.POST, "/api/v1/applicants/\(person.id)/reveal", headers: .bearer(hotline)) { res async in
                 XCTAssertEqual(res.status, .forbidden, "looking up is not revealing")
             }
@@ -235,9 +246,13 @@ final class SessionAndLockoutTests: XCTestCase {
             XCTAssertEqual(history.filter { $0 == "wrongPassword" }.count, 6)
             XCTAssertEqual(history.filter { $0 == "locked" }.count, 1)
             XCTAssertEqual(history.filter { $0 == "succeeded" }.count, 1)
-            // Success clears the count.
-            let record = try await ApplicantRecord.query(on: app.db).first()
-            XCTAssertEqual(record?.failedSignIns, 0)
+            // Success clears the count; the unknown identifier's count lives in the same table.
+            let sql = app.db as! any SQLDatabase
+            let left = try await sql.raw("SELECT key FROM sign_in_throttle").all().count
+            XCTAssertEqual(left, 1, "only the unknown identifier is still counted")
+            // The refused attempts are attributed to nobody, the success to the account.
+            let refused = try await AuditEventRecord.query(on: app.db).filter(\.$action == "auth.signInRefused").all()
+            XCTAssertTrue(refused.allSatisfy { $0.actor == "anonymous" })
         }
     }
 
@@ -317,6 +332,39 @@ final class SessionAndLockoutTests: XCTestCase {
             }
             let fresh = try await BrowserSession.signIn(app, account: citizenID, password: strongPassword)
             XCTAssertEqual(fresh.status, .seeOther, "signing in again works")
+        }
+    }
+
+    func testAPICookiesOnlyReadAndSessionsEndAfterEightHoursWhateverTheActivity() async throws {
+        try await withApp(seed: false) { app, clock in
+            try await registerPerson(app)
+            var browser = try await BrowserSession.signIn(app, account: citizenID, password: strongPassword)
+            try await app.test(.GET, "/api/v1/me", headers: browser.headers) { res async in XCTAssertEqual(res.status, .ok) }
+            try await app.test(.POST, "/api/v1/me/sign-out-everywhere", headers: browser.headers) { res async throws in
+                XCTAssertEqual(res.status, .unauthorized, "a cookie alone changes nothing through the API")
+                XCTAssertEqual(try problem(res).code, "access.unauthenticated")
+            }
+            // Busy all day: never idle, yet the session ends after eight hours.
+            var statuses: [HTTPStatus] = []
+            for _ in 0..<25 {
+                clock.advance(by: 20 * 60)
+                statuses.append(try await browser.get(app, "/me").status)
+            }
+            XCTAssertEqual(statuses.prefix(23).filter { $0 != .ok }, [])
+            XCTAssertEqual(statuses.last, .seeOther)
+            // The sign-in form served right after the expiry works at once.
+            try await browser.get(app, "/signin")
+            let again = try await browser.post(app, "/signin", ["account": citizenID, "password": strongPassword, "next": "/me"])
+            XCTAssertEqual(again.status, .seeOther)
+        }
+    }
+
+    func testRedirectTargetsStayOnThisSite() {
+        for bad in ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example", "/ok\n/x", "", "evil"] {
+            XCTAssertEqual(AccountPageController.safeRedirect(bad, fallback: "/me"), "/me", bad)
+        }
+        for good in ["/me", "/items?q=%E8%90%A5%E4%B8%9A", "/admin/items/123"] {
+            XCTAssertEqual(AccountPageController.safeRedirect(good, fallback: "/me"), good)
         }
     }
 }

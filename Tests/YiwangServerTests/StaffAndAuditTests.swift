@@ -102,6 +102,7 @@ final class StaffAdministrationTests: XCTestCase {
                 var expected: (Actor) -> Bool
                 /// What an allowed caller gets (an empty import is refused only after authorization).
                 var allowedStatus: HTTPStatus = .ok
+                var body: [String: String]? = nil
             }
             let probes = [
                 Probe(action: .readDraftCatalog, method: .GET, path: "/api/v1/items/\(foodCode)/draft") { Policy.allows($0, .readDraftCatalog, on: cityItem) },
@@ -110,7 +111,9 @@ final class StaffAdministrationTests: XCTestCase {
                 Probe(action: .manageStaff, method: .GET, path: "/api/v1/staff/target.district") { Policy.mayManage($0, accountGrants: districtClerk) },
                 Probe(action: .viewAudit, method: .GET, path: "/api/v1/audit/verify") { Policy.allows($0, .viewAudit) },
                 Probe(action: .viewAudit, method: .GET, path: "/api/v1/audit") { Policy.mayAttempt($0, .viewAudit) },
-                Probe(action: .lookUpApplicants, method: .GET, path: "/api/v1/applicants?identifier=\(citizenID)") { Policy.allows($0, .lookUpApplicants, on: .applicant(person.id.uuidString)) },
+                Probe(
+                    action: .lookUpApplicants, method: .POST, path: "/api/v1/applicants/lookup",
+                    expected: { Policy.allows($0, .lookUpApplicants, on: .applicant(person.id.uuidString)) }, body: ["identifier": citizenID]),
                 Probe(action: .revealPersonalData, method: .POST, path: "/api/v1/applicants/\(person.id)/reveal") { Policy.allows($0, .revealPersonalData, on: .applicant(person.id.uuidString)) },
                 Probe(action: .readDraftCatalog, method: .GET, path: "/api/v1/export?includeDrafts=true") { Policy.mayAttempt($0, .readDraftCatalog) },
                 Probe(action: .importCatalog, method: .POST, path: "/api/v1/import", expected: { Policy.allows($0, .importCatalog) }, allowedStatus: .badRequest),
@@ -123,14 +126,16 @@ final class StaffAdministrationTests: XCTestCase {
                     let actor = Actor.staff(account: "probe", grants: grants)
                     for probe in probes {
                         let allowed = probe.expected(actor)
-                        try await app.test(probe.method, probe.path, headers: .bearer(token)) { res async in
+                        try await app.test(probe.method, probe.path, headers: .bearer(token), beforeRequest: { req in
+                            if let body = probe.body { try req.content.encode(body) }
+                        }, afterResponse: { res async in
                             if allowed {
                                 XCTAssertEqual(res.status, probe.allowedStatus, "\(role) \(label) \(probe.method) \(probe.path)")
                             } else {
                                 XCTAssertTrue([.forbidden, .notFound].contains(res.status), "\(role) \(label) \(probe.method) \(probe.path): \(res.status)")
                                 XCTAssertEqual(res.headers.contentType?.subType, "problem+json")
                             }
-                        }
+                        })
                         checked += 1
                     }
                 }
@@ -170,16 +175,19 @@ final class AuditTrailTests: XCTestCase {
         try await withApp(seed: false) { app, _ in
             try await makeTrail(app)
             let events = try await AuditEventRecord.query(on: app.db).sort(\.$id).all()
-            XCTAssertEqual(events.map(\.action), ["applicant.register", "applicant.register", "auth.signIn", "auth.signIn", "auth.signInRefused"])
-            XCTAssertEqual(events.map(\.id), [1, 2, 3, 4, 5])
+            XCTAssertEqual(
+                events.map(\.action),
+                ["applicant.register", "applicant.register", "auth.signIn", "auth.tokenIssued", "auth.signIn", "auth.tokenIssued", "auth.signInRefused"])
+            XCTAssertEqual(events.map(\.id), [1, 2, 3, 4, 5, 6, 7])
             XCTAssertTrue(events.allSatisfy { $0.channel == "api" })
             XCTAssertTrue(events[2].actor.hasPrefix("applicant:"))
+            XCTAssertEqual(events[6].actor, "anonymous", "a refused attempt is not the account holder's act")
             XCTAssertEqual(events[1].previousHash, events[0].hash)
             let supervisor = try await staffToken(app, "supervisor", [Grant(role: .supervisor, scope: .everywhere)])
             try await app.test(.GET, "/api/v1/audit?action=auth.&per=2", headers: .bearer(supervisor)) { res async throws in
                 XCTAssertEqual(res.status, .ok)
                 let page = try res.content.decode(AuditPage.self)
-                XCTAssertEqual(page.total, 4, "three sign-ins of the trail and the supervisor's own")
+                XCTAssertEqual(page.total, 7, "the trail's sign-ins and tokens, and the supervisor's own")
                 XCTAssertEqual(page.events.count, 2)
                 XCTAssertEqual(page.events.first?.actor, "supervisor", "newest first")
             }
@@ -193,7 +201,7 @@ final class AuditTrailTests: XCTestCase {
             try await app.test(.GET, "/api/v1/audit/verify", headers: .bearer(supervisor)) { res async throws in
                 let result = try res.content.decode(AuditTrail.Verification.self)
                 XCTAssertTrue(result.intact)
-                XCTAssertEqual(result.checked, 6)
+                XCTAssertEqual(result.checked, 9)
             }
         }
     }
@@ -222,15 +230,15 @@ final class AuditTrailTests: XCTestCase {
         try await withApp(seed: false) { app, _ in
             try await makeTrail(app)
             let sql = app.db as! any SQLDatabase
-            try await sql.raw("UPDATE audit_events SET after = 'succeeded' WHERE sequence = 5").run()
+            try await sql.raw("UPDATE audit_events SET after = 'succeeded' WHERE sequence = 7").run()
             let result = try await verification(app)
             XCTAssertFalse(result.intact)
             XCTAssertEqual(result.firstBreak?.kind, .edited)
-            XCTAssertEqual(result.firstBreak?.sequence, 5)
+            XCTAssertEqual(result.firstBreak?.sequence, 7)
             // Re-hashing the edited row does not help: the next link no longer follows it.
             try await sql.raw("UPDATE audit_events SET actor = 'someone-else' WHERE sequence = 2").run()
             let row = try await AuditEventRecord.find(2, on: app.db)!
-            let rehashed = AuditChain.hash(row.link.entry, sequence: 2, previousHash: row.previousHash)
+            let rehashed = try AuditTrail.chain().hash(row.link.entry, sequence: 2, previousHash: row.previousHash)
             try await sql.raw("UPDATE audit_events SET hash = \(bind: rehashed) WHERE sequence = 2").run()
             let again = try await verification(app)
             XCTAssertEqual(again.firstBreak?.kind, .unlinked)
@@ -250,10 +258,10 @@ final class AuditTrailTests: XCTestCase {
         try await withApp(seed: false) { app, _ in
             try await makeTrail(app)
             let sql = app.db as! any SQLDatabase
-            try await sql.raw("DELETE FROM audit_events WHERE sequence = 5").run()
+            try await sql.raw("DELETE FROM audit_events WHERE sequence = 7").run()
             let result = try await verification(app)
             XCTAssertEqual(result.firstBreak?.kind, .truncated, "the head still names the deleted last row")
-            XCTAssertEqual(result.firstBreak?.sequence, 5)
+            XCTAssertEqual(result.firstBreak?.sequence, 7)
         }
     }
 
@@ -261,21 +269,21 @@ final class AuditTrailTests: XCTestCase {
         try await withApp(seed: false) { app, clock in
             try await makeTrail(app)
             // A forger who knows the algorithm appends a well-formed link after the head ...
-            let last = try await AuditEventRecord.find(5, on: app.db)!
-            let forged = AuditChain.link(
+            let last = try await AuditEventRecord.find(7, on: app.db)!
+            let forged = try AuditTrail.chain().link(
                 AuditContext.system("forger").entry("auth.signIn", subjectType: "account", subjectID: "staff:x", at: clock.now()),
-                after: (5, last.hash))
+                after: (7, last.hash))
             try await AuditEventRecord(forged).create(on: app.db)
             var result = try await verification(app)
             XCTAssertEqual(result.firstBreak?.kind, .truncated)
-            try await AuditEventRecord.query(on: app.db).filter(\.$id == 6).delete()
+            try await AuditEventRecord.query(on: app.db).filter(\.$id == 8).delete()
             result = try await verification(app)
             XCTAssertTrue(result.intact, result.message)
             // ... or squeezes one in by renumbering the rows after it.
             let sql = app.db as! any SQLDatabase
             try await sql.raw("UPDATE audit_events SET sequence = sequence + 10 WHERE sequence >= 4").run()
             try await sql.raw("UPDATE audit_events SET sequence = sequence - 9 WHERE sequence >= 14").run()
-            let middle = AuditChain.link(
+            let middle = try AuditTrail.chain().link(
                 AuditContext.system("forger").entry("staff.grant", subjectType: "staff", subjectID: "forger", at: clock.now()),
                 after: (3, try await AuditEventRecord.find(3, on: app.db)!.hash))
             try await AuditEventRecord(middle).create(on: app.db)
@@ -292,10 +300,12 @@ final class AuditTrailTests: XCTestCase {
             var browser = try await BrowserSession.signIn(app, at: "/admin/login", account: "supervisor", password: testPassword, landing: "/admin/audit")
             var page = try await browser.get(app, "/admin/audit")
             XCTAssertEqual(page.status, .ok)
+            XCTAssertFalse(page.body.string.contains("留痕链完整"), "the whole-trail check runs only when asked")
+            page = try await browser.get(app, "/admin/audit?verify=1")
             XCTAssertTrue(page.body.string.contains("留痕链完整"))
             let sql = app.db as! any SQLDatabase
             try await sql.raw("UPDATE audit_events SET address = '10.0.0.1' WHERE sequence = 4").run()
-            page = try await browser.get(app, "/admin/audit?action=auth.")
+            page = try await browser.get(app, "/admin/audit?verify=1&action=auth.")
             XCTAssertTrue(page.body.string.contains("留痕链已被破坏"))
             XCTAssertTrue(page.body.string.contains("<strong id=\"first-break\">4</strong>"))
             XCTAssertTrue(page.body.string.contains("auth.signIn"))

@@ -87,21 +87,29 @@ public struct AuditLink: Sendable, Equatable {
 }
 
 /// The hash chain: each link commits to the previous link's hash, so editing, deleting or
-/// inserting any row (even directly in the database) breaks every later link.
-public enum AuditChain {
+/// inserting any row (even directly in the database) breaks every later link. The hash is an
+/// HMAC under a key kept outside the database, so someone who can write the rows cannot
+/// recompute a consistent chain after changing them.
+public struct AuditChain: Sendable {
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    public static func hash(_ entry: AuditEntry, sequence: Int64, previousHash: String) -> String {
-        var hasher = SHA256()
-        hasher.update(data: Array(previousHash.utf8))
-        hasher.update(data: entry.canonicalBytes(sequence: sequence))
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    let key: SymmetricKey
+
+    public init(key: [UInt8]) {
+        self.key = SymmetricKey(data: key)
+    }
+
+    public func hash(_ entry: AuditEntry, sequence: Int64, previousHash: String) -> String {
+        var mac = HMAC<SHA256>(key: key)
+        mac.update(data: Array(previousHash.utf8))
+        mac.update(data: entry.canonicalBytes(sequence: sequence))
+        return mac.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// The link that follows `previous` (nil for the first).
-    public static func link(_ entry: AuditEntry, after previous: (sequence: Int64, hash: String)?) -> AuditLink {
+    public func link(_ entry: AuditEntry, after previous: (sequence: Int64, hash: String)?) -> AuditLink {
         let sequence = (previous?.sequence ?? 0) + 1
-        let previousHash = previous?.hash ?? genesisHash
+        let previousHash = previous?.hash ?? Self.genesisHash
         var stored = entry
         stored.at = AuditEntry.storedTime(entry.at)
         return AuditLink(sequence: sequence, entry: stored, previousHash: previousHash, hash: hash(stored, sequence: sequence, previousHash: previousHash))
@@ -132,8 +140,11 @@ public struct AuditVerifier: Sendable {
     public private(set) var checked: Int64 = 0
     public private(set) var firstBreak: AuditBreak?
     var previous: (sequence: Int64, hash: String)?
+    let chain: AuditChain
 
-    public init() {}
+    public init(chain: AuditChain) {
+        self.chain = chain
+    }
 
     /// Feeds the next link (in sequence order); returns false once the chain is broken.
     @discardableResult
@@ -142,7 +153,7 @@ public struct AuditVerifier: Sendable {
         checked += 1
         let expectedSequence = (previous?.sequence ?? 0) + 1
         let expectedPrevious = previous?.hash ?? AuditChain.genesisHash
-        if AuditChain.hash(link.entry, sequence: link.sequence, previousHash: link.previousHash) != link.hash {
+        if chain.hash(link.entry, sequence: link.sequence, previousHash: link.previousHash) != link.hash {
             firstBreak = AuditBreak(kind: .edited, sequence: link.sequence, message: "第\(link.sequence)条留痕的内容与其哈希不符，记录已被改动。")
         } else if link.sequence != expectedSequence {
             firstBreak = AuditBreak(

@@ -17,6 +17,8 @@ public enum PasswordRules {
         var problems: [String] = []
         if password.count < minimumLength { problems.append("密码至少需要\(minimumLength)个字符。") }
         if password.count > maximumLength { problems.append("密码不能超过\(maximumLength)个字符。") }
+        // bcrypt reads only the first 72 bytes: anything after them would be silently ignored.
+        if password.utf8.count > 72 { problems.append("密码不能超过72个字节(约24个汉字或72个英文字符)。") }
         let classes = [
             password.contains { $0.isASCII && $0.isLowercase },
             password.contains { $0.isASCII && $0.isUppercase },

@@ -92,11 +92,15 @@ public struct ApplicantActor: Sendable, Hashable {
         public var companyName: String
         /// What the company granted; every power for its legal representative.
         public var powers: Set<AgentPower>
+        /// The legal representative speaks for the company itself (manages its agents); an agent
+        /// holding every power still does not.
+        public var isLegalRepresentative: Bool
 
-        public init(companyID: String, companyName: String, powers: Set<AgentPower>) {
+        public init(companyID: String, companyName: String, powers: Set<AgentPower>, isLegalRepresentative: Bool = false) {
             self.companyID = companyID
             self.companyName = companyName
-            self.powers = powers
+            self.powers = isLegalRepresentative ? Set(AgentPower.allCases) : powers
+            self.isLegalRepresentative = isLegalRepresentative
         }
     }
 
@@ -301,7 +305,7 @@ public enum Policy {
         case .manageAgents:
             // The company account itself, or its legal representative acting for it.
             if applicant.actingFor == nil { return applicant.kind == .company }
-            return applicant.actingFor?.powers == Set(AgentPower.allCases)
+            return applicant.actingFor?.isLegalRepresentative == true
         default:
             guard let representation = applicant.actingFor else { return true }
             guard let power = action.agentPower else { return false }

@@ -94,6 +94,12 @@ public struct KeyRing: Sendable {
         return Data(base64Encoded: base64)
     }
 
+    /// A key for another purpose (the audit chain), derived from the index key so that operators
+    /// keep one secret fewer; it changes only if the index key does.
+    public func derivedKey(purpose: String) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Array(("yiwang-derived-key\u{1F}" + purpose).utf8), using: indexKey))
+    }
+
     /// 32 random bytes for a new key.
     public static func newKey() -> [UInt8] {
         SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 import YiwangCore
@@ -142,12 +143,37 @@ struct AuditContext: Sendable {
 
 /// Appends to, verifies and searches the chain.
 enum AuditTrail {
+    /// The chain's key for this process, set once by `configure` from the key ring. One process
+    /// serves one platform with one key ring, so every append and check uses the same key.
+    private static let configured = NIOLockedValueBox<AuditChain?>(nil)
+
+    static func use(_ chain: AuditChain) { configured.withLockedValue { $0 = chain } }
+
+    static func chain() throws -> AuditChain {
+        guard let chain = configured.withLockedValue({ $0 }) else {
+            throw Abort(.internalServerError, reason: "the audit chain key is not configured")
+        }
+        return chain
+    }
+
+    /// A transaction that changes something and audits it. On SQLite it takes the write lock
+    /// first (a no-op write to the head): a transaction that read before writing would otherwise
+    /// fail outright (SQLITE_BUSY_SNAPSHOT) when another connection committed in between.
+    static func writeTransaction<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await db.transaction { tx in
+            if let sql = tx as? any SQLDatabase, sql.dialect.name == "sqlite" {
+                try await sql.raw("UPDATE audit_head SET sequence = sequence WHERE id = 1").run()
+            }
+            return try await body(tx)
+        }
+    }
+
     /// Appends one event. Runs inside the caller's transaction when there is one, so the event
     /// commits or vanishes with the change it records; opens its own otherwise.
     @discardableResult
     static func append(_ entry: AuditEntry, on db: any Database) async throws -> AuditLink {
         if db.inTransaction { return try await appendLocked(entry, on: db) }
-        return try await db.transaction { try await appendLocked(entry, on: $0) }
+        return try await writeTransaction(on: db) { try await appendLocked(entry, on: $0) }
     }
 
     private static func appendLocked(_ entry: AuditEntry, on db: any Database) async throws -> AuditLink {
@@ -159,7 +185,7 @@ enum AuditTrail {
             .first(decoding: HeadRow.self)
         else { throw Abort(.internalServerError, reason: "audit head missing") }
         let previous = head.sequence == 1 ? nil : (head.sequence - 1, head.hash)
-        let link = AuditChain.link(entry, after: previous)
+        let link = try chain().link(entry, after: previous)
         try await AuditEventRecord(link).create(on: db)
         try await sql.raw("UPDATE audit_head SET hash = \(bind: link.hash) WHERE id = 1").run()
         return link
@@ -182,7 +208,7 @@ enum AuditTrail {
     /// Appends may race the walk: the head read before it must then lie on the walked chain.
     static func verify(on db: any Database, batchSize: Int = 5000) async throws -> Verification {
         let before = try await readHead(db)
-        var verifier = AuditVerifier()
+        var verifier = AuditVerifier(chain: try chain())
         var after: Int64 = 0
         var last: (sequence: Int64, hash: String)?
         var sawHeadBefore = before.sequence == 0

@@ -45,7 +45,7 @@ struct CatalogExchange {
         let existing = try await snapshot()
         let codes = try CatalogDocumentValidator.validate(
             document, existing: existing, context: LintContext(today: now, staleAfterDays: settings.staleGuideDays))
-        return try await db.transaction { db in
+        return try await AuditTrail.writeTransaction(on: db) { db in
             var report = ImportReport()
             try await upsertReferenceData(document, existing: existing, report: &report, on: db)
             let departments = try await DepartmentRecord.query(on: db).all()

@@ -198,7 +198,7 @@ struct CatalogService {
                 throw DomainError.invalid("catalog.base_not_found", "基本目录中没有编码为\(baseCode.value)的事项，请联系事项管理员先建立基本目录。")
             }
         }
-        return try await db.transaction { db in
+        return try await AuditTrail.writeTransaction(on: db) { db in
             if !hasBase {
                 try await BaseItemRecord(entry: BaseEntry(
                     baseCode: baseCode.value, name: request.guide.name, type: request.guide.type, legalBasis: request.guide.legalBasis)
@@ -224,7 +224,7 @@ struct CatalogService {
         switch latest.state {
         case .draft:
             guard !changes.isEmpty else { return (item, latest) }
-            return try await db.transaction { db in
+            return try await AuditTrail.writeTransaction(on: db) { db in
                 latest.content = try ItemVersionRecord.encode(guide)
                 latest.updatedAt = now
                 try await latest.save(on: db)
@@ -241,7 +241,7 @@ struct CatalogService {
             guard !changes.isEmpty else {
                 throw DomainError.invalid("catalog.no_changes", "内容与第\(latest.number)版相同，没有需要保存的修改。")
             }
-            return try await db.transaction { db in
+            return try await AuditTrail.writeTransaction(on: db) { db in
                 let version = try ItemVersionRecord(itemID: item.id!, number: latest.number + 1, guide: guide, author: actor.accountName, at: now)
                 try await version.create(on: db)
                 item.latestVersion = version.number
@@ -275,7 +275,7 @@ struct CatalogService {
                     fieldErrors: blocking.map { FieldError(field: $0.field ?? $0.rule, message: $0.message) })
             }
         }
-        return try await db.transaction { db in
+        return try await AuditTrail.writeTransaction(on: db) { db in
             try await apply(transition, action: action, to: version, item: item, guide: guide, on: db)
             try await record(item: item, version: version.number, action: CatalogEventAction(action), changes: [], note: note, on: db)
             return version

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 import Vapor
 import YiwangCore
 
@@ -65,9 +66,10 @@ extension Request {
     /// added to X-Forwarded-For (earlier entries are whatever the client claimed).
     var clientAddress: String {
         let peer = remoteAddress?.ipAddress ?? "unknown"
+        // Proxies may append to the header or add another line: read all of it, trust only the last hop.
         guard application.settings.trustedProxies.contains(peer),
-            let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
-            !forwarded.isEmpty, forwarded.count <= 45
+            let forwarded = headers[canonicalForm: "X-Forwarded-For"].last.map(String.init)?.trimmingCharacters(in: .whitespaces),
+            (try? SocketAddress(ipAddress: forwarded, port: 0)) != nil
         else { return peer }
         return forwarded
     }
@@ -94,8 +96,12 @@ extension Request {
 }
 
 /// Resolves the actor from a bearer token or the session; anonymous readers cost no query.
-/// Sessions end when idle, when signed out everywhere, or when the account is disabled.
+/// Sessions end when idle, after their absolute lifetime, when signed out everywhere, or when
+/// the account is disabled. On the JSON API a session cookie only reads: anything that changes
+/// state there needs a bearer token, so a cookie alone can never be ridden across sites.
 struct ActorMiddleware: AsyncMiddleware {
+    static let sessionLifetime: TimeInterval = 8 * 3600
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let now = request.now
         if let bearer = request.headers.bearerAuthorization?.token {
@@ -105,6 +111,8 @@ struct ActorMiddleware: AsyncMiddleware {
                 token.revokedAt == nil, token.expiresAt > now, let principal = Principal(key: token.principal),
                 let signedIn = try await Sessions.load(principal, actingFor: token.actingFor, issuedAt: token.createdAt, on: request.db)
             else { throw invalid }
+            // A token issued to act for a company is void once that authority is withdrawn.
+            if token.actingFor != nil, case .applicant(_, let actor) = signedIn, actor.actingFor == nil { throw invalid }
             request.signedIn = signedIn
         } else if request.hasSession, let key = request.session.data["principal"], let principal = Principal(key: key) {
             let kiosk = request.session.data["kiosk"] == "1"
@@ -113,14 +121,17 @@ struct ActorMiddleware: AsyncMiddleware {
             let seen = request.session.data["seen"].flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) ?? since
             let idleLimit = kiosk ? request.application.settings.kioskIdle : request.application.settings.sessionIdle
             let actingFor = request.session.data["actingFor"].flatMap(UUID.init(uuidString:))
-            if now.timeIntervalSince(seen) > idleLimit {
-                Sessions.end(request, reason: "idle")
+            let readsOnly = request.url.path.hasPrefix("/api/") && request.method != .GET && request.method != .HEAD
+            if now.timeIntervalSince(seen) > idleLimit || now.timeIntervalSince(since) > Self.sessionLifetime {
+                try await Sessions.end(request, reason: "expired")
+            } else if readsOnly {
+                // Left anonymous: the API's writes answer 401 and ask for a token.
             } else if let signedIn = try await Sessions.load(principal, actingFor: actingFor, issuedAt: since, on: request.db) {
                 request.signedIn = signedIn
                 // Touch the session at most once a minute: idle expiry needs no write per page view.
                 if now.timeIntervalSince(seen) > 60 { request.session.data["seen"] = String(now.timeIntervalSince1970) }
             } else {
-                Sessions.end(request, reason: "revoked")
+                try await Sessions.end(request, reason: "revoked")
             }
         }
         return try await next.respond(to: request)
@@ -129,18 +140,23 @@ struct ActorMiddleware: AsyncMiddleware {
 
 /// Loading, starting and ending sessions, shared by the staff and applicant sign-in pages.
 enum Sessions {
+    /// Whether something issued at `issuedAt` survives a "sign out everywhere" at `revokedAt`,
+    /// compared in whole milliseconds (what every database keeps exactly).
+    static func survives(_ issuedAt: Date, _ revokedAt: Date?) -> Bool {
+        guard let revokedAt else { return true }
+        return AuditEntry.milliseconds(issuedAt) >= AuditEntry.milliseconds(revokedAt)
+    }
+
     /// The principal's account, if it is still allowed in: not disabled, and not signed out
     /// everywhere after `issuedAt`.
     static func load(_ principal: Principal, actingFor: UUID?, issuedAt: Date, on db: any Database) async throws -> SignedIn? {
         switch principal {
         case .staff(let id):
-            guard let account = try await StaffAccountRecord.find(id, on: db), !account.disabled,
-                account.sessionsRevokedAt.map({ issuedAt >= $0 }) ?? true
+            guard let account = try await StaffAccountRecord.find(id, on: db), !account.disabled, survives(issuedAt, account.sessionsRevokedAt)
             else { return nil }
             return .staff(account)
         case .applicant(let id):
-            guard let record = try await ApplicantRecord.find(id, on: db), !record.disabled,
-                record.sessionsRevokedAt.map({ issuedAt >= $0 }) ?? true
+            guard let record = try await ApplicantRecord.find(id, on: db), !record.disabled, survives(issuedAt, record.sessionsRevokedAt)
             else { return nil }
             var actor = ApplicantActor(accountID: id.uuidString, kind: record.kind, displayName: record.name)
             if let actingFor, record.kind == .person {
@@ -152,22 +168,28 @@ enum Sessions {
 
     /// Starts a fresh session for a principal: a new id defeats session fixation.
     static func start(_ request: Request, for principal: Principal, kiosk: Bool) async throws {
+        try await renew(request)
+        let now = String(request.now.timeIntervalSince1970)
+        request.session.data["principal"] = principal.key
+        request.session.data["since"] = now
+        request.session.data["seen"] = now
+        if kiosk { request.session.data["kiosk"] = "1" }
+    }
+
+    /// Ends a session by moving to a fresh, empty one with a new CSRF token, so the very next form
+    /// (a kiosk's sign-in after an idle timeout) carries a token the server knows.
+    static func end(_ request: Request, reason: String) async throws {
+        request.logger.debug("session ended", metadata: ["reason": .string(reason)])
+        try await renew(request)
+    }
+
+    private static func renew(_ request: Request) async throws {
         if let old = request.session.id {
             try await request.application.sessions.driver.deleteSession(old, for: request).get()
         }
         request.session.id = nil
         request.session.data = SessionData()
-        let now = String(request.now.timeIntervalSince1970)
-        request.session.data["principal"] = principal.key
-        request.session.data["since"] = now
-        request.session.data["seen"] = now
         request.session.data["csrf"] = [UInt8].random(count: 24).base64URLEncoded
-        if kiosk { request.session.data["kiosk"] = "1" }
-    }
-
-    static func end(_ request: Request, reason: String) {
-        request.logger.debug("session ended", metadata: ["reason": .string(reason)])
-        request.session.destroy()
     }
 }
 
@@ -177,18 +199,12 @@ final class RateLimits: @unchecked Sendable {
 
     private let lock = NIOLock()
     private var limiters: [Bucket: RateLimiter]
-    /// Failures on identifiers that have no account, locked exactly like real accounts so that a
-    /// lockout never tells an attacker whether an account exists.
-    private var unknownAccounts: [String: (failures: Int, lockedUntil: Date?)] = [:]
-    let lockout: LockoutRule
-
     init(settings: Settings) {
         limiters = [
             .signIn: RateLimiter(.init(requests: settings.signInsPerMinute, per: 60)),
             .registration: RateLimiter(.init(requests: settings.registrationsPerHour, per: 3600)),
             .api: RateLimiter(.init(requests: settings.apiCallsPerMinute, per: 60)),
         ]
-        lockout = settings.lockout
     }
 
     func take(_ bucket: Bucket, key: String, at now: Date) -> RateLimiter.Decision {
@@ -202,27 +218,17 @@ final class RateLimits: @unchecked Sendable {
         }
     }
 
-    /// Seconds an unknown identifier stays locked (0 when it may try).
-    func unknownLockRemaining(_ key: String, at now: Date) -> TimeInterval {
-        lock.withLock { unknownAccounts[key]?.lockedUntil.map { max(0, $0.timeIntervalSince(now)) } ?? 0 }
-    }
-
-    /// Counts a failure on an unknown identifier; returns the lock it now carries.
-    func failUnknown(_ key: String, at now: Date) -> TimeInterval {
-        lock.withLock {
-            if unknownAccounts.count > 100_000 { unknownAccounts.removeAll() }
-            var entry = unknownAccounts[key] ?? (0, nil)
-            entry.failures += 1
-            let duration = lockout.lockDuration(afterFailures: entry.failures)
-            entry.lockedUntil = duration > 0 ? now.addingTimeInterval(duration) : nil
-            unknownAccounts[key] = entry
-            return duration
-        }
-    }
 }
 
 extension Application {
     private struct RateLimitsKey: StorageKey { typealias Value = RateLimits }
+    private struct DummyHashKey: StorageKey { typealias Value = String }
+
+    /// A bcrypt hash of a random secret, made once at start-up at the configured cost.
+    var dummyPasswordHash: String {
+        get { storage[DummyHashKey.self] ?? "" }
+        set { storage[DummyHashKey.self] = newValue }
+    }
 
     var rateLimits: RateLimits {
         get {
@@ -239,9 +245,8 @@ extension Application {
 struct APIRateLimitMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.url.path.hasPrefix("/api/") {
-            let key = request.headers.bearerAuthorization.map { "token:" + String(AccessTokenRecord.hash($0.token).prefix(16)) }
-                ?? "address:" + request.clientAddress
-            try request.application.rateLimits.enforce(.api, key: key, at: request.now)
+            // By address: a made-up token must not buy a fresh bucket.
+            try request.application.rateLimits.enforce(.api, key: request.clientAddress, at: request.now)
         }
         return try await next.respond(to: request)
     }

@@ -71,7 +71,7 @@ enum AccountPageController {
                 request.auditContext.entry("auth.signOut", subjectType: "account", subjectID: request.signedIn!.principal.key, at: request.now),
                 on: request.db)
         }
-        Sessions.end(request, reason: "signed out")
+        try await Sessions.end(request, reason: "signed out")
         return request.redirect(to: request.cookies["yw_kiosk"]?.string == "1" ? "/signin" : "/")
     }
 
@@ -80,7 +80,7 @@ enum AccountPageController {
         try request.verifyCSRF(try request.content.decode(Form.self).csrf)
         guard let signedIn = request.signedIn else { return request.redirect(to: "/signin") }
         try await IdentityService(request: request).signOutEverywhere(signedIn.principal)
-        Sessions.end(request, reason: "signed out everywhere")
+        try await Sessions.end(request, reason: "signed out everywhere")
         return request.redirect(to: "/signin?done=everywhere")
     }
 
@@ -208,8 +208,11 @@ enum AccountPageController {
             try await AuditTrail.append(
                 request.auditContext.entry("agent.actFor", subjectType: "applicant", subjectID: representation.companyID, owner: .applicant(representation.companyID), at: request.now),
                 on: request.db)
-        } else {
+        } else if let previous = request.session.data["actingFor"] {
             request.session.data["actingFor"] = nil
+            try await AuditTrail.append(
+                request.auditContext.entry("agent.actForSelf", subjectType: "applicant", subjectID: previous, owner: .applicant(previous), at: request.now),
+                on: request.db)
         }
         return request.redirect(to: "/me")
     }
@@ -273,9 +276,15 @@ enum AccountPageController {
         return request.redirect(to: "/me/agents")
     }
 
-    /// Only same-site paths may be redirect targets.
+    /// Only same-site paths may be redirect targets: one leading slash, then no slash or
+    /// backslash, and no whitespace or control character anywhere (browsers drop tabs and
+    /// newlines from Location, which would turn `/\t/evil` into `//evil`).
     static func safeRedirect(_ target: String?, fallback: String = "/admin") -> String {
-        guard let target, target.hasPrefix("/"), !target.hasPrefix("//"), !target.contains("\\"), target.count < 500 else { return fallback }
+        guard let target, target.count < 500, target.first == "/",
+            !target.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == "\\" })
+        else { return fallback }
+        let second = target.dropFirst().first
+        guard second != "/" else { return fallback }
         return target
     }
 }

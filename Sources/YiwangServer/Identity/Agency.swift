@@ -38,7 +38,7 @@ enum Agency {
     static func representation(of person: ApplicantRecord, for companyID: UUID, on db: any Database) async throws -> ApplicantActor.Representation? {
         guard let company = try await ApplicantRecord.find(companyID, on: db), company.kind == .company, !company.disabled else { return nil }
         if company.representativeIndex == person.identifierIndex {
-            return .init(companyID: companyID.uuidString, companyName: company.name, powers: Set(AgentPower.allCases))
+            return .init(companyID: companyID.uuidString, companyName: company.name, powers: [], isLegalRepresentative: true)
         }
         let grants = try await CompanyAgentRecord.query(on: db).filter(\.$company.$id == companyID)
             .filter(\.$personIndex == person.identifierIndex).filter(\.$revokedAt == nil).all()
@@ -87,7 +87,7 @@ enum Agency {
             powers: Set(body.powers), grantedBy: service.context.actor, at: service.now)
         let now = service.now
         let context = service.context
-        try await service.db.transaction { tx in
+        try await AuditTrail.writeTransaction(on: service.db) { tx in
             let earlier = try await CompanyAgentRecord.query(on: tx).filter(\.$company.$id == companyID).filter(\.$personIndex == index)
                 .filter(\.$revokedAt == nil).all()
             for old in earlier {
@@ -107,7 +107,7 @@ enum Agency {
     static func revoke(_ agentID: UUID, company companyID: UUID, service: IdentityService) async throws {
         let now = service.now
         let context = service.context
-        try await service.db.transaction { tx in
+        try await AuditTrail.writeTransaction(on: service.db) { tx in
             guard let record = try await CompanyAgentRecord.find(agentID, on: tx), record.$company.id == companyID, record.revokedAt == nil else {
                 throw DomainError.notFound("agent.not_found", "未找到该经办人授权，可能已被撤销。")
             }

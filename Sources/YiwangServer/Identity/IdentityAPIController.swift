@@ -101,7 +101,7 @@ enum IdentityAPIController {
                 try await Agency.representation(of: person, for: company, on: request.db) != nil
             else { throw DomainError.forbidden("您未获该企业授权，不能代其办理。") }
         }
-        let (token, expiresAt) = try await service.issueToken(for: account.principal, actingFor: body.actingFor)
+        let (token, expiresAt) = try await service.issueToken(for: account, actingFor: body.actingFor)
         return try await created(TokenResponse(token: token, expiresAt: expiresAt), for: request)
     }
 
@@ -173,10 +173,15 @@ enum IdentityAPIController {
 
     // MARK: Staff looking up applicants
 
-    /// Finds an applicant by the full ID number or credit code (at the window, on the hotline); shows masked data.
+    struct LookUpRequest: Content {
+        var identifier: String
+    }
+
+    /// Finds an applicant by the full ID number or credit code (at the window, on the hotline);
+    /// shows masked data. A POST: the number stays out of URLs and logs, and the look-up is audited.
     @Sendable static func lookUp(_ request: Request) async throws -> ApplicantView {
         try request.authorizeSomewhere(.lookUpApplicants)
-        let typed = (try? request.query.get(String.self, at: "identifier")) ?? ""
+        let typed = try request.content.decode(LookUpRequest.self).identifier
         guard ResidentIDNumber.isValid(typed) || CreditCode.isValid(typed) else {
             throw DomainError.invalid("applicant.identifier", "请提供有效的公民身份号码或统一社会信用代码。", fields: [FieldError(field: "identifier", message: "号码不正确。")])
         }

@@ -119,7 +119,7 @@ struct RotateKeysCommand: AsyncCommand {
         try await migrateAndPrepare(app)
         let keys = app.keyRing
         let now = app.timeSource.now()
-        let resealed = try await app.db.transaction { tx -> Int in
+        let resealed = try await AuditTrail.writeTransaction(on: app.db) { tx -> Int in
             var resealed = 0
             for record in try await ApplicantRecord.query(on: tx).all() {
                 var changed = false

@@ -25,8 +25,6 @@ final class ApplicantRecord: Model, @unchecked Sendable {
     @OptionalField(key: "representative_index") var representativeIndex: String?
     @OptionalField(key: "representative_sealed") var representativeSealed: String?
     @Field(key: "password_hash") var passwordHash: String
-    @Field(key: "failed_sign_ins") var failedSignIns: Int
-    @OptionalField(key: "locked_until") var lockedUntil: Date?
     /// Sessions and tokens issued before this moment are void ("sign out everywhere").
     @OptionalField(key: "sessions_revoked_at") var sessionsRevokedAt: Date?
     @Field(key: "disabled") var disabled: Bool
@@ -44,7 +42,6 @@ final class ApplicantRecord: Model, @unchecked Sendable {
         identifierMasked = personal ? PersonalData.mask(identifier, as: kind == .person ? .idNumber : .creditCode) : identifier
         self.name = name
         self.passwordHash = passwordHash
-        failedSignIns = 0
         disabled = false
         createdAt = at
     }
@@ -205,8 +202,6 @@ struct CreateIdentity: AsyncMigration {
             .field("representative_index", .string)
             .field("representative_sealed", .string)
             .field("password_hash", .string, .required)
-            .field("failed_sign_ins", .int, .required)
-            .field("locked_until", .datetime)
             .field("sessions_revoked_at", .datetime)
             .field("disabled", .bool, .required)
             .field("created_at", .datetime, .required)
@@ -242,17 +237,20 @@ struct CreateIdentity: AsyncMigration {
             .field("revoked_at", .datetime)
             .unique(on: "token_hash")
             .create()
-        try await database.schema(StaffAccountRecord.schema)
-            .field("failed_sign_ins", .int, .required, .sql(.default(0)))
-            .update()
-        try await database.schema(StaffAccountRecord.schema)
-            .field("locked_until", .datetime)
-            .update()
+        // Failures per sign-in identifier (a blind index, or `staff:<name>`), whether or not an
+        // account exists, so that a lock never tells which accounts are real.
+        try await database.schema("sign_in_throttle")
+            .field("key", .string, .identifier(auto: false))
+            .field("failures", .int, .required)
+            .field("locked_until_ms", .int64)
+            .create()
         try await database.schema(StaffAccountRecord.schema)
             .field("sessions_revoked_at", .datetime)
             .update()
         try await database.schema("api_tokens").delete()
         if let sql = database as? any SQLDatabase {
+            // One live grant per person and company: two grants at once cannot both stay in force.
+            try await sql.raw("CREATE UNIQUE INDEX company_agents_live ON company_agents (company_id, person_index) WHERE revoked_at IS NULL").run()
             try await sql.raw("CREATE INDEX company_agents_person ON company_agents (person_index)").run()
             try await sql.raw("CREATE INDEX company_agents_company ON company_agents (company_id)").run()
             try await sql.raw("CREATE INDEX sign_in_events_principal ON sign_in_events (principal, at)").run()
@@ -262,7 +260,7 @@ struct CreateIdentity: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        for schema in [AccessTokenRecord.schema, SignInEventRecord.schema, CompanyAgentRecord.schema, ApplicantRecord.schema] {
+        for schema in ["sign_in_throttle", AccessTokenRecord.schema, SignInEventRecord.schema, CompanyAgentRecord.schema, ApplicantRecord.schema] {
             try await database.schema(schema).delete()
         }
     }

@@ -33,6 +33,8 @@ struct IdentityService {
     let context: AuditContext
     let passwords: AsyncPasswordHasher
     let limits: RateLimits
+    /// A real bcrypt hash of nothing anyone knows: unknown accounts are checked against it.
+    let dummyHash: String
 
     init(request: Request) {
         db = request.db
@@ -42,6 +44,7 @@ struct IdentityService {
         context = request.auditContext
         passwords = request.password.async
         limits = request.application.rateLimits
+        dummyHash = request.application.dummyPasswordHash
     }
 
     init(app: Application, context: AuditContext) {
@@ -52,6 +55,7 @@ struct IdentityService {
         self.context = context
         passwords = app.password.async
         limits = app.rateLimits
+        dummyHash = app.dummyPasswordHash
     }
 
     static let genericFailure = DomainError(.unauthenticated, code: "auth.failed", message: "账号或密码不正确。")
@@ -121,7 +125,7 @@ struct IdentityService {
     private func create(_ record: ApplicantRecord, summary: String) async throws {
         let context = self.context
         let now = self.now
-        try await db.transaction { tx in
+        try await AuditTrail.writeTransaction(on: db) { tx in
             if try await ApplicantRecord.query(on: tx).filter(\.$identifierIndex == record.identifierIndex).first() != nil {
                 throw DomainError.conflict(
                     "register.exists", record.kind == .person ? "该公民身份号码已注册，请直接登录或找回密码。" : "该统一社会信用代码已注册，请直接登录或找回密码。")
@@ -160,42 +164,33 @@ struct IdentityService {
             return (index, try await ApplicantRecord.query(on: db).filter(\.$identifierIndex == index).first().map(Account.applicant))
         }
         let name = text.lowercased()
-        return ("staff:" + name, try await StaffAccountRecord.query(on: db).filter(\.$account == name).first().map(Account.staff))
+        return (SignInThrottle.staffKey(name), try await StaffAccountRecord.query(on: db).filter(\.$account == name).first().map(Account.staff))
     }
 
     /// Checks a password with lockout after repeated failures; records the attempt in the
-    /// account's history and the audit trail. Messages never reveal whether an account exists.
+    /// account's history and the audit trail. Every path costs one bcrypt check and answers in
+    /// the same words, so neither timing nor messages tell whether an account exists.
     func signIn(account typed: String, password: String, channel: String, address: String, userAgent: String?) async throws -> Account {
         try limits.enforce(.signIn, key: address, at: now)
         guard !typed.isEmpty, typed.count <= 100, !password.isEmpty, password.count <= 200 else { throw Self.genericFailure }
         let (key, found) = try await find(typed)
-        guard let found else {
-            // Spend the same work as a real check, so timing does not reveal which accounts exist.
-            _ = try? await passwords.hash(password)
-            let remaining = limits.unknownLockRemaining(key, at: now)
-            if remaining > 0 { throw locked(remaining) }
-            let lock = limits.failUnknown(key, at: now)
-            if lock > 0 { throw locked(lock) }
-            throw Self.genericFailure
-        }
-        let state = signInState(found)
-        if let until = state.lockedUntil, until > now {
-            try await recordAttempt(found, .locked, channel: channel, address: address, userAgent: userAgent)
+        let lockedUntil = try await SignInThrottle.lockedUntil(key, on: db)
+        let hash = found.map(signInState)?.hash ?? dummyHash
+        let matches = (try? await passwords.verify(password, created: hash)) ?? false
+        var context = self.context
+        context.channel = channel
+        context.address = address
+        if let until = lockedUntil, until > now {
+            try await record(found, key: key, .locked, context: context, userAgent: userAgent)
             throw locked(until.timeIntervalSince(now))
         }
-        let matches = (try? await passwords.verify(password, created: state.hash)) ?? false
-        guard matches else {
-            let failures = state.failures + 1
-            let lock = settings.lockout.lockDuration(afterFailures: failures)
-            try await recordAttempt(found, .wrongPassword, channel: channel, address: address, userAgent: userAgent, failures: failures, lockedUntil: lock > 0 ? now.addingTimeInterval(lock) : nil)
+        guard let found, matches, !signInState(found).disabled else {
+            let outcome: SignInOutcome = found.map { matches && signInState($0).disabled ? .disabled : .wrongPassword } ?? .wrongPassword
+            let lock = try await record(found, key: key, outcome, context: context, userAgent: userAgent)
             if lock > 0 { throw locked(lock) }
             throw Self.genericFailure
         }
-        guard !state.disabled else {
-            try await recordAttempt(found, .disabled, channel: channel, address: address, userAgent: userAgent)
-            throw Self.genericFailure
-        }
-        try await recordAttempt(found, .succeeded, channel: channel, address: address, userAgent: userAgent, failures: 0, lockedUntil: nil)
+        try await record(found, key: key, .succeeded, context: context, userAgent: userAgent)
         return found
     }
 
@@ -205,60 +200,70 @@ struct IdentityService {
         return .tooManyRequests("auth.locked", "登录失败次数过多，账号已暂时锁定，请于\(minutes)分钟后再试。", retryAfter: wait)
     }
 
-    private func signInState(_ account: Account) -> (hash: String, failures: Int, lockedUntil: Date?, disabled: Bool) {
+    private func signInState(_ account: Account) -> (hash: String, disabled: Bool) {
         switch account {
-        case .staff(let r): (r.passwordHash, r.failedSignIns, r.lockedUntil, r.disabled)
-        case .applicant(let r): (r.passwordHash, r.failedSignIns, r.lockedUntil, r.disabled)
+        case .staff(let r): (r.passwordHash, r.disabled)
+        case .applicant(let r): (r.passwordHash, r.disabled)
         }
     }
 
-    /// Writes the attempt, the new failure count and the audit event in one transaction.
-    private func recordAttempt(
-        _ account: Account, _ outcome: SignInOutcome, channel: String, address: String, userAgent: String?,
-        failures: Int? = nil, lockedUntil: Date?? = nil
-    ) async throws {
+    /// Writes the attempt (history for known accounts, the failure count, the audit event) in one
+    /// transaction; returns the lock a failure now carries. Refused attempts are attributed to
+    /// nobody: whoever typed the password is not known to be the account holder.
+    @discardableResult
+    private func record(_ account: Account?, key: String, _ outcome: SignInOutcome, context: AuditContext, userAgent: String?) async throws -> TimeInterval {
         let now = self.now
-        var context = self.context
-        context.channel = channel
-        context.address = address
-        switch account {
-        case .staff(let record):
-            if let failures { record.failedSignIns = failures }
-            if let lockedUntil { record.lockedUntil = lockedUntil }
-            context.actor = record.account
-        case .applicant(let record):
-            if let failures { record.failedSignIns = failures }
-            if let lockedUntil { record.lockedUntil = lockedUntil }
-            context.actor = "applicant:" + record.id!.uuidString
-        }
-        let attempt = context
-        try await db.transaction { tx in
-            switch account {
-            case .staff(let record): try await record.save(on: tx)
-            case .applicant(let record): try await record.save(on: tx)
+        let rule = settings.lockout
+        var attempt = context
+        attempt.actor = outcome == .succeeded ? (account.map(Self.actorName) ?? "anonymous") : "anonymous"
+        let subject = account?.principal.key ?? "unknown"
+        let event = attempt.entry(
+            outcome == .succeeded ? "auth.signIn" : "auth.signInRefused", subjectType: "account", subjectID: subject, after: outcome.rawValue, at: now)
+        return try await AuditTrail.writeTransaction(on: db) { tx in
+            var lock: TimeInterval = 0
+            switch outcome {
+            case .succeeded: try await SignInThrottle.clear(key, on: tx)
+            case .wrongPassword, .disabled: lock = try await SignInThrottle.fail(key, rule: rule, now: now, on: tx)
+            case .locked: break
             }
-            try await SignInEventRecord(principal: account.principal.key, at: now, channel: channel, address: address, userAgent: userAgent, outcome: outcome)
-                .create(on: tx)
-            let action = outcome == .succeeded ? "auth.signIn" : "auth.signInRefused"
-            try await AuditTrail.append(
-                attempt.entry(action, subjectType: "account", subjectID: account.principal.key, after: outcome.rawValue, at: now), on: tx)
+            if let account {
+                try await SignInEventRecord(principal: account.principal.key, at: now, channel: context.channel, address: context.address, userAgent: userAgent, outcome: outcome)
+                    .create(on: tx)
+            }
+            try await AuditTrail.append(event, on: tx)
+            return lock
+        }
+    }
+
+    static func actorName(_ account: Account) -> String {
+        switch account {
+        case .staff(let record): record.account
+        case .applicant(let record): "applicant:" + record.id!.uuidString
         }
     }
 
     // MARK: Tokens and signing out
 
-    func issueToken(for principal: Principal, actingFor: UUID?) async throws -> (token: String, expiresAt: Date) {
+    func issueToken(for account: Account, actingFor: UUID?) async throws -> (token: String, expiresAt: Date) {
+        let principal = account.principal
         let token = [UInt8].random(count: 32).base64URLEncoded
         let expiresAt = now.addingTimeInterval(settings.tokenLifetime)
-        try await AccessTokenRecord(tokenHash: AccessTokenRecord.hash(token), principal: principal, actingFor: actingFor, createdAt: now, expiresAt: expiresAt)
-            .create(on: db)
+        let record = AccessTokenRecord(tokenHash: AccessTokenRecord.hash(token), principal: principal, actingFor: actingFor, createdAt: now, expiresAt: expiresAt)
+        var issuer = context
+        issuer.actor = Self.actorName(account)
+        issuer.actingFor = actingFor?.uuidString
+        let event = issuer.entry("auth.tokenIssued", subjectType: "account", subjectID: principal.key, after: "expires \(AuditEntry.milliseconds(expiresAt))", at: now)
+        try await AuditTrail.writeTransaction(on: db) { tx in
+            try await record.create(on: tx)
+            try await AuditTrail.append(event, on: tx)
+        }
         return (token, expiresAt)
     }
 
     func revokeToken(_ bearer: String) async throws {
         let now = self.now
         let context = self.context
-        try await db.transaction { tx in
+        try await AuditTrail.writeTransaction(on: db) { tx in
             guard let token = try await AccessTokenRecord.query(on: tx).filter(\.$tokenHash == AccessTokenRecord.hash(bearer)).first(),
                 token.revokedAt == nil
             else { return }
@@ -272,7 +277,7 @@ struct IdentityService {
     func signOutEverywhere(_ principal: Principal) async throws {
         let now = self.now
         let context = self.context
-        try await db.transaction { tx in
+        try await AuditTrail.writeTransaction(on: db) { tx in
             switch principal {
             case .staff(let id):
                 guard let record = try await StaffAccountRecord.find(id, on: tx) else { return }

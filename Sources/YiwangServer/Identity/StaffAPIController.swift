@@ -17,36 +17,44 @@ struct PasswordResetResponse: Content {
 enum StaffAPIController {
     static func name(_ request: Request) -> String { request.parameters.get("account") ?? "" }
 
+    static func view(_ record: StaffAccountRecord, _ administration: StaffAdministration) async throws -> StaffView {
+        try await administration.views([record])[0]
+    }
+
     @Sendable static func list(_ request: Request) async throws -> [StaffView] {
-        let now = request.now
-        return try await StaffAdministration(request: request).list().map { StaffView($0, now: now) }
+        let administration = StaffAdministration(request: request)
+        return try await administration.views(try await administration.list())
     }
 
     @Sendable static func show(_ request: Request) async throws -> StaffView {
-        StaffView(try await StaffAdministration(request: request).account(name(request)), now: request.now)
+        let administration = StaffAdministration(request: request)
+        return try await view(try await administration.account(name(request)), administration)
     }
 
     @Sendable static func create(_ request: Request) async throws -> Response {
-        let record = try await StaffAdministration(request: request).create(try request.content.decode(NewStaffRequest.self))
-        return try await StaffView(record, now: request.now).encodeResponse(status: .created, for: request)
+        let administration = StaffAdministration(request: request)
+        let record = try await administration.create(try request.content.decode(NewStaffRequest.self))
+        return try await view(record, administration).encodeResponse(status: .created, for: request)
     }
 
     @Sendable static func grant(_ request: Request) async throws -> StaffView {
-        let record = try await StaffAdministration(request: request).grant(try request.content.decode(Grant.self), to: name(request))
-        return StaffView(record, now: request.now)
+        let administration = StaffAdministration(request: request)
+        return try await view(try await administration.grant(try request.content.decode(Grant.self), to: name(request)), administration)
     }
 
     @Sendable static func revoke(_ request: Request) async throws -> StaffView {
-        let record = try await StaffAdministration(request: request).revoke(try request.content.decode(Grant.self), from: name(request))
-        return StaffView(record, now: request.now)
+        let administration = StaffAdministration(request: request)
+        return try await view(try await administration.revoke(try request.content.decode(Grant.self), from: name(request)), administration)
     }
 
     @Sendable static func disable(_ request: Request) async throws -> StaffView {
-        StaffView(try await StaffAdministration(request: request).setDisabled(true, name: name(request)), now: request.now)
+        let administration = StaffAdministration(request: request)
+        return try await view(try await administration.setDisabled(true, name: name(request)), administration)
     }
 
     @Sendable static func enable(_ request: Request) async throws -> StaffView {
-        StaffView(try await StaffAdministration(request: request).setDisabled(false, name: name(request)), now: request.now)
+        let administration = StaffAdministration(request: request)
+        return try await view(try await administration.setDisabled(false, name: name(request)), administration)
     }
 
     @Sendable static func resetPassword(_ request: Request) async throws -> Response {

@@ -18,12 +18,12 @@ struct StaffView: Content {
     var locked: Bool
     var createdAt: Date
 
-    init(_ record: StaffAccountRecord, now: Date) {
+    init(_ record: StaffAccountRecord, locked: Bool) {
         account = record.account
         displayName = record.displayName
         grants = record.grants
         disabled = record.disabled
-        locked = record.lockedUntil.map { $0 > now } ?? false
+        self.locked = locked
         createdAt = record.createdAt
     }
 }
@@ -55,6 +55,12 @@ struct StaffAdministration {
         context = .system(operatorName, channel: "cli")
         passwords = app.password.async
         isOperator = true
+    }
+
+    /// Views with each account's lock state.
+    func views(_ records: [StaffAccountRecord]) async throws -> [StaffView] {
+        let locked = try await SignInThrottle.locked(records.map { SignInThrottle.staffKey($0.account) }, now: now, on: db)
+        return records.map { StaffView($0, locked: locked.contains(SignInThrottle.staffKey($0.account))) }
     }
 
     /// The accounts this actor may manage, by name.
@@ -101,56 +107,89 @@ struct StaffAdministration {
         guard problems.isEmpty else { throw DomainError.invalid("staff.invalid", "账号信息有误：" + problems.map(\.message).joined(), fields: problems) }
         for grant in body.grants { try validate(grant) }
         let record = try StaffAccountRecord(account: name, displayName: displayName, passwordHash: try await passwords.hash(body.password), grants: body.grants, createdAt: now)
-        try await write(record, action: "staff.create", before: nil, isNew: true)
+        try await insert(record)
         return record
     }
 
     func grant(_ grant: Grant, to name: String) async throws -> StaffAccountRecord {
-        let record = try await account(name)
         try validate(grant)
-        let before = record.grantsJSON
-        guard !record.grants.contains(grant) else { return record }
-        record.grants = record.grants + [grant]
-        try await write(record, action: "staff.grant", before: before)
-        return record
+        return try await change(name, action: "staff.grant") { record in
+            guard !record.grants.contains(grant) else { return false }
+            record.grants = record.grants + [grant]
+            return true
+        }
     }
 
     func revoke(_ grant: Grant, from name: String) async throws -> StaffAccountRecord {
-        let record = try await account(name)
         try validate(grant)
-        guard record.grants.contains(grant) else {
-            throw DomainError.notFound("staff.grant_not_found", "该账号没有这项授权。")
+        return try await change(name, action: "staff.revoke") { record in
+            guard record.grants.contains(grant) else { throw DomainError.notFound("staff.grant_not_found", "该账号没有这项授权。") }
+            record.grants = record.grants.filter { $0 != grant }
+            return true
         }
-        let before = record.grantsJSON
-        record.grants = record.grants.filter { $0 != grant }
-        try await write(record, action: "staff.revoke", before: before)
-        return record
     }
 
     func setDisabled(_ disabled: Bool, name: String) async throws -> StaffAccountRecord {
-        let record = try await account(name)
-        if case .staff(let own, _) = actor, own == record.account, disabled {
+        if case .staff(let own, _) = actor, own == name.lowercased(), disabled {
             throw DomainError.conflict("staff.self_disable", "不能停用自己的账号。")
         }
-        let before = record.disabled ? "disabled" : "enabled"
-        record.disabled = disabled
-        // Disabling also ends every session and token at once.
-        if disabled { record.sessionsRevokedAt = now }
-        try await write(record, action: disabled ? "staff.disable" : "staff.enable", before: before, after: disabled ? "disabled" : "enabled")
-        return record
+        let now = self.now
+        return try await change(name, action: disabled ? "staff.disable" : "staff.enable", endSessions: disabled) { record in
+            record.disabled = disabled
+            if disabled { record.sessionsRevokedAt = now }
+            return true
+        }
     }
 
-    /// Sets a new password (the given one, or a generated one returned once) and unlocks the account.
+    /// Sets a new password (the given one, or a generated one returned once), unlocks the
+    /// account and ends its sessions.
     func resetPassword(name: String, to given: String?) async throws -> (StaffAccountRecord, String) {
-        let record = try await account(name)
         let password = given ?? Self.generatedPassword()
-        try PasswordRules.check(password, account: record.account)
-        record.passwordHash = try await passwords.hash(password)
-        record.failedSignIns = 0
-        record.lockedUntil = nil
-        record.sessionsRevokedAt = now
-        try await write(record, action: "staff.resetPassword", before: nil, after: nil)
+        try PasswordRules.check(password, account: name)
+        let hash = try await passwords.hash(password)
+        let now = self.now
+        let record = try await change(name, action: "staff.resetPassword", endSessions: true, recordGrants: false) { record in
+            record.passwordHash = hash
+            record.sessionsRevokedAt = now
+            return true
+        }
+        try await SignInThrottle.clear(SignInThrottle.staffKey(record.account), on: db)
         return (record, password)
+    }
+
+    /// Re-reads the account inside the transaction, checks the actor may still manage it, applies
+    /// the change and records it: two administrators at once cannot undo each other's revocation.
+    private func change(
+        _ name: String, action: String, endSessions: Bool = false, recordGrants: Bool = true,
+        _ apply: @escaping @Sendable (StaffAccountRecord) throws -> Bool
+    ) async throws -> StaffAccountRecord {
+        if !isOperator { try Policy.authorizeSomewhere(actor, .manageStaff) }
+        let (actor, isOperator, context, now) = (self.actor, self.isOperator, self.context, self.now)
+        return try await AuditTrail.writeTransaction(on: db) { tx in
+            guard let record = try await StaffAccountRecord.query(on: tx).filter(\.$account == name.lowercased()).first(),
+                isOperator || Policy.mayManage(actor, accountGrants: record.grants)
+            else {
+                throw DomainError.notFound("staff.not_found", "未找到账号“\(name)”，或该账号不在您的管理范围内。")
+            }
+            let before = recordGrants ? record.grantsJSON : (record.disabled ? "disabled" : "enabled")
+            guard try apply(record) else { return record }
+            try await record.save(on: tx)
+            if endSessions {
+                try await AccessTokenRecord.query(on: tx).filter(\.$principal == Principal.staff(record.id!).key).filter(\.$revokedAt == nil)
+                    .set(\.$revokedAt, to: now).update()
+            }
+            try await AuditTrail.append(Self.event(action, record: record, context: context, before: before, after: recordGrants ? record.grantsJSON : (record.disabled ? "disabled" : "enabled"), at: now), on: tx)
+            return record
+        }
+    }
+
+    /// Staff events carry the account's departments, so department-scoped supervisors find them.
+    static func event(_ action: String, record: StaffAccountRecord, context: AuditContext, before: String?, after: String?, at now: Date) -> AuditEntry {
+        let department = record.grants.compactMap(\.scope.departmentCreditCode).first
+        let region = record.grants.compactMap(\.scope.regionCode).first
+        return context.entry(
+            action, subjectType: "staff", subjectID: record.account, owner: ResourceOwner(departmentCreditCode: department, regionCode: region),
+            before: before, after: after, at: now)
     }
 
     /// 16 characters from an alphabet without look-alikes, always with all four classes.
@@ -162,30 +201,14 @@ struct StaffAdministration {
         return String(characters.shuffled())
     }
 
-    private func write(_ record: StaffAccountRecord, action: String, before: String?, after: String? = nil, isNew: Bool = false) async throws {
-        let context = self.context
-        let now = self.now
-        try await db.transaction { tx in
-            if isNew {
-                if try await StaffAccountRecord.query(on: tx).filter(\.$account == record.account).first() != nil {
-                    throw DomainError.conflict("staff.exists", "账号“\(record.account)”已存在。")
-                }
-                try await record.create(on: tx)
-            } else {
-                try await record.save(on: tx)
+    private func insert(_ record: StaffAccountRecord) async throws {
+        let (context, now) = (self.context, self.now)
+        try await AuditTrail.writeTransaction(on: db) { tx in
+            if try await StaffAccountRecord.query(on: tx).filter(\.$account == record.account).first() != nil {
+                throw DomainError.conflict("staff.exists", "账号“\(record.account)”已存在。")
             }
-            if record.disabled || action == "staff.resetPassword" {
-                try await AccessTokenRecord.query(on: tx).filter(\.$principal == Principal.staff(record.id!).key).filter(\.$revokedAt == nil)
-                    .set(\.$revokedAt, to: now).update()
-            }
-            let department = record.grants.compactMap(\.scope.departmentCreditCode).first
-            let region = record.grants.compactMap(\.scope.regionCode).first
-            try await AuditTrail.append(
-                context.entry(
-                    action, subjectType: "staff", subjectID: record.account,
-                    owner: ResourceOwner(departmentCreditCode: department, regionCode: region),
-                    before: before, after: after ?? record.grantsJSON, at: now),
-                on: tx)
+            try await record.create(on: tx)
+            try await AuditTrail.append(Self.event("staff.create", record: record, context: context, before: nil, after: record.grantsJSON, at: now), on: tx)
         }
     }
 }

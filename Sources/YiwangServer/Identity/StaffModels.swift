@@ -15,8 +15,6 @@ final class StaffAccountRecord: Model, @unchecked Sendable {
     @Field(key: "grants") var grantsJSON: String
     @Field(key: "disabled") var disabled: Bool
     @Field(key: "created_at") var createdAt: Date
-    @Field(key: "failed_sign_ins") var failedSignIns: Int
-    @OptionalField(key: "locked_until") var lockedUntil: Date?
     @OptionalField(key: "sessions_revoked_at") var sessionsRevokedAt: Date?
 
     init() {}
@@ -28,7 +26,6 @@ final class StaffAccountRecord: Model, @unchecked Sendable {
         self.grantsJSON = try StaffAccountRecord.encode(grants)
         self.disabled = false
         self.createdAt = createdAt
-        self.failedSignIns = 0
     }
 
     var grants: [Grant] {

@@ -88,8 +88,8 @@ enum StaffPageController {
         return (roles, (unrestricted ? [ChoiceOption(value: "", label: "不限部门", selected: false)] : []) + departments)
     }
 
-    static func row(_ record: StaffAccountRecord, names: [String: String], now: Date) -> StaffRow {
-        StaffRow(account: record.account, displayName: record.displayName, grants: grantRows(record.grants, departments: names), disabled: record.disabled, locked: record.lockedUntil.map { $0 > now } ?? false)
+    static func row(_ view: StaffView, names: [String: String]) -> StaffRow {
+        StaffRow(account: view.account, displayName: view.displayName, grants: grantRows(view.grants, departments: names), disabled: view.disabled, locked: view.locked)
     }
 
     static func grant(from role: String?, department: String?, region: String?) throws -> Grant {
@@ -104,12 +104,13 @@ enum StaffPageController {
     static func renderList(_ request: Request, form: NewStaffForm = NewStaffForm(), error: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
         _ = request.csrfToken()
         let names = try await departmentNames(request.db)
-        let records = try await StaffAdministration(request: request).list()
+        let administration = StaffAdministration(request: request)
+        let views = try await administration.views(try await administration.list())
         let (roles, departments) = choices(request, names: names)
         var shown = form
         shown.password = nil
         let response = try await request.view.render("admin/staff", StaffListPage(
-            page: PageContext(request: request, title: "人员与授权"), rows: records.map { row($0, names: names, now: request.now) },
+            page: PageContext(request: request, title: "人员与授权"), rows: views.map { row($0, names: names) },
             roles: roles, departments: departments, error: error, form: shown)).encodeResponse(for: request)
         response.status = status
         return response
@@ -137,12 +138,13 @@ enum StaffPageController {
     static func renderAccount(_ request: Request, name: String, error: String? = nil, notice: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
         _ = request.csrfToken()
         let names = try await departmentNames(request.db)
-        let record = try await StaffAdministration(request: request).account(name)
+        let administration = StaffAdministration(request: request)
+        let view = try await administration.views([try await administration.account(name)])[0]
         let (roles, departments) = choices(request, names: names)
         let response = try await request.view.render("admin/staff-account", StaffAccountPage(
-            page: PageContext(request: request, title: "账号 \(record.account)"), row: row(record, names: names, now: request.now),
+            page: PageContext(request: request, title: "账号 \(view.account)"), row: row(view, names: names),
             roles: roles, departments: departments, error: error, notice: notice,
-            isSelf: request.staffAccount?.account == record.account)).encodeResponse(for: request)
+            isSelf: request.staffAccount?.account == view.account)).encodeResponse(for: request)
         response.status = status
         return response
     }
@@ -209,6 +211,7 @@ enum StaffPageController {
         var verification: AuditTrail.Verification?
         var previous: String?
         var next: String?
+        var mayVerify: Bool
     }
 
     @Sendable static func audit(_ request: Request) async throws -> Response {
@@ -217,8 +220,9 @@ enum StaffPageController {
         let paging = try PageRequest(page: query.page, per: query.per, defaultPer: 50)
         let (events, total) = try await AuditTrail.search(
             try AuditAPIController.filter(query), scopes: Policy.scopes(for: request.actor, .viewAudit), page: paging, on: request.db)
-        // The chain check reads the whole trail: only for those who may see all of it.
-        let verification = Policy.allows(request.actor, .viewAudit) ? try await AuditTrail.verify(on: request.db) : nil
+        // The chain check reads the whole trail: only on request, and only for those who may see all of it.
+        let wantsCheck = (try? request.query.get(String.self, at: "verify")) == "1"
+        let verification = wantsCheck && Policy.allows(request.actor, .viewAudit) ? try await AuditTrail.verify(on: request.db) : nil
         let echo = AuditAPIController.SearchQueryEcho(query)
         func link(_ page: Int) -> String { "/admin/audit?" + echo.queryString(page: page) }
         _ = request.csrfToken()
@@ -232,7 +236,8 @@ enum StaffPageController {
             },
             total: total, verification: verification,
             previous: paging.page > 1 ? link(paging.page - 1) : nil,
-            next: paging.offset + paging.per < total ? link(paging.page + 1) : nil)).encodeResponse(for: request)
+            next: paging.offset + paging.per < total ? link(paging.page + 1) : nil,
+            mayVerify: Policy.allows(request.actor, .viewAudit))).encodeResponse(for: request)
     }
 }
 

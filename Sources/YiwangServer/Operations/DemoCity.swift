@@ -63,7 +63,7 @@ enum DemoCity {
         for seed in staff {
             if try await StaffAccountRecord.query(on: app.db).filter(\.$account == seed.account).first() != nil { continue }
             let record = try StaffAccountRecord(account: seed.account, displayName: seed.displayName, passwordHash: hash, grants: seed.grants, createdAt: now)
-            try await app.db.transaction { tx in
+            try await AuditTrail.writeTransaction(on: app.db) { tx in
                 try await record.create(on: tx)
                 try await AuditTrail.append(context.entry("staff.create", subjectType: "staff", subjectID: record.account, after: record.grantsJSON, at: now), on: tx)
             }
@@ -83,7 +83,7 @@ enum DemoCity {
                 record.representativeIndex = ApplicantRecord.index(representative.idNumber, keys: keys)
                 record.representativeSealed = keys.seal(representative.idNumber)
             }
-            try await app.db.transaction { tx in
+            try await AuditTrail.writeTransaction(on: app.db) { tx in
                 try await record.create(on: tx)
                 try await AuditTrail.append(
                     context.entry("applicant.register", subjectType: "applicant", subjectID: record.id!.uuidString, owner: .applicant(record.id!.uuidString), after: record.identifierMasked, at: now),

@@ -1,3 +1,5 @@
+import FluentKit
+import FluentSQLiteDriver
 import Foundation
 import Vapor
 import YiwangCore
@@ -28,6 +30,7 @@ struct ProblemMiddleware: AsyncMiddleware {
             }
             var headers = (error as? any AbortError)?.headers ?? [:]
             if let retryAfter = (error as? DomainError)?.retryAfter { headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
+            if problem.status == 503 { headers.replaceOrAdd(name: .retryAfter, value: "1") }
             return try await Self.response(problem, for: request, headers: headers)
         }
     }
@@ -68,6 +71,15 @@ struct ProblemMiddleware: AsyncMiddleware {
                 type: "https://yiwang.gov.cn/problems/\(domain.code)", title: title(for: status), status: status,
                 detail: domain.message, code: domain.code, instance: path,
                 errors: domain.fieldErrors.isEmpty ? nil : domain.fieldErrors)
+        case let database as any DatabaseError where database.isConstraintFailure:
+            // Two requests raced for the same unique value; the loser is told to look again.
+            return ProblemDetails(
+                type: "https://yiwang.gov.cn/problems/request.conflict", title: title(for: 409), status: 409,
+                detail: "该记录刚被其他操作修改或已存在，请刷新后重试。", code: "request.conflict", instance: path)
+        case let sqlite as SQLiteError where isBusy(sqlite):
+            return ProblemDetails(
+                type: "https://yiwang.gov.cn/problems/server.busy", title: title(for: 503), status: 503,
+                detail: "系统繁忙，请稍后重试。", code: "server.busy", instance: path)
         case let decoding as DecodingError:
             return ProblemDetails(
                 type: "https://yiwang.gov.cn/problems/request.malformed", title: title(for: 400), status: 400,
@@ -96,6 +108,13 @@ struct ProblemMiddleware: AsyncMiddleware {
             return ProblemDetails(
                 type: "https://yiwang.gov.cn/problems/server.error", title: title(for: 500), status: 500,
                 detail: "服务器内部错误，请稍后再试。", code: "server.error", instance: path)
+        }
+    }
+
+    static func isBusy(_ error: SQLiteError) -> Bool {
+        switch error.reason {
+        case .busy, .locked, .busyInSnapshot, .busyTimeout, .busyInRecovery: true
+        default: false
         }
     }
 

@@ -85,6 +85,8 @@ public struct Settings: Sendable {
             }
             return value
         }
+        // A shared database is a real deployment: no demo accounts unless asked for explicitly.
+        if case .postgres = settings.database { settings.autoSeedDemo = false }
         if let raw = environment["YIWANG_AUTO_SEED"], !raw.isEmpty {
             switch raw.lowercased() {
             case "1", "true", "yes", "on": settings.autoSeedDemo = true
@@ -104,6 +106,10 @@ public struct Settings: Sendable {
         if let limit = integer("YIWANG_SIGNINS_PER_MINUTE", range: 1...10_000) { settings.signInsPerMinute = limit }
         if let limit = integer("YIWANG_REGISTRATIONS_PER_HOUR", range: 1...100_000) { settings.registrationsPerHour = limit }
         if let limit = integer("YIWANG_API_CALLS_PER_MINUTE", range: 1...1_000_000) { settings.apiCallsPerMinute = limit }
+        if case .postgres = settings.database, environment["YIWANG_DATA_KEYS"]?.isEmpty ?? true {
+            // Instances sharing a database must share keys; a key file per machine would split them.
+            problems.append("YIWANG_DATA_KEYS and YIWANG_INDEX_KEY must be set when DATABASE_URL points to PostgreSQL")
+        }
         if let raw = environment["YIWANG_TRUSTED_PROXIES"], !raw.isEmpty {
             settings.trustedProxies = Set(raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
