@@ -9,29 +9,19 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlparse
 
-import pytest
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import DEMO_PASSWORD
+from journeys import body_text, click_and_wait_for_new_page, wait
 
 MARKET_DEPARTMENT = "贵阳市市场监督管理局"
 
 
 # MARK: helpers
-
-def wait(driver, timeout: float = 15) -> WebDriverWait:
-    return WebDriverWait(driver, timeout)
-
-
-def body_text(driver) -> str:
-    return driver.find_element(By.TAG_NAME, "body").text
-
 
 def summary_total(driver) -> int:
     """The N of “共找到 N 个事项” on a results page."""
@@ -43,24 +33,6 @@ def summary_total(driver) -> int:
 
 def result_items(driver):
     return driver.find_elements(By.CSS_SELECTOR, "section.results li.result")
-
-
-def click_and_wait_for_new_page(driver, element, timeout: float = 15):
-    """Clicks something that navigates, and waits until the old document is gone and the new one loaded."""
-    old_html = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-
-    def old_document_gone(_):
-        # Chromium sometimes answers a query on a node of an unloaded document with an inspector
-        # error ("Node … does not belong to the document") instead of a stale-element error: both mean gone.
-        try:
-            old_html.is_enabled()
-            return False
-        except (StaleElementReferenceException, WebDriverException):
-            return True
-
-    wait(driver, timeout).until(old_document_gone)
-    wait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def sign_in(driver, server: str, account: str, password: str = DEMO_PASSWORD, start: str = "/admin"):

@@ -15,16 +15,14 @@ import urllib.parse
 import urllib.request
 from urllib.parse import parse_qs, urlparse
 
-import pytest
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import DEMO_PASSWORD
+from journeys import body_text, click_and_wait_for_new_page, wait
 
 MARKET_DEPARTMENT = "贵阳市市场监督管理局"
 NANMING_DEPARTMENT_CODE = "11520102MB4798827C"
@@ -42,36 +40,10 @@ GENERIC_FAILURE = "账号或密码不正确"
 
 # MARK: helpers
 
-def wait(driver, timeout: float = 15) -> WebDriverWait:
-    return WebDriverWait(driver, timeout)
-
-
-def body_text(driver) -> str:
-    return driver.find_element(By.TAG_NAME, "body").text
-
-
 def response_status(driver) -> int:
     """The HTTP status of the document now shown (after any redirects), from the Navigation Timing API."""
     return int(driver.execute_script(
         "const entry = performance.getEntriesByType('navigation')[0]; return entry ? entry.responseStatus : 0"))
-
-
-def click_and_wait_for_new_page(driver, element, timeout: float = 15):
-    """Clicks something that navigates, and waits until the old document is gone and the new one loaded."""
-    old_html = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-
-    def old_document_gone(_):
-        # Chromium sometimes answers a query on a node of an unloaded document with an inspector
-        # error ("Node … does not belong to the document") instead of a stale-element error: both mean gone.
-        try:
-            old_html.is_enabled()
-            return False
-        except (StaleElementReferenceException, WebDriverException):
-            return True
-
-    wait(driver, timeout).until(old_document_gone)
-    wait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def check_digit(body17: str) -> str:

@@ -38,6 +38,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.keyRing = try DataProtection.keyRing(for: settings)
     AuditTrail.use(AuditChain(key: app.keyRing.derivedKey(purpose: "audit-chain")))
     app.rateLimits = RateLimits(settings: settings)
+    app.tokenCache = TokenCache()
     app.dummyPasswordHash = try app.password.hash([UInt8].random(count: 24).base64URLEncoded)
 
     app.views.use(.leaf)
@@ -78,8 +79,14 @@ enum AppMigrations {
 
 /// Enables WAL on SQLite (readers never wait for the writer) and checks the database answers.
 func prepareDatabase(_ app: Application) async throws {
-    if case .sqliteFile = app.settings.database, let sql = app.db as? any SQLDatabase {
-        try await sql.raw("PRAGMA journal_mode=WAL").run()
+    guard case .sqliteFile = app.settings.database, let sql = app.db as? any SQLDatabase else { return }
+    try await sql.raw("PRAGMA journal_mode=WAL").run()
+    // `synchronous` belongs to each connection: set it on the one every event loop holds.
+    let mode = app.settings.sqliteSynchronous.uppercased()
+    for loop in app.eventLoopGroup.makeIterator() {
+        if let database = app.databases.database(logger: app.logger, on: loop) as? any SQLDatabase {
+            try await database.raw("PRAGMA synchronous=\(unsafeRaw: mode)").run()
+        }
     }
 }
 

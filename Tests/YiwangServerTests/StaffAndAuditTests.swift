@@ -268,19 +268,21 @@ final class AuditTrailTests: XCTestCase {
     func testAnInsertedRowIsFound() async throws {
         try await withApp(seed: false) { app, clock in
             try await makeTrail(app)
-            // A forger who knows the algorithm appends a well-formed link after the head ...
+            // A forger who knows the algorithm but not the key appends a link after the head ...
             let last = try await AuditEventRecord.find(7, on: app.db)!
-            let forged = try AuditTrail.chain().link(
+            let forged = AuditChain(key: Array(repeating: 3, count: 32)).link(
                 AuditContext.system("forger").entry("auth.signIn", subjectType: "account", subjectID: "staff:x", at: clock.now()),
                 after: (7, last.hash))
             try await AuditEventRecord(forged).create(on: app.db)
             var result = try await verification(app)
-            XCTAssertEqual(result.firstBreak?.kind, .truncated)
+            XCTAssertEqual(result.firstBreak?.kind, .edited)
+            XCTAssertEqual(result.firstBreak?.sequence, 8)
             try await AuditEventRecord.query(on: app.db).filter(\.$id == 8).delete()
+            let sql = app.db as! any SQLDatabase
+            try await sql.raw("UPDATE audit_head SET sequence = 7, hash = \(bind: last.hash) WHERE id = 1").run()
             result = try await verification(app)
             XCTAssertTrue(result.intact, result.message)
             // ... or squeezes one in by renumbering the rows after it.
-            let sql = app.db as! any SQLDatabase
             try await sql.raw("UPDATE audit_events SET sequence = sequence + 10 WHERE sequence >= 4").run()
             try await sql.raw("UPDATE audit_events SET sequence = sequence - 9 WHERE sequence >= 14").run()
             let middle = try AuditTrail.chain().link(

@@ -104,6 +104,24 @@ struct CreateAuditTrail: AsyncMigration {
         head.hash = AuditChain.genesisHash
         try await head.create(on: database)
         if let sql = database as? any SQLDatabase {
+            // Every inserted link moves the head, in the same statement's work: appends cost one
+            // round trip, and rows inserted behind the platform's back move it too.
+            if sql.dialect.name == "sqlite" {
+                try await sql.raw("""
+                    CREATE TRIGGER audit_events_move_head AFTER INSERT ON audit_events
+                    BEGIN UPDATE audit_head SET sequence = NEW.sequence, hash = NEW.hash WHERE id = 1; END
+                    """).run()
+            } else {
+                try await sql.raw("""
+                    CREATE FUNCTION audit_events_move_head() RETURNS trigger AS $$
+                    BEGIN UPDATE audit_head SET sequence = NEW.sequence, hash = NEW.hash WHERE id = 1; RETURN NEW; END;
+                    $$ LANGUAGE plpgsql
+                    """).run()
+                try await sql.raw("""
+                    CREATE TRIGGER audit_events_move_head AFTER INSERT ON audit_events
+                    FOR EACH ROW EXECUTE FUNCTION audit_events_move_head()
+                    """).run()
+            }
             try await sql.raw("CREATE INDEX audit_events_actor ON audit_events (actor, at_ms)").run()
             try await sql.raw("CREATE INDEX audit_events_subject ON audit_events (subject_id, at_ms)").run()
             try await sql.raw("CREATE INDEX audit_events_action ON audit_events (action, at_ms)").run()
@@ -112,8 +130,11 @@ struct CreateAuditTrail: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(AuditHeadRecord.schema).delete()
         try await database.schema(AuditEventRecord.schema).delete()
+        try await database.schema(AuditHeadRecord.schema).delete()
+        if let sql = database as? any SQLDatabase, sql.dialect.name != "sqlite" {
+            try await sql.raw("DROP FUNCTION IF EXISTS audit_events_move_head()").run()
+        }
     }
 }
 
@@ -156,38 +177,55 @@ enum AuditTrail {
         return chain
     }
 
-    /// A transaction that changes something and audits it. On SQLite it takes the write lock
-    /// first (a no-op write to the head): a transaction that read before writing would otherwise
-    /// fail outright (SQLITE_BUSY_SNAPSHOT) when another connection committed in between.
-    static func writeTransaction<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        try await db.transaction { tx in
-            if let sql = tx as? any SQLDatabase, sql.dialect.name == "sqlite" {
-                try await sql.raw("UPDATE audit_head SET sequence = sequence WHERE id = 1").run()
-            }
-            return try await body(tx)
+    /// The head as one transaction holds it locked: read once, advanced by each append.
+    final class HeldHead: @unchecked Sendable {
+        var sequence: Int64
+        var hash: String
+
+        init(sequence: Int64, hash: String) {
+            self.sequence = sequence
+            self.hash = hash
         }
+    }
+
+    @TaskLocal static var held: HeldHead?
+
+    /// A transaction that changes something and audits it. It starts by locking the chain's head
+    /// (`UPDATE … RETURNING`): on SQLite that takes the write lock before anything is read, so a
+    /// transaction that reads before it writes cannot fail when another connection commits in
+    /// between (SQLITE_BUSY_SNAPSHOT); on PostgreSQL the row lock orders appenders. The head read
+    /// here serves every append of the transaction, so an append costs one INSERT (a trigger
+    /// moves the head).
+    static func writeTransaction<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        if db.inTransaction, held != nil { return try await body(db) }
+        return try await db.transaction { tx in
+            let head = try await lockHead(tx)
+            return try await $held.withValue(head) { try await body(tx) }
+        }
+    }
+
+    private static func lockHead(_ db: any Database) async throws -> HeldHead {
+        guard let sql = db as? any SQLDatabase,
+            let row = try await sql.raw("UPDATE audit_head SET sequence = sequence WHERE id = 1 RETURNING sequence, hash").first(decoding: HeadRow.self)
+        else { throw Abort(.internalServerError, reason: "audit head missing") }
+        return HeldHead(sequence: row.sequence, hash: row.hash)
     }
 
     /// Appends one event. Runs inside the caller's transaction when there is one, so the event
     /// commits or vanishes with the change it records; opens its own otherwise.
     @discardableResult
     static func append(_ entry: AuditEntry, on db: any Database) async throws -> AuditLink {
-        if db.inTransaction { return try await appendLocked(entry, on: db) }
-        return try await writeTransaction(on: db) { try await appendLocked(entry, on: $0) }
-    }
-
-    private static func appendLocked(_ entry: AuditEntry, on db: any Database) async throws -> AuditLink {
-        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "audit needs an SQL database") }
-        // Moving the head first takes the write lock (SQLite) or the row lock (PostgreSQL) before
-        // anything is read, so concurrent appenders queue instead of forking the chain. RETURNING
-        // gives the new sequence and the previous hash in the same statement.
-        guard let head = try await sql.raw("UPDATE audit_head SET sequence = sequence + 1 WHERE id = 1 RETURNING sequence, hash")
-            .first(decoding: HeadRow.self)
-        else { throw Abort(.internalServerError, reason: "audit head missing") }
-        let previous = head.sequence == 1 ? nil : (head.sequence - 1, head.hash)
-        let link = try chain().link(entry, after: previous)
+        guard db.inTransaction else { return try await writeTransaction(on: db) { try await append(entry, on: $0) } }
+        let head: HeldHead
+        if let current = held {
+            head = current
+        } else {
+            head = try await lockHead(db)
+        }
+        let link = try chain().link(entry, after: head.sequence == 0 ? nil : (head.sequence, head.hash))
         try await AuditEventRecord(link).create(on: db)
-        try await sql.raw("UPDATE audit_head SET hash = \(bind: link.hash) WHERE id = 1").run()
+        head.sequence = link.sequence
+        head.hash = link.hash
         return link
     }
 

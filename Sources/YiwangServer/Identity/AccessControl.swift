@@ -106,13 +106,20 @@ struct ActorMiddleware: AsyncMiddleware {
         let now = request.now
         if let bearer = request.headers.bearerAuthorization?.token {
             request.channel = "api"
+            let hash = AccessTokenRecord.hash(bearer)
+            let cache = request.application.tokenCache
+            if let cached = cache.lookUp(hash, at: now) {
+                request.signedIn = cached
+                return try await next.respond(to: request)
+            }
             let invalid = DomainError(.unauthenticated, code: "access.token_invalid", message: "访问令牌无效、已过期或已被撤销，请重新获取。")
-            guard let token = try await AccessTokenRecord.query(on: request.db).filter(\.$tokenHash == AccessTokenRecord.hash(bearer)).first(),
+            guard let token = try await AccessTokenRecord.query(on: request.db).filter(\.$tokenHash == hash).first(),
                 token.revokedAt == nil, token.expiresAt > now, let principal = Principal(key: token.principal),
                 let signedIn = try await Sessions.load(principal, actingFor: token.actingFor, issuedAt: token.createdAt, on: request.db)
             else { throw invalid }
             // A token issued to act for a company is void once that authority is withdrawn.
             if token.actingFor != nil, case .applicant(_, let actor) = signedIn, actor.actingFor == nil { throw invalid }
+            cache.store(hash, signedIn, until: min(token.expiresAt, now.addingTimeInterval(request.application.settings.tokenCacheSeconds)))
             request.signedIn = signedIn
         } else if request.hasSession, let key = request.session.data["principal"], let principal = Principal(key: key) {
             let kiosk = request.session.data["kiosk"] == "1"
@@ -193,6 +200,37 @@ enum Sessions {
     }
 }
 
+/// Who a bearer token stands for, remembered for a few seconds so that an API client's burst
+/// costs one look-up, not one per call. Every identity change made here empties it at once;
+/// changes made by another instance are seen within `tokenCacheSeconds`.
+final class TokenCache: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var entries: [String: (signedIn: SignedIn, until: Date)] = [:]
+
+    func lookUp(_ tokenHash: String, at now: Date) -> SignedIn? {
+        lock.withLock {
+            guard let entry = entries[tokenHash] else { return nil }
+            guard entry.until > now else {
+                entries[tokenHash] = nil
+                return nil
+            }
+            return entry.signedIn
+        }
+    }
+
+    func store(_ tokenHash: String, _ signedIn: SignedIn, until: Date) {
+        lock.withLock {
+            if entries.count >= 10_000 { entries.removeAll() }
+            entries[tokenHash] = (signedIn, until)
+        }
+    }
+
+    /// Forgets everything: called by every change to accounts, grants, agents and tokens.
+    func invalidate() {
+        lock.withLock { entries.removeAll() }
+    }
+}
+
 /// Per-address and per-key rate limits, held in memory by each instance.
 final class RateLimits: @unchecked Sendable {
     enum Bucket: String, CaseIterable { case signIn, registration, api }
@@ -223,6 +261,12 @@ final class RateLimits: @unchecked Sendable {
 extension Application {
     private struct RateLimitsKey: StorageKey { typealias Value = RateLimits }
     private struct DummyHashKey: StorageKey { typealias Value = String }
+    private struct TokenCacheKey: StorageKey { typealias Value = TokenCache }
+
+    var tokenCache: TokenCache {
+        get { storage[TokenCacheKey.self] ?? TokenCache() }
+        set { storage[TokenCacheKey.self] = newValue }
+    }
 
     /// A bcrypt hash of a random secret, made once at start-up at the configured cost.
     var dummyPasswordHash: String {

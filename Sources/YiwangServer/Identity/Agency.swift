@@ -101,6 +101,7 @@ enum Agency {
                     before: earlier.first.map { powerNames($0.powers) }, after: "\(record.personMasked) \(powerNames(record.powers))", at: now),
                 on: tx)
         }
+        service.tokens.invalidate()
         return AgentView(id: record.id!, idNumber: record.personMasked, name: name, powers: AgentPower.allCases.filter(record.powers.contains), powerNames: powerNames(record.powers), grantedAt: now)
     }
 
@@ -119,5 +120,6 @@ enum Agency {
                     before: "\(record.personMasked) \(powerNames(record.powers))", at: now),
                 on: tx)
         }
+        service.tokens.invalidate()
     }
 }

@@ -33,6 +33,7 @@ struct IdentityService {
     let context: AuditContext
     let passwords: AsyncPasswordHasher
     let limits: RateLimits
+    let tokens: TokenCache
     /// A real bcrypt hash of nothing anyone knows: unknown accounts are checked against it.
     let dummyHash: String
 
@@ -44,6 +45,7 @@ struct IdentityService {
         context = request.auditContext
         passwords = request.password.async
         limits = request.application.rateLimits
+        tokens = request.application.tokenCache
         dummyHash = request.application.dummyPasswordHash
     }
 
@@ -55,6 +57,7 @@ struct IdentityService {
         self.context = context
         passwords = app.password.async
         limits = app.rateLimits
+        tokens = app.tokenCache
         dummyHash = app.dummyPasswordHash
     }
 
@@ -271,6 +274,7 @@ struct IdentityService {
             try await token.save(on: tx)
             try await AuditTrail.append(context.entry("auth.tokenRevoked", subjectType: "account", subjectID: token.principal, at: now), on: tx)
         }
+        tokens.invalidate()
     }
 
     /// Ends every session and token of the principal, on every device.
@@ -292,6 +296,7 @@ struct IdentityService {
                 .set(\.$revokedAt, to: now).update()
             try await AuditTrail.append(context.entry("auth.signOutEverywhere", subjectType: "account", subjectID: principal.key, at: now), on: tx)
         }
+        tokens.invalidate()
     }
 
     func history(_ principal: Principal, limit: Int = 20) async throws -> [SignInEventRecord] {

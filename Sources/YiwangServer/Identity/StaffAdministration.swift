@@ -36,6 +36,7 @@ struct StaffAdministration {
     let actor: Actor
     let context: AuditContext
     let passwords: AsyncPasswordHasher
+    let tokens: TokenCache
     /// Command-line operators hold the machine: the policy layer does not stand between them and the database.
     let isOperator: Bool
 
@@ -45,6 +46,7 @@ struct StaffAdministration {
         actor = request.actor
         context = request.auditContext
         passwords = request.password.async
+        tokens = request.application.tokenCache
         isOperator = false
     }
 
@@ -54,6 +56,7 @@ struct StaffAdministration {
         actor = .anonymous
         context = .system(operatorName, channel: "cli")
         passwords = app.password.async
+        tokens = app.tokenCache
         isOperator = true
     }
 
@@ -165,6 +168,7 @@ struct StaffAdministration {
     ) async throws -> StaffAccountRecord {
         if !isOperator { try Policy.authorizeSomewhere(actor, .manageStaff) }
         let (actor, isOperator, context, now) = (self.actor, self.isOperator, self.context, self.now)
+        defer { tokens.invalidate() }
         return try await AuditTrail.writeTransaction(on: db) { tx in
             guard let record = try await StaffAccountRecord.query(on: tx).filter(\.$account == name.lowercased()).first(),
                 isOperator || Policy.mayManage(actor, accountGrants: record.grants)

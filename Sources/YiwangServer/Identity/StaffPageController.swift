@@ -189,24 +189,10 @@ enum StaffPageController {
 
     // MARK: Audit
 
-    struct AuditRow: Encodable {
-        var sequence: Int64
-        var at: Date
-        var actor: String
-        var actingFor: String?
-        var role: String?
-        var channel: String
-        var address: String?
-        var action: String
-        var subject: String
-        var before: String?
-        var after: String?
-    }
-
     struct AuditSearchPage: Encodable {
         var page: PageContext
         var query: AuditAPIController.SearchQueryEcho
-        var rows: [AuditRow]
+        var rows: [AuditEventView]
         var total: Int
         var verification: AuditTrail.Verification?
         var previous: String?
@@ -228,12 +214,7 @@ enum StaffPageController {
         _ = request.csrfToken()
         return try await request.view.render("admin/audit", AuditSearchPage(
             page: PageContext(request: request, title: "留痕审计"), query: echo,
-            rows: events.map {
-                AuditRow(
-                    sequence: $0.id ?? 0, at: Date(timeIntervalSince1970: Double($0.atMilliseconds) / 1000), actor: $0.actor, actingFor: $0.actingFor,
-                    role: $0.role, channel: $0.channel, address: $0.address, action: $0.action, subject: "\($0.subjectType):\($0.subjectID)",
-                    before: $0.before, after: $0.after)
-            },
+            rows: events.map(AuditEventView.init),
             total: total, verification: verification,
             previous: paging.page > 1 ? link(paging.page - 1) : nil,
             next: paging.offset + paging.per < total ? link(paging.page + 1) : nil,

@@ -38,6 +38,13 @@ public struct Settings: Sendable {
     public var registrationsPerHour: Int = 10
     public var apiCallsPerMinute: Int = 1200
     public var lockout = LockoutRule()
+    /// How long an instance trusts a bearer token's resolution before looking again (changes made
+    /// on the same instance take effect at once).
+    public var tokenCacheSeconds: TimeInterval = 5
+    /// SQLite durability: `full` (default) syncs the WAL at every commit and survives power loss;
+    /// `normal` syncs at checkpoints only: a crash of the process loses nothing, a power cut may
+    /// lose the last commits.
+    public var sqliteSynchronous = "full"
     /// Send cookies only over HTTPS (set in production behind TLS).
     public var secureCookies = false
     /// Reverse proxies whose X-Forwarded-For is believed: without this, every citizen behind the
@@ -104,6 +111,14 @@ public struct Settings: Sendable {
         }
         if let minutes = integer("YIWANG_SESSION_IDLE_MINUTES", range: 1...1440) { settings.sessionIdle = TimeInterval(minutes) * 60 }
         if let limit = integer("YIWANG_SIGNINS_PER_MINUTE", range: 1...10_000) { settings.signInsPerMinute = limit }
+        if let seconds = integer("YIWANG_TOKEN_CACHE_SECONDS", range: 0...60) { settings.tokenCacheSeconds = TimeInterval(seconds) }
+        if let mode = environment["YIWANG_SQLITE_SYNCHRONOUS"], !mode.isEmpty {
+            if ["full", "normal"].contains(mode.lowercased()) {
+                settings.sqliteSynchronous = mode.lowercased()
+            } else {
+                problems.append("YIWANG_SQLITE_SYNCHRONOUS must be full or normal, got '\(mode)'")
+            }
+        }
         if let limit = integer("YIWANG_REGISTRATIONS_PER_HOUR", range: 1...100_000) { settings.registrationsPerHour = limit }
         if let limit = integer("YIWANG_API_CALLS_PER_MINUTE", range: 1...1_000_000) { settings.apiCallsPerMinute = limit }
         if case .postgres = settings.database, environment["YIWANG_DATA_KEYS"]?.isEmpty ?? true {
