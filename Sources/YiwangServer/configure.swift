@@ -39,6 +39,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     AuditTrail.use(AuditChain(key: app.keyRing.derivedKey(purpose: "audit-chain")))
     app.rateLimits = RateLimits(settings: settings)
     app.tokenCache = TokenCache()
+    app.calendarStore = CalendarStore()
     app.dummyPasswordHash = try app.password.hash([UInt8].random(count: 24).base64URLEncoded)
 
     app.views.use(.leaf)
@@ -73,6 +74,7 @@ enum AppMigrations {
             SessionRecord.migration,  // 0005 sessions live in the database, so instances share them
             CreateIdentity(),  // 0006
             CreateAuditTrail(),  // 0007
+            CreateWorkingCalendar(),  // 0008
         ]
     }
 }

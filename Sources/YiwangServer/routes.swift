@@ -35,6 +35,11 @@ func routes(_ app: Application) throws {
     api.post("staff", ":account", "enable", use: StaffAPIController.enable)
     api.post("staff", ":account", "password-reset", use: StaffAPIController.resetPassword)
 
+    api.get("calendar", "deadline", use: CalendarController.deadline)
+    api.get("calendar", "years", use: CalendarController.years)
+    api.get("calendar", "years", ":year", use: CalendarController.year)
+    api.put("calendar", "years", ":year", use: CalendarController.setYear)
+
     api.get("audit", use: AuditAPIController.search)
     api.get("audit", "verify", use: AuditAPIController.verify)
 

@@ -47,6 +47,7 @@ final class AuthorizationMatrixTests: XCTestCase {
         .viewAudit: [.supervisor, .systemAdministrator],
         .lookUpApplicants: [.windowClerk, .approver, .supervisor, .hotlineOperator],
         .revealPersonalData: [.windowClerk, .supervisor],
+        .manageCalendar: [.systemAdministrator],
     ]
 
     private static let publicActions: Set<PolicyAction> = [.readPublishedCatalog]
@@ -157,9 +158,9 @@ final class AuthorizationMatrixTests: XCTestCase {
                 }
             }
         }
-        // The matrix cannot silently shrink: 7 roles × 10 actions × 5 scopes × 6 resources.
+        // The matrix cannot silently shrink: 7 roles × 11 actions × 5 scopes × 6 resources.
         XCTAssertEqual(checked, Self.allRoles.count * Self.staffActions.count * Self.scopes.count * Self.resources.count)
-        XCTAssertEqual(checked, 7 * 10 * 5 * 6)
+        XCTAssertEqual(checked, 7 * 11 * 5 * 6)
     }
 
     func testAnyOfSeveralGrantsSuffices() {

@@ -103,6 +103,7 @@ final class StaffAdministrationTests: XCTestCase {
                 /// What an allowed caller gets (an empty import is refused only after authorization).
                 var allowedStatus: HTTPStatus = .ok
                 var body: [String: String]? = nil
+                var year: HolidayYear? = nil
             }
             let probes = [
                 Probe(action: .readDraftCatalog, method: .GET, path: "/api/v1/items/\(foodCode)/draft") { Policy.allows($0, .readDraftCatalog, on: cityItem) },
@@ -114,6 +115,9 @@ final class StaffAdministrationTests: XCTestCase {
                 Probe(
                     action: .lookUpApplicants, method: .POST, path: "/api/v1/applicants/lookup",
                     expected: { Policy.allows($0, .lookUpApplicants, on: .applicant(person.id.uuidString)) }, body: ["identifier": citizenID]),
+                Probe(
+                    action: .manageCalendar, method: .PUT, path: "/api/v1/calendar/years/2026", expected: { Policy.allows($0, .manageCalendar) },
+                    year: ChinaHolidays.year2026),
                 Probe(action: .revealPersonalData, method: .POST, path: "/api/v1/applicants/\(person.id)/reveal") { Policy.allows($0, .revealPersonalData, on: .applicant(person.id.uuidString)) },
                 Probe(action: .readDraftCatalog, method: .GET, path: "/api/v1/export?includeDrafts=true") { Policy.mayAttempt($0, .readDraftCatalog) },
                 Probe(action: .importCatalog, method: .POST, path: "/api/v1/import", expected: { Policy.allows($0, .importCatalog) }, allowedStatus: .badRequest),
@@ -128,6 +132,7 @@ final class StaffAdministrationTests: XCTestCase {
                         let allowed = probe.expected(actor)
                         try await app.test(probe.method, probe.path, headers: .bearer(token), beforeRequest: { req in
                             if let body = probe.body { try req.content.encode(body) }
+                            if let year = probe.year { try req.content.encode(year) }
                         }, afterResponse: { res async in
                             if allowed {
                                 XCTAssertEqual(res.status, probe.allowedStatus, "\(role) \(label) \(probe.method) \(probe.path)")

@@ -158,6 +158,8 @@ public enum PolicyAction: String, CaseIterable, Sendable, Hashable {
     case lookUpApplicants
     /// See a full ID number or phone number; every use is itself audited.
     case revealPersonalData
+    /// Enter or correct a year's official holiday arrangement in the working calendar.
+    case manageCalendar
     // Applicants' own affairs.
     case manageOwnAccount
     case manageAgents
@@ -245,6 +247,8 @@ public enum Policy {
             [.windowClerk, .approver, .supervisor, .hotlineOperator]
         case .revealPersonalData:
             [.windowClerk, .supervisor]
+        case .manageCalendar:
+            [.systemAdministrator]
         case .manageOwnAccount, .manageAgents, .applyForService, .viewOwnCases, .payFees, .receiveLicences:
             []
         }

@@ -14,6 +14,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
     app.asyncCommands.use(RotateKeysCommand(), as: "rotate-keys")
+    app.asyncCommands.use(CalendarCommand(), as: "calendar")
 }
 
 /// Prepares the database for any command: migrations, then WAL on SQLite.
