@@ -93,6 +93,8 @@ func routes(_ app: Application) throws {
     app.get("admin", "staff", ":account", use: StaffPageController.account)
     app.post("admin", "staff", ":account", ":operation", use: StaffPageController.change)
     app.get("admin", "audit", use: StaffPageController.audit)
+    app.get("admin", "calendar", use: CalendarPageController.show)
+    app.post("admin", "calendar", use: CalendarPageController.save)
     app.get("admin", use: AdminPageController.dashboard)
     app.get("admin", "items", "new", use: AdminPageController.newItem)
     app.post("admin", "items", use: AdminPageController.createItem)

@@ -67,4 +67,31 @@ final class CalendarAPITests: XCTestCase {
             XCTAssertEqual(events.first?.actor, "root")
         }
     }
+
+    func testTheCalendarPageListsYearsAndTakesANewOne() async throws {
+        try await withApp(seed: false) { app, _ in
+            try await staffToken(app, "root", [Grant(role: .systemAdministrator, scope: .everywhere)])
+            try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: .everywhere)])
+            var clerk = try await BrowserSession.signIn(app, at: "/admin/login", account: "clerk", password: testPassword, landing: "/admin")
+            let refused = try await clerk.get(app, "/admin/calendar").status
+            XCTAssertEqual(refused, .forbidden)
+            var browser = try await BrowserSession.signIn(app, at: "/admin/login", account: "root", password: testPassword, landing: "/admin/calendar")
+            var page = try await browser.get(app, "/admin/calendar")
+            XCTAssertEqual(page.status, .ok)
+            XCTAssertTrue(page.body.string.contains("248 天"))
+            XCTAssertTrue(page.body.string.contains("春节：2026-02-15至2026-02-23(2026-02-14、2026-02-28 上班)"))
+            page = try await browser.get(app, "/admin/calendar?edit=2025")
+            XCTAssertTrue(page.body.string.contains("国办发明电〔2024〕12号"))
+            page = try await browser.post(app, "/admin/calendar", ["arrangement": "{\"year\": 2027,"])
+            XCTAssertEqual(page.status, .badRequest)
+            XCTAssertTrue(page.body.string.contains("不是有效的 JSON"))
+            let text = #"{"year": 2027, "source": "测试", "holidays": [{"name": "元旦", "daysOff": ["2027-01-01"], "workdays": ["2027-01-04"]}]}"#
+            page = try await browser.post(app, "/admin/calendar", ["arrangement": text])
+            XCTAssertEqual(page.status, .badRequest, "2027-01-04 is a Monday")
+            XCTAssertTrue(page.body.string.contains("不是周末"))
+            page = try await browser.post(app, "/admin/calendar", ["arrangement": text.replacingOccurrences(of: "\"2027-01-04\"", with: "\"2027-01-02\"")])
+            XCTAssertEqual(page.status, .ok)
+            XCTAssertTrue(page.body.string.contains("已保存 2027 年"))
+        }
+    }
 }

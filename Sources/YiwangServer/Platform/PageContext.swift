@@ -19,6 +19,7 @@ struct PageContext: Encodable {
     var mayManageStaff: Bool
     var mayViewAudit: Bool
     var mayReadDrafts: Bool
+    var mayManageCalendar: Bool
     var mayEditCatalog: Bool
 
     init(request: Request, title: String) {
@@ -35,6 +36,7 @@ struct PageContext: Encodable {
         mayManageStaff = Policy.mayAttempt(actor, .manageStaff)
         mayViewAudit = Policy.mayAttempt(actor, .viewAudit)
         mayReadDrafts = Policy.mayAttempt(actor, .readDraftCatalog)
+        mayManageCalendar = Policy.mayAttempt(actor, .manageCalendar)
         mayEditCatalog = Policy.mayAttempt(actor, .editCatalog)
     }
 }
