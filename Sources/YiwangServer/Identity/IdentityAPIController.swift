@@ -173,6 +173,13 @@ enum IdentityAPIController {
 
     // MARK: Staff looking up applicants
 
+    /// Whose act a look-up or reveal is: the applicant's record, handled by the staff member's
+    /// department, so that department-scoped supervisors find their own clerks' look-ups.
+    static func auditOwner(_ request: Request, _ action: PolicyAction, applicant: String) -> ResourceOwner {
+        let scope = request.actor.grants.first { Policy.roles(for: action).contains($0.role) }?.scope
+        return ResourceOwner(departmentCreditCode: scope?.departmentCreditCode, regionCode: scope?.regionCode, applicantID: applicant)
+    }
+
     struct LookUpRequest: Content {
         var identifier: String
     }
@@ -189,7 +196,9 @@ enum IdentityAPIController {
         guard case .applicant(let record) = found else { throw DomainError.notFound("applicant.not_found", "未找到该申请人，请先为其注册。") }
         try request.authorize(.lookUpApplicants, on: .applicant(record.id!.uuidString))
         try await AuditTrail.append(
-            request.auditContext.entry("applicant.lookUp", subjectType: "applicant", subjectID: record.id!.uuidString, owner: .applicant(record.id!.uuidString), at: request.now),
+            request.auditContext.entry(
+                "applicant.lookUp", subjectType: "applicant", subjectID: record.id!.uuidString,
+                owner: auditOwner(request, .lookUpApplicants, applicant: record.id!.uuidString), at: request.now),
             on: request.db)
         return ApplicantView(record)
     }
@@ -205,7 +214,9 @@ enum IdentityAPIController {
         let identifier = try keys.open(record.identifierSealed)
         let phone = try record.phoneSealed.map { sealed throws(DomainError) in try keys.open(sealed) }
         try await AuditTrail.append(
-            request.auditContext.entry("personalData.reveal", subjectType: "applicant", subjectID: id.uuidString, owner: .applicant(id.uuidString), after: "identifier,phone", at: request.now),
+            request.auditContext.entry(
+                "personalData.reveal", subjectType: "applicant", subjectID: id.uuidString,
+                owner: auditOwner(request, .revealPersonalData, applicant: id.uuidString), after: "identifier,phone", at: request.now),
             on: request.db)
         let response = try await ApplicantView(record, identifier: identifier, phone: phone).encodeResponse(for: request)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")

@@ -75,17 +75,17 @@ enum StaffPageController {
         try await DepartmentRecord.query(on: db).all().reduce(into: [:]) { $0[$1.creditCode] = $1.name }
     }
 
-    /// Roles and departments the actor may hand out, for the forms' drop-downs.
+    /// Roles and departments the actor may hand out, for the forms' drop-downs: asked of the
+    /// policy layer, so the page never offers what the server would refuse.
     static func choices(_ request: Request, names: [String: String]) -> ([ChoiceOption], [ChoiceOption]) {
         let actor = request.actor
-        let roles = StaffRole.allCases.filter { role in
-            actor.grants.contains { Policy.grantableRoles(by: $0.role).contains(role) }
-        }.map { ChoiceOption(value: $0.rawValue, label: $0.chineseName, selected: false) }
-        let unrestricted = actor.grants.contains { $0.role == .systemAdministrator && $0.scope == .everywhere }
-        let own = Set(actor.grants.filter { $0.role == .departmentAdministrator }.compactMap(\.scope.departmentCreditCode))
-        let departments = names.filter { unrestricted || own.contains($0.key) }.sorted { $0.value < $1.value }
+        let scopes = names.keys.map { Scope(departmentCreditCode: $0) } + [.everywhere]
+        let roles = StaffRole.allCases.filter { role in scopes.contains { Policy.mayGrant(actor, Grant(role: role, scope: $0)) } }
+            .map { ChoiceOption(value: $0.rawValue, label: $0.chineseName, selected: false) }
+        func offered(_ scope: Scope) -> Bool { StaffRole.allCases.contains { Policy.mayGrant(actor, Grant(role: $0, scope: scope)) } }
+        let departments = names.filter { offered(Scope(departmentCreditCode: $0.key)) }.sorted { $0.value < $1.value }
             .map { ChoiceOption(value: $0.key, label: $0.value, selected: false) }
-        return (roles, (unrestricted ? [ChoiceOption(value: "", label: "不限部门", selected: false)] : []) + departments)
+        return (roles, (offered(.everywhere) ? [ChoiceOption(value: "", label: "不限部门", selected: false)] : []) + departments)
     }
 
     static func row(_ view: StaffView, names: [String: String]) -> StaffRow {

@@ -1,0 +1,140 @@
+import Foundation
+
+/// Where a case (办件) stands (SPEC C3).
+public enum CaseState: String, Codable, CaseIterable, Sendable, Hashable {
+    case draft, submitted, preReview, accepted, notAccepted, correctionRequested, underReview, specialProcedure
+    case approved, denied, certificateIssued, delivered, closed, archived, withdrawn, terminated
+
+    public var chineseName: String {
+        switch self {
+        case .draft: "草稿"
+        case .submitted: "已申报"
+        case .preReview: "预审中"
+        case .accepted: "已受理"
+        case .notAccepted: "不予受理"
+        case .correctionRequested: "待补正"
+        case .underReview: "审查中"
+        case .specialProcedure: "特别程序"
+        case .approved: "准予许可"
+        case .denied: "不予许可"
+        case .certificateIssued: "已制证"
+        case .delivered: "已送达"
+        case .closed: "已办结"
+        case .archived: "已归档"
+        case .withdrawn: "已撤回"
+        case .terminated: "已终止"
+        }
+    }
+
+    /// Whether the legal clock runs (accepted and not yet decided).
+    public var clockRuns: Bool { [.accepted, .underReview].contains(self) }
+
+    /// States after which nothing but archiving can happen.
+    public var isFinished: Bool { [.closed, .withdrawn, .terminated, .archived].contains(self) }
+}
+
+/// What can happen to a case, named as in the glossary.
+public enum CaseAction: String, Codable, CaseIterable, Sendable, Hashable {
+    case submit, preReview, accept, rejectAtAcceptance, requestCorrection
+    case review, startSpecialProcedure, endSpecialProcedure, approve, deny, approveOnTimeout
+    case issueCertificate, deliver, close, archive, withdraw, terminate
+
+    public var chineseName: String {
+        switch self {
+        case .submit: "申报"
+        case .preReview: "预审"
+        case .accept: "受理"
+        case .rejectAtAcceptance: "不予受理"
+        case .requestCorrection: "一次性告知补正"
+        case .review: "开始审查"
+        case .startSpecialProcedure: "启动特别程序"
+        case .endSpecialProcedure: "结束特别程序"
+        case .approve: "准予许可"
+        case .deny: "不予许可"
+        case .approveOnTimeout: "超时默认准予"
+        case .issueCertificate: "制证"
+        case .deliver: "送达"
+        case .close: "办结"
+        case .archive: "归档"
+        case .withdraw: "撤回"
+        case .terminate: "终止"
+        }
+    }
+
+    /// Actions that must say why (shown to the applicant, kept in the trail).
+    public var needsReason: Bool { [.rejectAtAcceptance, .requestCorrection, .deny, .terminate, .startSpecialProcedure].contains(self) }
+}
+
+/// What the rules need to know beyond the state: facts of the case and its catalog version.
+public struct CaseFacts: Sendable, Equatable {
+    /// 容缺受理: deferrable materials still to be supplied block the decision.
+    public var deferredMaterialsOutstanding: Bool
+    /// The item allows approval by default when the deadline passes (超时默认).
+    public var approvesOnTimeout: Bool
+    /// The deadline has passed.
+    public var pastDeadline: Bool
+    /// The result is a certificate or licence to make (otherwise a decision letter is delivered directly).
+    public var producesCertificate: Bool
+
+    public init(deferredMaterialsOutstanding: Bool = false, approvesOnTimeout: Bool = false, pastDeadline: Bool = false, producesCertificate: Bool = true) {
+        self.deferredMaterialsOutstanding = deferredMaterialsOutstanding
+        self.approvesOnTimeout = approvesOnTimeout
+        self.pastDeadline = pastDeadline
+        self.producesCertificate = producesCertificate
+    }
+}
+
+/// The case state machine: one table of what each action may do from each state, and the
+/// guards that depend on the case's facts. Every other layer asks it; nothing else moves a case.
+public enum CaseLifecycle {
+    /// The state each action leads to, from the states it is allowed in.
+    public static let table: [CaseAction: [CaseState: CaseState]] = [
+        .submit: [.draft: .submitted, .correctionRequested: .preReview],
+        .preReview: [.submitted: .preReview],
+        .accept: [.submitted: .accepted, .preReview: .accepted],
+        .rejectAtAcceptance: [.submitted: .notAccepted, .preReview: .notAccepted],
+        .requestCorrection: [.submitted: .correctionRequested, .preReview: .correctionRequested],
+        .review: [.accepted: .underReview],
+        .startSpecialProcedure: [.underReview: .specialProcedure],
+        .endSpecialProcedure: [.specialProcedure: .underReview],
+        .approve: [.accepted: .approved, .underReview: .approved],
+        .deny: [.accepted: .denied, .underReview: .denied],
+        .approveOnTimeout: [.accepted: .approved, .underReview: .approved],
+        .issueCertificate: [.approved: .certificateIssued],
+        .deliver: [.approved: .delivered, .certificateIssued: .delivered, .denied: .delivered, .notAccepted: .delivered],
+        .close: [.delivered: .closed],
+        .archive: [.closed: .archived, .withdrawn: .archived, .terminated: .archived],
+        .withdraw: [
+            .draft: .withdrawn, .submitted: .withdrawn, .preReview: .withdrawn, .correctionRequested: .withdrawn,
+            .accepted: .withdrawn, .underReview: .withdrawn, .specialProcedure: .withdrawn,
+        ],
+        .terminate: [.accepted: .terminated, .underReview: .terminated, .specialProcedure: .terminated, .correctionRequested: .terminated],
+    ]
+
+    /// The next state, or a clear refusal (409 at the API).
+    public static func next(_ state: CaseState, _ action: CaseAction, facts: CaseFacts = CaseFacts()) throws(DomainError) -> CaseState {
+        guard let target = table[action]?[state] else {
+            throw .conflict("case.transition_not_allowed", "办件当前状态为“\(state.chineseName)”，不能执行“\(action.chineseName)”。")
+        }
+        switch action {
+        case .approve, .approveOnTimeout, .deny:
+            if facts.deferredMaterialsOutstanding {
+                throw .conflict("case.deferred_materials_outstanding", "容缺受理的材料尚未补齐，不能作出决定。")
+            }
+        default:
+            break
+        }
+        if action == .approveOnTimeout && !(facts.approvesOnTimeout && facts.pastDeadline) {
+            throw .conflict("case.timeout_not_applicable", "该事项不适用超时默认，或办理期限尚未届满。")
+        }
+        if action == .issueCertificate && !facts.producesCertificate {
+            throw .conflict("case.no_certificate", "该事项的办理结果不是证照，无需制证，请直接送达。")
+        }
+        return target
+    }
+
+    /// Actions possible from a state (before the guards), for pages and the API.
+    public static func actions(from state: CaseState) -> [CaseAction] {
+        CaseAction.allCases.filter { table[$0]?[state] != nil }
+    }
+}
