@@ -75,6 +75,7 @@ enum AppMigrations {
             CreateIdentity(),  // 0006
             CreateAuditTrail(),  // 0007
             CreateWorkingCalendar(),  // 0008
+            CreateCases(),  // 0009
         ]
     }
 }

@@ -35,6 +35,10 @@ func routes(_ app: Application) throws {
     api.post("staff", ":account", "enable", use: StaffAPIController.enable)
     api.post("staff", ":account", "password-reset", use: StaffAPIController.resetPassword)
 
+    api.post("cases", use: CaseAPIController.create)
+    api.get("cases", ":id", use: CaseAPIController.show)
+    api.post("cases", ":id", "transitions", use: CaseAPIController.transition)
+
     api.get("calendar", "deadline", use: CalendarController.deadline)
     api.get("calendar", "years", use: CalendarController.years)
     api.get("calendar", "years", ":year", use: CalendarController.year)

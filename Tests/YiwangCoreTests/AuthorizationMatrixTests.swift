@@ -48,6 +48,9 @@ final class AuthorizationMatrixTests: XCTestCase {
         .lookUpApplicants: [.windowClerk, .approver, .supervisor, .hotlineOperator],
         .revealPersonalData: [.windowClerk, .supervisor],
         .manageCalendar: [.systemAdministrator],
+        .readCases: [.windowClerk, .approver, .departmentAdministrator, .supervisor, .hotlineOperator],
+        .handleCaseAtWindow: [.windowClerk],
+        .decideCase: [.approver],
     ]
 
     private static let publicActions: Set<PolicyAction> = [.readPublishedCatalog]
@@ -158,9 +161,9 @@ final class AuthorizationMatrixTests: XCTestCase {
                 }
             }
         }
-        // The matrix cannot silently shrink: 7 roles × 11 actions × 5 scopes × 6 resources.
+        // The matrix cannot silently shrink: 7 roles × 14 actions × 5 scopes × 6 resources.
         XCTAssertEqual(checked, Self.allRoles.count * Self.staffActions.count * Self.scopes.count * Self.resources.count)
-        XCTAssertEqual(checked, 7 * 11 * 5 * 6)
+        XCTAssertEqual(checked, 7 * 14 * 5 * 6)
     }
 
     func testAnyOfSeveralGrantsSuffices() {

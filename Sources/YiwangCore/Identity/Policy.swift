@@ -160,6 +160,12 @@ public enum PolicyAction: String, CaseIterable, Sendable, Hashable {
     case revealPersonalData
     /// Enter or correct a year's official holiday arrangement in the working calendar.
     case manageCalendar
+    /// See cases handled by one's department (queues, timelines, materials).
+    case readCases
+    /// The window's part of a case: pre-review, acceptance or refusal, correction notices, hand-out.
+    case handleCaseAtWindow
+    /// The back office's part: review, special procedures, decision, certificate, termination.
+    case decideCase
     // Applicants' own affairs.
     case manageOwnAccount
     case manageAgents
@@ -189,6 +195,17 @@ public enum PolicyAction: String, CaseIterable, Sendable, Hashable {
 }
 
 extension PolicyAction {
+    /// The permission a case action needs; nil for what only the platform itself does
+    /// (approval on timeout, archiving).
+    public init?(_ action: CaseAction) {
+        switch action {
+        case .submit, .withdraw: self = .applyForService
+        case .preReview, .accept, .rejectAtAcceptance, .requestCorrection, .deliver, .close: self = .handleCaseAtWindow
+        case .review, .startSpecialProcedure, .endSpecialProcedure, .approve, .deny, .issueCertificate, .terminate: self = .decideCase
+        case .approveOnTimeout, .archive: return nil
+        }
+    }
+
     /// The permission a workflow step needs: authors submit, reviewers approve or return, publishers publish and retire.
     public init(_ action: CatalogAction) {
         switch action {
@@ -249,6 +266,12 @@ public enum Policy {
             [.windowClerk, .supervisor]
         case .manageCalendar:
             [.systemAdministrator]
+        case .readCases:
+            [.windowClerk, .approver, .departmentAdministrator, .supervisor, .hotlineOperator]
+        case .handleCaseAtWindow:
+            [.windowClerk]
+        case .decideCase:
+            [.approver]
         case .manageOwnAccount, .manageAgents, .applyForService, .viewOwnCases, .payFees, .receiveLicences:
             []
         }

@@ -1,0 +1,34 @@
+import Fluent
+import Foundation
+import Vapor
+import YiwangCore
+
+/// `/api/v1/cases`: filing with an Idempotency-Key, reading, and transitions.
+enum CaseAPIController {
+    static func caseID(_ request: Request) throws -> UUID {
+        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+            throw DomainError.notFound("case.not_found", "未找到该办件。")
+        }
+        return id
+    }
+
+    @Sendable static func create(_ request: Request) async throws -> Response {
+        let body = try request.content.decode(NewCaseRequest.self)
+        let service = CaseService(request: request)
+        let (record, created) = try await service.create(body, idempotencyKey: request.headers.first(name: "Idempotency-Key"))
+        let response = try await service.view(record).encodeResponse(status: created ? .created : .ok, for: request)
+        response.headers.replaceOrAdd(name: .location, value: "/api/v1/cases/\(record.id!.uuidString)")
+        return response
+    }
+
+    @Sendable static func show(_ request: Request) async throws -> CaseView {
+        let service = CaseService(request: request)
+        return try await service.view(try await service.visibleCase(try caseID(request)))
+    }
+
+    @Sendable static func transition(_ request: Request) async throws -> CaseView {
+        let body = try request.content.decode(TransitionRequest.self)
+        let service = CaseService(request: request)
+        return try await service.view(try await service.perform(body.action, reason: body.reason, on: try caseID(request)))
+    }
+}

@@ -1,0 +1,201 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import YiwangCore
+
+/// One application (办件). It keeps the catalog version in force on the day it was filed, so a
+/// later republication never changes the rules a case is judged by.
+final class CaseRecord: Model, @unchecked Sendable {
+    static let schema = "cases"
+
+    @ID(key: .id) var id: UUID?
+    /// 受理编号, given at acceptance.
+    @OptionalField(key: "number") var number: String?
+    @Field(key: "item_code") var itemCode: String
+    @Field(key: "item_name") var itemName: String
+    @Field(key: "version_id") var versionID: UUID
+    /// Whose affairs: the applicant, or the company an agent acts for.
+    @Field(key: "applicant_id") var applicantID: String
+    @Field(key: "filed_by") var filedBy: String
+    @Field(key: "department_code") var departmentCode: String
+    @Field(key: "region_code") var regionCode: String
+    @Field(key: "state") var stateRaw: String
+    @Field(key: "form") var form: String
+    @Field(key: "channel") var channel: String
+    @OptionalField(key: "deadline") var deadline: String?
+    @Field(key: "deadline_provisional") var deadlineProvisional: Bool
+    @OptionalField(key: "clock") var clockJSON: String?
+    @Field(key: "deferred_outstanding") var deferredOutstanding: Bool
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    var state: CaseState {
+        get { CaseState(rawValue: stateRaw) ?? .draft }
+        set { stateRaw = newValue.rawValue }
+    }
+
+    var owner: ResourceOwner {
+        ResourceOwner(departmentCreditCode: departmentCode, regionCode: regionCode, applicantID: applicantID)
+    }
+
+    var clock: DeadlineClock? {
+        get { clockJSON.flatMap { try? JSONDecoder().decode(DeadlineClock.self, from: Data($0.utf8)) } }
+        set { clockJSON = newValue.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) } }
+    }
+
+    var formValues: [String: JSONValue] {
+        (try? JSONDecoder().decode([String: JSONValue].self, from: Data(form.utf8))) ?? [:]
+    }
+}
+
+/// Every transition of a case: the timeline the applicant and the staff see.
+final class CaseEventRecord: Model, @unchecked Sendable {
+    static let schema = "case_events"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "case_id") var caseID: UUID
+    @Field(key: "at") var at: Date
+    @Field(key: "actor") var actor: String
+    @Field(key: "channel") var channel: String
+    @Field(key: "action") var action: String
+    @Field(key: "from_state") var fromState: String
+    @Field(key: "to_state") var toState: String
+    @OptionalField(key: "reason") var reason: String?
+
+    init() {}
+
+    init(caseID: UUID, at: Date, actor: String, channel: String, action: CaseAction, from: CaseState, to: CaseState, reason: String?) {
+        id = UUID()
+        self.caseID = caseID
+        self.at = at
+        self.actor = actor
+        self.channel = channel
+        self.action = action.rawValue
+        fromState = from.rawValue
+        toState = to.rawValue
+        self.reason = reason
+    }
+}
+
+/// Messages to send, written in the same transaction as the change they announce, so nothing
+/// is lost when a provider is down: a sender delivers them later with retries. The dedupe key
+/// makes the same announcement impossible to queue twice.
+final class OutboxRecord: Model, @unchecked Sendable {
+    static let schema = "notification_outbox"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "dedupe_key") var dedupeKey: String
+    @OptionalField(key: "case_id") var caseID: UUID?
+    @Field(key: "recipient") var recipient: String
+    @Field(key: "channel") var channel: String
+    @Field(key: "subject") var subject: String
+    @Field(key: "body") var body: String
+    @Field(key: "status") var status: String
+    @Field(key: "attempts") var attempts: Int
+    @Field(key: "next_attempt_at") var nextAttemptAt: Date
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    init(dedupeKey: String, caseID: UUID?, recipient: String, channel: String, subject: String, body: String, at: Date) {
+        id = UUID()
+        self.dedupeKey = dedupeKey
+        self.caseID = caseID
+        self.recipient = recipient
+        self.channel = channel
+        self.subject = subject
+        self.body = body
+        status = "pending"
+        attempts = 0
+        nextAttemptAt = at
+        createdAt = at
+    }
+}
+
+/// A create call's Idempotency-Key, per caller: a retried request answers the case it created.
+final class IdempotencyRecord: Model, @unchecked Sendable {
+    static let schema = "idempotency_keys"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "scope_key") var scopeKey: String
+    @Field(key: "request_hash") var requestHash: String
+    @Field(key: "case_id") var caseID: UUID
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+/// 0009: cases, their timeline, the notification outbox and idempotency keys.
+struct CreateCases: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(CaseRecord.schema)
+            .id()
+            .field("number", .string)
+            .field("item_code", .string, .required)
+            .field("item_name", .string, .required)
+            .field("version_id", .uuid, .required)
+            .field("applicant_id", .string, .required)
+            .field("filed_by", .string, .required)
+            .field("department_code", .string, .required)
+            .field("region_code", .string, .required)
+            .field("state", .string, .required)
+            .field("form", .string, .required)
+            .field("channel", .string, .required)
+            .field("deadline", .string)
+            .field("deadline_provisional", .bool, .required)
+            .field("clock", .string)
+            .field("deferred_outstanding", .bool, .required)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .unique(on: "number")
+            .create()
+        try await database.schema(CaseEventRecord.schema)
+            .id()
+            .field("case_id", .uuid, .required, .references(CaseRecord.schema, "id", onDelete: .cascade))
+            .field("at", .datetime, .required)
+            .field("actor", .string, .required)
+            .field("channel", .string, .required)
+            .field("action", .string, .required)
+            .field("from_state", .string, .required)
+            .field("to_state", .string, .required)
+            .field("reason", .string)
+            .create()
+        try await database.schema(OutboxRecord.schema)
+            .id()
+            .field("dedupe_key", .string, .required)
+            .field("case_id", .uuid)
+            .field("recipient", .string, .required)
+            .field("channel", .string, .required)
+            .field("subject", .string, .required)
+            .field("body", .string, .required)
+            .field("status", .string, .required)
+            .field("attempts", .int, .required)
+            .field("next_attempt_at", .datetime, .required)
+            .field("created_at", .datetime, .required)
+            .unique(on: "dedupe_key")
+            .create()
+        try await database.schema(IdempotencyRecord.schema)
+            .id()
+            .field("scope_key", .string, .required)
+            .field("request_hash", .string, .required)
+            .field("case_id", .uuid, .required)
+            .field("created_at", .datetime, .required)
+            .unique(on: "scope_key")
+            .create()
+        if let sql = database as? any SQLDatabase {
+            try await sql.raw("CREATE INDEX cases_queue ON cases (department_code, state, deadline)").run()
+            try await sql.raw("CREATE INDEX cases_applicant ON cases (applicant_id, updated_at)").run()
+            try await sql.raw("CREATE INDEX case_events_case ON case_events (case_id, at)").run()
+            try await sql.raw("CREATE INDEX outbox_due ON notification_outbox (status, next_attempt_at)").run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        for schema in [IdempotencyRecord.schema, OutboxRecord.schema, CaseEventRecord.schema, CaseRecord.schema] {
+            try await database.schema(schema).delete()
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Fluent
+import Foundation
+import Vapor
+import XCTVapor
+import YiwangCore
+import YiwangTestSupport
+@testable import YiwangServer
+
+final class CaseAPITests: XCTestCase {
+    let goodForm: [String: JSONValue] = ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")]
+
+    func file(_ app: Application, token: String, key: String?, form: [String: JSONValue]? = nil, item: String = foodCode) async throws -> XCTHTTPResponse {
+        var headers = HTTPHeaders.bearer(token)
+        if let key { headers.add(name: "Idempotency-Key", value: key) }
+        var response: XCTHTTPResponse?
+        try await app.test(.POST, "/api/v1/cases", headers: headers, beforeRequest: { req in
+            try req.content.encode(NewCaseRequest(item: item, form: form ?? self.goodForm, submit: true))
+        }, afterResponse: { res async in response = res })
+        return response!
+    }
+
+    func move(_ app: Application, _ id: UUID, _ action: CaseAction, reason: String? = nil, token: String) async throws -> XCTHTTPResponse {
+        var response: XCTHTTPResponse?
+        try await app.test(.POST, "/api/v1/cases/\(id)/transitions", headers: .bearer(token), beforeRequest: { req in
+            try req.content.encode(TransitionRequest(action: action, reason: reason))
+        }, afterResponse: { res async in response = res })
+        return response!
+    }
+
+    /// Moves the case and checks where it lands.
+    func expect(
+        _ app: Application, _ id: UUID, _ action: CaseAction, reason: String? = nil, token: String, becomes expected: CaseState,
+        file: StaticString = #filePath, line: UInt = #line
+    ) async throws {
+        let res = try await move(app, id, action, reason: reason, token: token)
+        XCTAssertEqual(res.status, .ok, res.body.string, file: file, line: line)
+        XCTAssertEqual(try res.content.decode(CaseView.self).state, expected, file: file, line: line)
+    }
+
+    func testAnOnlineApplicationGoesFromSubmissionThroughCorrectionToDecisionAndDelivery() async throws {
+        try await withApp { app, _ in
+            try await registerPerson(app)
+            let citizen = try await applicantToken(app, citizenID)
+            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            let approver = try await staffToken(app, "approver", [Grant(role: .approver, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+
+            let created = try await file(app, token: citizen, key: "apply-1")
+            XCTAssertEqual(created.status, .created, created.body.string)
+            let view = try created.content.decode(CaseView.self)
+            XCTAssertEqual(view.state, .submitted)
+            XCTAssertEqual(view.allowedActions, [.withdraw])
+            // A retry with the same key answers the same case; the same key for another request is refused.
+            let retry = try await file(app, token: citizen, key: "apply-1")
+            XCTAssertEqual(retry.status, .ok)
+            XCTAssertEqual(try retry.content.decode(CaseView.self).id, view.id)
+            let other = try await file(app, token: citizen, key: "apply-1", form: ["applicantName": .string("张明"), "businessKind": .string("热食类食品制售"), "hotFoodArea": .int(20)])
+            XCTAssertEqual(other.status, .conflict)
+            XCTAssertEqual(try problem(other).code, "case.idempotency_mismatch")
+            let cases = try await CaseRecord.query(on: app.db).count()
+            XCTAssertEqual(cases, 1)
+
+            // One correction notice listing everything; the applicant resubmits; the clerk accepts.
+            var res = try await move(app, view.id, .requestCorrection, token: clerk)
+            XCTAssertEqual(try problem(res).code, "case.reason_required")
+            try await expect(app, view.id, .requestCorrection, reason: "请补充：1. 食品安全管理制度；2. 场所平面图", token: clerk, becomes: .correctionRequested)
+            try await expect(app, view.id, .submit, token: citizen, becomes: .preReview)
+            res = try await move(app, view.id, .accept, token: clerk)
+            let accepted = try res.content.decode(CaseView.self)
+            XCTAssertEqual(accepted.state, .accepted)
+            XCTAssertEqual(accepted.number, "35010020261122" + "00001")
+            XCTAssertEqual(accepted.deadline, "2026-11-27", "five working days after a Sunday acceptance")
+            XCTAssertFalse(accepted.deadlineProvisional)
+
+            // The back office reviews and decides; the window makes and hands out the result.
+            try await expect(app, view.id, .review, token: approver, becomes: .underReview)
+            try await expect(app, view.id, .approve, token: approver, becomes: .approved)
+            try await expect(app, view.id, .issueCertificate, token: approver, becomes: .certificateIssued)
+            try await expect(app, view.id, .deliver, token: clerk, becomes: .delivered)
+            try await expect(app, view.id, .close, token: clerk, becomes: .closed)
+
+            try await app.test(.GET, "/api/v1/cases/\(view.id)", headers: .bearer(citizen)) { res async throws in
+                let final = try res.content.decode(CaseView.self)
+                XCTAssertEqual(final.timeline.map(\.state), ["submitted", "correctionRequested", "preReview", "accepted", "underReview", "approved", "certificateIssued", "delivered", "closed"])
+                XCTAssertEqual(final.timeline[1].reason, "请补充：1. 食品安全管理制度；2. 场所平面图")
+                XCTAssertEqual(final.allowedActions, [])
+            }
+            let outbox = try await OutboxRecord.query(on: app.db).all()
+            XCTAssertEqual(outbox.count, 12, "submit, correction, resubmit, accept, approve, deliver: inbox and SMS each")
+            XCTAssertEqual(Set(outbox.map(\.dedupeKey)).count, 12)
+            let verification = try await AuditTrail.verify(on: app.db)
+            XCTAssertTrue(verification.intact)
+            let actions = try await AuditEventRecord.query(on: app.db).filter(\.$subjectID == view.id.uuidString).sort(\.$id).all().map(\.action)
+            XCTAssertEqual(actions.first, "case.create")
+            XCTAssertEqual(actions.count, 10)
+        }
+    }
+
+    func testRefusalsAreClearAndWriteNothing() async throws {
+        try await withApp { app, _ in
+            try await registerPerson(app)
+            try await registerPerson(app, id: agentID, name: "李华", phone: "13800000002")
+            let citizen = try await applicantToken(app, citizenID)
+            let stranger = try await applicantToken(app, agentID)
+            let districtApprover = try await staffToken(app, "district", [Grant(role: .approver, scope: Scope(departmentCreditCode: Fixtures.districtDepartment))])
+            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+
+            var res = try await file(app, token: citizen, key: nil)
+            XCTAssertEqual(try problem(res).code, "case.idempotency_key")
+            res = try await file(app, token: citizen, key: "bad-form", form: ["businessKind": .string("其他"), "extra": .string("x")])
+            XCTAssertEqual(res.status, .badRequest)
+            let body = try problem(res)
+            XCTAssertEqual(body.code, "case.form_invalid")
+            XCTAssertEqual(Set(body.errors?.map(\.field) ?? []), ["form/applicantName", "form/businessKind", "form/extra"])
+            res = try await file(app, token: citizen, key: "no-item", item: "NOPE")
+            XCTAssertEqual(res.status, .notFound)
+            res = try await file(app, token: clerk, key: "staff")
+            XCTAssertEqual(res.status, .forbidden)
+            var none = try await CaseRecord.query(on: app.db).count()
+            XCTAssertEqual(none, 0, "nothing half-written")
+            none = try await IdempotencyRecord.query(on: app.db).count()
+            XCTAssertEqual(none, 0)
+
+            let id = try (try await file(app, token: citizen, key: "ok")).content.decode(CaseView.self).id
+            res = try await move(app, id, .approve, token: clerk)
+            XCTAssertEqual(res.status, .forbidden, "a clerk does not decide")
+            res = try await move(app, id, .close, token: clerk)
+            XCTAssertEqual(res.status, .conflict)
+            XCTAssertTrue(try problem(res).detail.contains("已申报"))
+            res = try await move(app, id, .approveOnTimeout, token: clerk)
+            XCTAssertEqual(res.status, .forbidden, "only the platform approves on timeout")
+            for token in [stranger, districtApprover] {
+                try await app.test(.GET, "/api/v1/cases/\(id)", headers: .bearer(token)) { res async in XCTAssertEqual(res.status, .notFound) }
+                res = try await move(app, id, .withdraw, token: token)
+                XCTAssertEqual(res.status, .notFound)
+            }
+            try await app.test(.POST, "/api/v1/cases/\(id)/transitions", headers: .bearer(citizen), beforeRequest: { req in
+                try req.content.encode(["action": "explode"])
+            }, afterResponse: { res async throws in
+                XCTAssertEqual(res.status, .badRequest)
+                XCTAssertEqual(try problem(res).code, "request.malformed")
+            })
+            try await expect(app, id, .withdraw, token: citizen, becomes: .withdrawn)
+            let events = try await CaseEventRecord.query(on: app.db).count()
+            XCTAssertEqual(events, 2, "submit and withdraw only")
+        }
+    }
+}
