@@ -35,6 +35,7 @@ func routes(_ app: Application) throws {
     api.post("staff", ":account", "enable", use: StaffAPIController.enable)
     api.post("staff", ":account", "password-reset", use: StaffAPIController.resetPassword)
 
+    api.get("cases", use: CaseAPIController.list)
     api.post("cases", use: CaseAPIController.create)
     api.get("cases", ":id", use: CaseAPIController.show)
     api.post("cases", ":id", "transitions", use: CaseAPIController.transition)

@@ -144,4 +144,40 @@ final class CaseAPITests: XCTestCase {
             XCTAssertEqual(events, 2, "submit and withdraw only")
         }
     }
+
+    func testApplicantsSeeTheirCasesAndStaffTheirQueueByUrgency() async throws {
+        try await withApp { app, clock in
+            try await registerPerson(app)
+            let citizen = try await applicantToken(app, citizenID)
+            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            try await staffToken(app, "district", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.districtDepartment))])
+            var ids: [UUID] = []
+            for key in ["a", "b"] { ids.append(try (try await file(app, token: citizen, key: key)).content.decode(CaseView.self).id) }
+            _ = try await move(app, ids[1], .accept, token: clerk)
+            try await app.test(.GET, "/api/v1/cases", headers: .bearer(citizen)) { res async throws in
+                XCTAssertEqual(res.status, .ok, res.body.string)
+                XCTAssertEqual(try res.content.decode(CaseService.Listing.self).total, 2)
+            }
+            clock.advance(by: 4 * 86_400)  // Thursday 2026-11-26: the deadline (Friday) is one working day away.
+            // Tokens live eight hours: sign in again after the days pass.
+            var clerkNow = try await applicantToken(app, "clerk", password: testPassword)
+            try await app.test(.GET, "/api/v1/cases", headers: .bearer(clerkNow)) { res async throws in
+                let listing = try res.content.decode(CaseService.Listing.self)
+                XCTAssertEqual(listing.cases.map(\.id), [ids[1], ids[0]], "the running clock first")
+                XCTAssertEqual(listing.cases.map(\.urgency), ["yellow", "none"])
+            }
+            clock.advance(by: 4 * 86_400)
+            clerkNow = try await applicantToken(app, "clerk", password: testPassword)
+            let districtNow = try await applicantToken(app, "district", password: testPassword)
+            try await app.test(.GET, "/api/v1/cases?state=accepted", headers: .bearer(clerkNow)) { res async throws in
+                XCTAssertEqual(try res.content.decode(CaseService.Listing.self).cases.map(\.urgency), ["red"])
+            }
+            try await app.test(.GET, "/api/v1/cases", headers: .bearer(districtNow)) { res async throws in
+                XCTAssertEqual(try res.content.decode(CaseService.Listing.self).total, 0, "another department's queue is empty")
+            }
+            try await app.test(.GET, "/api/v1/cases?state=nonsense", headers: .bearer(clerkNow)) { res async throws in
+                XCTAssertEqual(try problem(res).code, "case.state")
+            }
+        }
+    }
 }

@@ -21,6 +21,24 @@ enum CaseAPIController {
         return response
     }
 
+    @Sendable static func list(_ request: Request) async throws -> CaseService.Listing {
+        struct Query: Decodable {
+            var state: String?
+            var page: Int?
+            var per: Int?
+        }
+        let query = try request.query.decode(Query.self)
+        var state: CaseState?
+        if let raw = query.state, !raw.isEmpty {
+            guard let parsed = CaseState(rawValue: raw) else {
+                throw DomainError.invalid("case.state", "state 应为办件状态之一：" + CaseState.allCases.map(\.rawValue).joined(separator: "、"))
+            }
+            state = parsed
+        }
+        let paging = try PageRequest(page: query.page, per: query.per, defaultPer: 20)
+        return try await CaseService(request: request).list(state: state, page: paging, warnWithin: request.application.settings.deadlineWarningDays)
+    }
+
     @Sendable static func show(_ request: Request) async throws -> CaseView {
         let service = CaseService(request: request)
         return try await service.view(try await service.visibleCase(try caseID(request)))

@@ -1,6 +1,7 @@
 import Crypto
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 import YiwangCore
 
@@ -178,6 +179,73 @@ struct CaseService {
             item: .init(code: record.itemCode, name: record.itemName), channel: record.channel, deadline: record.deadline,
             deadlineProvisional: record.deadlineProvisional, form: record.formValues, allowedActions: allowed, timeline: steps,
             createdAt: record.createdAt, updatedAt: record.updatedAt)
+    }
+
+    struct Summary: Content {
+        var id: UUID
+        var number: String?
+        var state: CaseState
+        var stateName: String
+        var itemCode: String
+        var itemName: String
+        var deadline: String?
+        /// green, yellow (within the warning threshold), red (overdue), or none (no clock running).
+        var urgency: String
+        var updatedAt: Date
+    }
+
+    struct Listing: Content {
+        var cases: [Summary]
+        var total: Int
+        var page: Int
+        var per: Int
+    }
+
+    /// An applicant's own cases (newest first), or a staff member's work queue in their scope
+    /// (most urgent first: earliest deadline).
+    func list(state: CaseState?, page: PageRequest, warnWithin: Int) async throws -> Listing {
+        let query = CaseRecord.query(on: db)
+        if let state { query.filter(\.$stateRaw == state.rawValue) }
+        switch actor {
+        case .applicant(let applicant):
+            try Policy.authorize(actor, .viewOwnCases, on: .applicant(applicant.principalID))
+            query.filter(\.$applicantID == applicant.principalID).sort(\.$updatedAt, .descending)
+        default:
+            try Policy.authorizeSomewhere(actor, .readCases)
+            if let scopes = Policy.scopes(for: actor, .readCases) {
+                query.group(.or) { group in
+                    for scope in scopes {
+                        group.group(.and) { inner in
+                            if let department = scope.departmentCreditCode { inner.filter(\.$departmentCode == department) }
+                            if let region = scope.regionCode, let code = try? RegionCode(region) { inner.filter(\.$regionCode =~ code.subtreePrefix) }
+                        }
+                    }
+                }
+            }
+            // Cases without a deadline (not yet accepted) sort after the running clocks, on every engine.
+            query.sort(.custom(SQLRaw("CASE WHEN deadline IS NULL THEN 1 ELSE 0 END"))).sort(\.$deadline).sort(\.$createdAt)
+        }
+        let total = try await query.count()
+        let records = try await query.range(page.offset..<(page.offset + page.per)).all()
+        let calendar = try await calendars.calendar(on: db, now: now)
+        let today = self.today
+        return Listing(
+            cases: records.map { record in
+                Summary(
+                    id: record.id!, number: record.number, state: record.state, stateName: record.state.chineseName, itemCode: record.itemCode,
+                    itemName: record.itemName, deadline: record.deadline,
+                    urgency: Self.urgency(record, today: today, warnWithin: warnWithin, calendar: calendar), updatedAt: record.updatedAt)
+            },
+            total: total, page: page.page, per: page.per)
+    }
+
+    static func urgency(_ record: CaseRecord, today: LocalDate, warnWithin: Int, calendar: WorkingCalendar) -> String {
+        guard record.state.clockRuns || record.state == .specialProcedure, let text = record.deadline, let deadline = try? LocalDate(text) else {
+            return record.state == .specialProcedure ? "suspended" : "none"
+        }
+        if today > deadline { return "red" }
+        let left = (try? calendar.workingDays(after: today, through: deadline)) ?? (deadline.dayNumber - today.dayNumber)
+        return left <= warnWithin ? "yellow" : "green"
     }
 
     // MARK: The lifecycle

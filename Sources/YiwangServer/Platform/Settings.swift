@@ -45,6 +45,8 @@ public struct Settings: Sendable {
     /// `normal` syncs at checkpoints only: a crash of the process loses nothing, a power cut may
     /// lose the last commits.
     public var sqliteSynchronous = "full"
+    /// A running deadline this many working days away or nearer shows yellow (预警).
+    public var deadlineWarningDays = 2
     /// Send cookies only over HTTPS (set in production behind TLS).
     public var secureCookies = false
     /// Reverse proxies whose X-Forwarded-For is believed: without this, every citizen behind the
@@ -112,6 +114,7 @@ public struct Settings: Sendable {
         if let minutes = integer("YIWANG_SESSION_IDLE_MINUTES", range: 1...1440) { settings.sessionIdle = TimeInterval(minutes) * 60 }
         if let limit = integer("YIWANG_SIGNINS_PER_MINUTE", range: 1...10_000) { settings.signInsPerMinute = limit }
         if let seconds = integer("YIWANG_TOKEN_CACHE_SECONDS", range: 0...60) { settings.tokenCacheSeconds = TimeInterval(seconds) }
+        if let days = integer("YIWANG_DEADLINE_WARNING_DAYS", range: 0...30) { settings.deadlineWarningDays = days }
         if let mode = environment["YIWANG_SQLITE_SYNCHRONOUS"], !mode.isEmpty {
             if ["full", "normal"].contains(mode.lowercased()) {
                 settings.sqliteSynchronous = mode.lowercased()
