@@ -40,6 +40,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.rateLimits = RateLimits(settings: settings)
     app.tokenCache = TokenCache()
     app.calendarStore = CalendarStore()
+    app.smsGateway = LocalSMSGateway()
+    app.lifecycle.use(BackgroundJobs())
     app.dummyPasswordHash = try app.password.hash([UInt8].random(count: 24).base64URLEncoded)
 
     app.views.use(.leaf)

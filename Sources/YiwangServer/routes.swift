@@ -40,6 +40,10 @@ func routes(_ app: Application) throws {
     api.get("cases", ":id", use: CaseAPIController.show)
     api.post("cases", ":id", "transitions", use: CaseAPIController.transition)
 
+    api.get("me", "inbox", use: NotificationController.inbox)
+    api.get("notifications", "failed", use: NotificationController.failed)
+    api.post("notifications", ":id", "resend", use: NotificationController.resend)
+
     api.get("calendar", "deadline", use: CalendarController.deadline)
     api.get("calendar", "years", use: CalendarController.years)
     api.get("calendar", "years", ":year", use: CalendarController.year)

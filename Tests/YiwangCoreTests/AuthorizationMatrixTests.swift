@@ -51,6 +51,7 @@ final class AuthorizationMatrixTests: XCTestCase {
         .readCases: [.windowClerk, .approver, .departmentAdministrator, .supervisor, .hotlineOperator],
         .handleCaseAtWindow: [.windowClerk],
         .decideCase: [.approver],
+        .manageNotifications: [.systemAdministrator],
     ]
 
     private static let publicActions: Set<PolicyAction> = [.readPublishedCatalog]
@@ -161,9 +162,9 @@ final class AuthorizationMatrixTests: XCTestCase {
                 }
             }
         }
-        // The matrix cannot silently shrink: 7 roles × 14 actions × 5 scopes × 6 resources.
+        // The matrix cannot silently shrink: 7 roles × 15 actions × 5 scopes × 6 resources.
         XCTAssertEqual(checked, Self.allRoles.count * Self.staffActions.count * Self.scopes.count * Self.resources.count)
-        XCTAssertEqual(checked, 7 * 14 * 5 * 6)
+        XCTAssertEqual(checked, 7 * 15 * 5 * 6)
     }
 
     func testAnyOfSeveralGrantsSuffices() {

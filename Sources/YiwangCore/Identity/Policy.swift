@@ -166,6 +166,8 @@ public enum PolicyAction: String, CaseIterable, Sendable, Hashable {
     case handleCaseAtWindow
     /// The back office's part: review, special procedures, decision, certificate, termination.
     case decideCase
+    /// See notifications that could not be delivered, and resend them.
+    case manageNotifications
     // Applicants' own affairs.
     case manageOwnAccount
     case manageAgents
@@ -272,6 +274,8 @@ public enum Policy {
             [.windowClerk]
         case .decideCase:
             [.approver]
+        case .manageNotifications:
+            [.systemAdministrator]
         case .manageOwnAccount, .manageAgents, .applyForService, .viewOwnCases, .payFees, .receiveLicences:
             []
         }

@@ -96,6 +96,9 @@ final class OutboxRecord: Model, @unchecked Sendable {
     @Field(key: "status") var status: String
     @Field(key: "attempts") var attempts: Int
     @Field(key: "next_attempt_at") var nextAttemptAt: Date
+    @OptionalField(key: "claimed_at") var claimedAt: Date?
+    @OptionalField(key: "sent_at") var sentAt: Date?
+    @OptionalField(key: "last_error") var lastError: String?
     @Field(key: "created_at") var createdAt: Date
 
     init() {}
@@ -174,8 +177,26 @@ struct CreateCases: AsyncMigration {
             .field("status", .string, .required)
             .field("attempts", .int, .required)
             .field("next_attempt_at", .datetime, .required)
+            .field("claimed_at", .datetime)
+            .field("sent_at", .datetime)
+            .field("last_error", .string)
             .field("created_at", .datetime, .required)
             .unique(on: "dedupe_key")
+            .create()
+        try await database.schema(InboxMessageRecord.schema)
+            .id()
+            .field("recipient", .string, .required)
+            .field("subject", .string, .required)
+            .field("body", .string, .required)
+            .field("case_id", .uuid)
+            .field("created_at", .datetime, .required)
+            .field("read_at", .datetime)
+            .create()
+        try await database.schema(SMSLogRecord.schema)
+            .id()
+            .field("recipient", .string, .required)
+            .field("body", .string, .required)
+            .field("sent_at", .datetime, .required)
             .create()
         try await database.schema(IdempotencyRecord.schema)
             .id()
@@ -190,11 +211,12 @@ struct CreateCases: AsyncMigration {
             try await sql.raw("CREATE INDEX cases_applicant ON cases (applicant_id, updated_at)").run()
             try await sql.raw("CREATE INDEX case_events_case ON case_events (case_id, at)").run()
             try await sql.raw("CREATE INDEX outbox_due ON notification_outbox (status, next_attempt_at)").run()
+            try await sql.raw("CREATE INDEX inbox_recipient ON inbox_messages (recipient, created_at)").run()
         }
     }
 
     func revert(on database: any Database) async throws {
-        for schema in [IdempotencyRecord.schema, OutboxRecord.schema, CaseEventRecord.schema, CaseRecord.schema] {
+        for schema in [SMSLogRecord.schema, InboxMessageRecord.schema, IdempotencyRecord.schema, OutboxRecord.schema, CaseEventRecord.schema, CaseRecord.schema] {
             try await database.schema(schema).delete()
         }
     }

@@ -184,6 +184,7 @@ struct LintCatalogCommand: AsyncCommand {
 public func prepareForCommand(_ app: Application, arguments: [String]) async throws {
     let command = arguments.dropFirst().first { !$0.hasPrefix("-") }
     guard command == nil || command == "serve" else { return }
+    app.settings.runsBackgroundJobs = true
     try await migrateAndPrepare(app)
     if app.settings.autoSeedDemo, try await DemoCity.isEmpty(app.db) {
         let (report, staff) = try await DemoCity.seed(app)

@@ -45,6 +45,8 @@ public struct Settings: Sendable {
     /// `normal` syncs at checkpoints only: a crash of the process loses nothing, a power cut may
     /// lose the last commits.
     public var sqliteSynchronous = "full"
+    /// Whether this process runs the platform's own jobs (outbox delivery); set for `serve`.
+    public var runsBackgroundJobs = false
     /// A running deadline this many working days away or nearer shows yellow (预警).
     public var deadlineWarningDays = 2
     /// Send cookies only over HTTPS (set in production behind TLS).

@@ -1,0 +1,237 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+import YiwangCore
+
+/// A message in an applicant's in-app inbox (站内信).
+final class InboxMessageRecord: Model, @unchecked Sendable {
+    static let schema = "inbox_messages"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "recipient") var recipient: String
+    @Field(key: "subject") var subject: String
+    @Field(key: "body") var body: String
+    @OptionalField(key: "case_id") var caseID: UUID?
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "read_at") var readAt: Date?
+
+    init() {}
+}
+
+/// What the local SMS gateway "sent": recipient and masked number, never the number in clear.
+final class SMSLogRecord: Model, @unchecked Sendable {
+    static let schema = "sms_log"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "recipient") var recipient: String
+    @Field(key: "body") var body: String
+    @Field(key: "sent_at") var sentAt: Date
+
+    init() {}
+}
+
+struct DeliveryFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The SMS provider. The local implementation behaves like a gateway: it accepts a number and
+/// text, records what it sent, and can be told to fail (an outage) to exercise the retries.
+final class LocalSMSGateway: Sendable {
+    private let failing = NIOLockedValueBox(false)
+
+    var isFailing: Bool {
+        get { failing.withLockedValue { $0 } }
+        set { failing.withLockedValue { $0 = newValue } }
+    }
+
+    func send(to phone: String, recipient: String, text: String, at now: Date, on db: any Database) async throws {
+        guard !isFailing else { throw DeliveryFailure(description: "短信网关暂时不可用(503)") }
+        let entry = SMSLogRecord()
+        entry.recipient = recipient + " " + PersonalData.mask(phone, as: .phone)
+        entry.body = String(text.prefix(500))
+        entry.sentAt = now
+        try await entry.create(on: db)
+    }
+}
+
+extension Application {
+    private struct SMSGatewayKey: StorageKey { typealias Value = LocalSMSGateway }
+
+    var smsGateway: LocalSMSGateway {
+        get { storage[SMSGatewayKey.self] ?? LocalSMSGateway() }
+        set { storage[SMSGatewayKey.self] = newValue }
+    }
+}
+
+/// Delivers the outbox: claims due messages one by one with a compare-and-set (so several
+/// instances never send the same message), sends, and records success, a retry with backoff,
+/// or, when attempts run out, failure plus an alert in the administrators' inbox. Messages a
+/// crashed instance left half-claimed are taken up again after a few minutes.
+struct OutboxDispatcher {
+    let app: Application
+    let policy = DeliveryPolicy()
+    static let staleClaim: TimeInterval = 300
+
+    struct Report: Equatable {
+        var sent = 0
+        var retried = 0
+        var failed = 0
+    }
+
+    @discardableResult
+    func runOnce(limit: Int = 100) async throws -> Report {
+        let db = app.db
+        guard let sql = db as? any SQLDatabase else { return Report() }
+        let now = app.timeSource.now()
+        let stale = now.addingTimeInterval(-Self.staleClaim)
+        let due = try await OutboxRecord.query(on: db)
+            .group(.or) { group in
+                group.group(.and) { $0.filter(\.$status == "pending").filter(\.$nextAttemptAt <= now) }
+                group.group(.and) { $0.filter(\.$status == "sending").filter(\.$claimedAt < stale) }
+            }
+            .sort(\.$nextAttemptAt).limit(limit).all()
+        var report = Report()
+        for message in due {
+            struct Claimed: Decodable { var id: UUID }
+            let claimed = try await sql.update(OutboxRecord.schema)
+                .set("status", to: "sending").set("claimed_at", to: now)
+                .where("id", .equal, message.id!)
+                .where("status", .equal, message.status)
+                .where("attempts", .equal, message.attempts)
+                .returning("id").all(decoding: Claimed.self)
+            guard !claimed.isEmpty else { continue }  // another instance took it
+            do {
+                try await deliver(message, at: now, on: db)
+                message.status = "sent"
+                message.sentAt = now
+                message.lastError = nil
+                report.sent += 1
+            } catch {
+                message.attempts += 1
+                message.lastError = String(describing: error).prefix(300).description
+                switch policy.afterFailure(attempts: message.attempts) {
+                case .retry(let wait):
+                    message.status = "pending"
+                    message.nextAttemptAt = now.addingTimeInterval(wait)
+                    report.retried += 1
+                case .giveUp:
+                    message.status = "failed"
+                    report.failed += 1
+                    try await alertAdministrators(about: message, at: now, on: db)
+                }
+            }
+            message.claimedAt = nil
+            try await message.save(on: db)
+        }
+        return report
+    }
+
+    private func deliver(_ message: OutboxRecord, at now: Date, on db: any Database) async throws {
+        switch message.channel {
+        case "inbox":
+            let entry = InboxMessageRecord()
+            entry.recipient = message.recipient
+            entry.subject = message.subject
+            entry.body = message.body
+            entry.caseID = message.caseID
+            entry.createdAt = now
+            try await entry.create(on: db)
+        case "sms":
+            guard message.recipient.hasPrefix("applicant:"), let id = UUID(uuidString: String(message.recipient.dropFirst("applicant:".count))),
+                let applicant = try await ApplicantRecord.find(id, on: db)
+            else { throw DeliveryFailure(description: "收件人不存在") }
+            // No phone on file (a company without one): the inbox copy is the message.
+            guard let sealed = applicant.phoneSealed else { return }
+            let phone = try app.keyRing.open(sealed)
+            try await app.smsGateway.send(to: phone, recipient: message.recipient, text: message.body, at: now, on: db)
+        default:
+            throw DeliveryFailure(description: "未知的通知渠道 \(message.channel)")
+        }
+    }
+
+    private func alertAdministrators(about message: OutboxRecord, at now: Date, on db: any Database) async throws {
+        let alert = InboxMessageRecord()
+        alert.recipient = "role:systemAdministrator"
+        alert.subject = "通知发送失败，需人工处理"
+        alert.body = "发往 \(message.recipient) 的\(message.channel == "sms" ? "短信" : "站内信")在 \(message.attempts) 次尝试后仍未送达(\(message.lastError ?? ""))。可在通知管理中重发。"
+        alert.caseID = message.caseID
+        alert.createdAt = now
+        try await alert.create(on: db)
+    }
+}
+
+/// Runs the platform's own jobs (outbox delivery) every few seconds while `serve` runs.
+struct BackgroundJobs: LifecycleHandler {
+    func didBootAsync(_ application: Application) async throws {
+        guard application.settings.runsBackgroundJobs else { return }
+        let app = application
+        application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
+            app.eventLoopGroup.next().makeFutureWithTask {
+                do {
+                    try await OutboxDispatcher(app: app).runOnce()
+                } catch {
+                    app.logger.warning("outbox delivery failed: \(error)")
+                }
+            }
+        }
+    }
+}
+
+/// `/api/v1/me/inbox` for applicants; `/api/v1/notifications…` for administrators.
+enum NotificationController {
+    struct InboxEntry: Content {
+        var id: UUID
+        var subject: String
+        var body: String
+        var caseID: UUID?
+        var createdAt: Date
+    }
+
+    struct OutboxEntry: Content {
+        var id: UUID
+        var recipient: String
+        var channel: String
+        var subject: String
+        var status: String
+        var attempts: Int
+        var lastError: String?
+        var createdAt: Date
+    }
+
+    @Sendable static func inbox(_ request: Request) async throws -> [InboxEntry] {
+        guard let (_, actor) = request.applicant else { throw DomainError.forbidden("只有申请人有站内信箱。") }
+        try request.authorize(.viewOwnCases, on: .applicant(actor.principalID))
+        return try await InboxMessageRecord.query(on: request.db).filter(\.$recipient == "applicant:" + actor.principalID)
+            .sort(\.$createdAt, .descending).limit(100).all()
+            .map { InboxEntry(id: $0.id!, subject: $0.subject, body: $0.body, caseID: $0.caseID, createdAt: $0.createdAt) }
+    }
+
+    /// Messages that ran out of attempts, for the administrators.
+    @Sendable static func failed(_ request: Request) async throws -> [OutboxEntry] {
+        try request.authorize(.manageNotifications)
+        return try await OutboxRecord.query(on: request.db).filter(\.$status == "failed").sort(\.$createdAt, .descending).limit(200).all()
+            .map { OutboxEntry(id: $0.id!, recipient: $0.recipient, channel: $0.channel, subject: $0.subject, status: $0.status, attempts: $0.attempts, lastError: $0.lastError, createdAt: $0.createdAt) }
+    }
+
+    /// Puts a failed message back in the queue with fresh attempts (audited).
+    @Sendable static func resend(_ request: Request) async throws -> HTTPStatus {
+        try request.authorize(.manageNotifications)
+        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+            throw DomainError.notFound("notification.not_found", "未找到该通知。")
+        }
+        let (context, now) = (request.auditContext, request.now)
+        try await AuditTrail.writeTransaction(on: request.db) { tx in
+            guard let message = try await OutboxRecord.find(id, on: tx), message.status == "failed" else {
+                throw DomainError.notFound("notification.not_found", "未找到该失败通知，可能已重发。")
+            }
+            message.status = "pending"
+            message.attempts = 0
+            message.nextAttemptAt = now
+            try await message.save(on: tx)
+            try await AuditTrail.append(context.entry("notification.resend", subjectType: "notification", subjectID: id.uuidString, at: now), on: tx)
+        }
+        return .accepted
+    }
+}

@@ -1,0 +1,115 @@
+import Fluent
+import Foundation
+import Vapor
+import XCTVapor
+import YiwangCore
+import YiwangTestSupport
+@testable import YiwangServer
+
+final class NotificationTests: XCTestCase {
+    func fileCase(_ app: Application, token: String, key: String) async throws -> UUID {
+        var headers = HTTPHeaders.bearer(token)
+        headers.add(name: "Idempotency-Key", value: key)
+        var id: UUID?
+        try await app.test(.POST, "/api/v1/cases", headers: headers, beforeRequest: { req in
+            try req.content.encode(NewCaseRequest(item: foodCode, form: ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")], submit: true))
+        }, afterResponse: { res async throws in
+            XCTAssertEqual(res.status, .created, res.body.string)
+            id = try res.content.decode(CaseView.self).id
+        })
+        return id!
+    }
+
+    func statuses(_ app: Application) async throws -> [String: Int] {
+        try await OutboxRecord.query(on: app.db).all().reduce(into: [:]) { $0[$1.status, default: 0] += 1 }
+    }
+
+    func testMessagesReachTheInboxAndSMSAndSurviveAnOutage() async throws {
+        try await withApp { app, clock in
+            try await registerPerson(app)
+            let citizen = try await applicantToken(app, citizenID)
+            _ = try await fileCase(app, token: citizen, key: "one")
+            var report = try await OutboxDispatcher(app: app).runOnce()
+            XCTAssertEqual(report, .init(sent: 2, retried: 0, failed: 0))
+            let sms = try await SMSLogRecord.query(on: app.db).all()
+            XCTAssertEqual(sms.count, 1)
+            XCTAssertTrue(sms[0].recipient.hasSuffix("138****0001"), "the log keeps a masked number")
+            try await app.test(.GET, "/api/v1/me/inbox", headers: .bearer(citizen)) { res async throws in
+                let inbox = try res.content.decode([NotificationController.InboxEntry].self)
+                XCTAssertEqual(inbox.count, 1)
+                XCTAssertTrue(inbox[0].body.contains("已提交"))
+            }
+
+            // The SMS provider goes down: the inbox copy goes out, the SMS waits and is retried.
+            app.smsGateway.isFailing = true
+            _ = try await fileCase(app, token: citizen, key: "two")
+            report = try await OutboxDispatcher(app: app).runOnce()
+            XCTAssertEqual(report, .init(sent: 1, retried: 1, failed: 0))
+            report = try await OutboxDispatcher(app: app).runOnce()
+            XCTAssertEqual(report, .init(), "nothing is due before the wait is over")
+            clock.advance(by: 31)
+            report = try await OutboxDispatcher(app: app).runOnce()
+            XCTAssertEqual(report.retried, 1)
+            app.smsGateway.isFailing = false
+            clock.advance(by: 121)
+            report = try await OutboxDispatcher(app: app).runOnce()
+            XCTAssertEqual(report, .init(sent: 1, retried: 0, failed: 0), "nothing lost")
+            let counts = try await statuses(app)
+            XCTAssertEqual(counts, ["sent": 4])
+        }
+    }
+
+    func testExhaustedMessagesAlertAdministratorsWhoCanResend() async throws {
+        try await withApp { app, clock in
+            try await registerPerson(app)
+            let citizen = try await applicantToken(app, citizenID)
+            app.smsGateway.isFailing = true
+            _ = try await fileCase(app, token: citizen, key: "one")
+            for _ in 0..<12 {
+                try await OutboxDispatcher(app: app).runOnce()
+                clock.advance(by: 7 * 3600)
+            }
+            let counts = try await statuses(app)
+            XCTAssertEqual(counts, ["sent": 1, "failed": 1])
+            let alerts = try await InboxMessageRecord.query(on: app.db).filter(\.$recipient == "role:systemAdministrator").all()
+            XCTAssertEqual(alerts.count, 1)
+            let admin = try await staffToken(app, "root", [Grant(role: .systemAdministrator, scope: .everywhere)])
+            var failed: [NotificationController.OutboxEntry] = []
+            try await app.test(.GET, "/api/v1/notifications/failed", headers: .bearer(admin)) { res async throws in
+                failed = try res.content.decode([NotificationController.OutboxEntry].self)
+            }
+            XCTAssertEqual(failed.map(\.channel), ["sms"])
+            XCTAssertEqual(failed.first?.attempts, 10)
+            let citizenNow = try await applicantToken(app, citizenID)  // the first token expired days ago
+            try await app.test(.GET, "/api/v1/notifications/failed", headers: .bearer(citizenNow)) { res async in
+                XCTAssertEqual(res.status, .forbidden)
+            }
+            try await app.test(.POST, "/api/v1/notifications/\(failed[0].id)/resend", headers: .bearer(admin)) { res async in
+                XCTAssertEqual(res.status, .accepted)
+            }
+            app.smsGateway.isFailing = false
+            let report = try await OutboxDispatcher(app: app).runOnce()
+            XCTAssertEqual(report.sent, 1)
+            let resent = try await AuditEventRecord.query(on: app.db).filter(\.$action == "notification.resend").count()
+            XCTAssertEqual(resent, 1)
+        }
+    }
+
+    func testAMessageLeftHalfClaimedByACrashedInstanceIsTakenUpAgain() async throws {
+        try await withApp { app, clock in
+            try await registerPerson(app)
+            let citizen = try await applicantToken(app, citizenID)
+            _ = try await fileCase(app, token: citizen, key: "one")
+            for message in try await OutboxRecord.query(on: app.db).all() {
+                message.status = "sending"
+                message.claimedAt = clock.now()
+                try await message.save(on: app.db)
+            }
+            var report = try await OutboxDispatcher(app: app).runOnce()
+            XCTAssertEqual(report, .init(), "a fresh claim belongs to the instance that made it")
+            clock.advance(by: OutboxDispatcher.staleClaim + 1)
+            report = try await OutboxDispatcher(app: app).runOnce()
+            XCTAssertEqual(report.sent, 2)
+        }
+    }
+}
