@@ -27,6 +27,8 @@ final class CaseRecord: Model, @unchecked Sendable {
     @Field(key: "deadline_provisional") var deadlineProvisional: Bool
     @OptionalField(key: "clock") var clockJSON: String?
     @Field(key: "deferred_outstanding") var deferredOutstanding: Bool
+    /// The deadline alert last raised: none, yellow or red (each is raised once).
+    @Field(key: "alert_level") var alertLevel: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 
@@ -151,6 +153,7 @@ struct CreateCases: AsyncMigration {
             .field("deadline_provisional", .bool, .required)
             .field("clock", .string)
             .field("deferred_outstanding", .bool, .required)
+            .field("alert_level", .string, .required)
             .field("created_at", .datetime, .required)
             .field("updated_at", .datetime, .required)
             .unique(on: "number")

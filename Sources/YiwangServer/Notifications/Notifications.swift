@@ -162,7 +162,8 @@ struct OutboxDispatcher {
     }
 }
 
-/// Runs the platform's own jobs (outbox delivery) every few seconds while `serve` runs.
+/// Runs the platform's own jobs while `serve` runs: outbox delivery every 2 s, the deadline
+/// watch every minute.
 struct BackgroundJobs: LifecycleHandler {
     func didBootAsync(_ application: Application) async throws {
         guard application.settings.runsBackgroundJobs else { return }
@@ -173,6 +174,15 @@ struct BackgroundJobs: LifecycleHandler {
                     try await OutboxDispatcher(app: app).runOnce()
                 } catch {
                     app.logger.warning("outbox delivery failed: \(error)")
+                }
+            }
+        }
+        application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(5), delay: .seconds(60)) { _ in
+            app.eventLoopGroup.next().makeFutureWithTask {
+                do {
+                    try await DeadlineWatch(app: app).runOnce()
+                } catch {
+                    app.logger.warning("deadline watch failed: \(error)")
                 }
             }
         }

@@ -1,0 +1,87 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import YiwangCore
+
+/// Watches running deadlines: raises the yellow warning and the red alert once each to the
+/// handling department's queue (and tells the applicant when a case is overdue), and approves on
+/// timeout where the item allows it. Looks at every open case each run, so it catches up after
+/// downtime; each alert is claimed with a compare-and-set, so several instances raise it once.
+struct DeadlineWatch {
+    let app: Application
+
+    struct Report: Equatable {
+        var warned = 0
+        var overdue = 0
+        var approvedOnTimeout = 0
+    }
+
+    @discardableResult
+    func runOnce(batch: Int = 1000) async throws -> Report {
+        let db = app.db
+        guard let sql = db as? any SQLDatabase else { return Report() }
+        let now = app.timeSource.now()
+        let today = LocalDate(now)
+        let calendar = try await app.calendarStore.calendar(on: db, now: now)
+        let warnWithin = app.settings.deadlineWarningDays
+        var report = Report()
+        var after: UUID?
+        while true {
+            let query = CaseRecord.query(on: db).filter(\.$stateRaw ~~ [CaseState.accepted.rawValue, CaseState.underReview.rawValue])
+                .filter(\.$deadline != nil).sort(\.$id).limit(batch)
+            if let after { query.filter(\.$id > after) }
+            let cases = try await query.all()
+            for record in cases {
+                let urgency = CaseService.urgency(record, today: today, warnWithin: warnWithin, calendar: calendar)
+                if urgency == "red", let version = try await ItemVersionRecord.find(record.versionID, on: db), try version.guide().approveOnTimeout {
+                    do {
+                        _ = try await CaseService(platform: app, job: "deadline-watch").perform(.approveOnTimeout, reason: "办理期限届满，依法视为准予", on: record.id!)
+                        report.approvedOnTimeout += 1
+                        continue
+                    } catch let error as DomainError where error.kind == .conflict {
+                        // Another instance decided it first, or deferred materials block it: alert instead.
+                    }
+                }
+                guard urgency == "yellow" || urgency == "red", Self.rank(urgency) > Self.rank(record.alertLevel) else { continue }
+                struct Claimed: Decodable { var id: UUID }
+                let claimed = try await sql.update(CaseRecord.schema).set("alert_level", to: urgency)
+                    .where("id", .equal, record.id!).where("alert_level", .equal, record.alertLevel)
+                    .returning("id").all(decoding: Claimed.self)
+                guard !claimed.isEmpty else { continue }
+                try await raise(urgency, for: record, at: now, on: db)
+                if urgency == "yellow" { report.warned += 1 } else { report.overdue += 1 }
+            }
+            guard cases.count == batch, let last = cases.last?.id else { break }
+            after = last
+        }
+        return report
+    }
+
+    static func rank(_ level: String) -> Int { ["none": 0, "yellow": 1, "red": 2][level] ?? 0 }
+
+    private func raise(_ level: String, for record: CaseRecord, at now: Date, on db: any Database) async throws {
+        let overdue = level == "red"
+        let subject = overdue ? "办件超期：\(record.itemName)" : "办件即将到期：\(record.itemName)"
+        let body = "受理编号 \(record.number ?? "")，办理期限 \(record.deadline ?? "")" + (overdue ? "，已超期，请立即处理并说明原因。" : "，请抓紧办理。")
+        var messages = [
+            OutboxRecord(
+                dedupeKey: "\(record.id!.uuidString):deadline:\(level):staff", caseID: record.id, recipient: "department:" + record.departmentCode,
+                channel: "inbox", subject: subject, body: body, at: now)
+        ]
+        if overdue {
+            messages.append(OutboxRecord(
+                dedupeKey: "\(record.id!.uuidString):deadline:red:applicant", caseID: record.id, recipient: "applicant:" + record.applicantID,
+                channel: "inbox", subject: "您的办件已超过办理期限", body: "您申报的“\(record.itemName)”已超过承诺办理期限，监察部门已督办。", at: now))
+        }
+        let queued = messages
+        try await AuditTrail.writeTransaction(on: db) { tx in
+            for message in queued { try await message.create(on: tx) }
+            try await AuditTrail.append(
+                AuditContext.system("system:deadline-watch").entry(
+                    overdue ? "case.deadlineOverdue" : "case.deadlineWarning", subjectType: "case", subjectID: record.id!.uuidString,
+                    owner: record.owner, after: record.deadline, at: now),
+                on: tx)
+        }
+    }
+}

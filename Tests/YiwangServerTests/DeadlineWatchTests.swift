@@ -1,0 +1,69 @@
+import Fluent
+import Foundation
+import Vapor
+import XCTVapor
+import YiwangCore
+import YiwangTestSupport
+@testable import YiwangServer
+
+final class DeadlineWatchTests: XCTestCase {
+    /// Files and accepts a case on Sunday 2026-11-22: its deadline is Friday 2026-11-27.
+    func acceptedCase(_ app: Application) async throws -> UUID {
+        try await registerPerson(app)
+        let citizen = try await applicantToken(app, citizenID)
+        let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+        var headers = HTTPHeaders.bearer(citizen)
+        headers.add(name: "Idempotency-Key", value: "watch")
+        var id: UUID?
+        try await app.test(.POST, "/api/v1/cases", headers: headers, beforeRequest: { req in
+            try req.content.encode(NewCaseRequest(item: foodCode, form: ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")], submit: true))
+        }, afterResponse: { res async throws in id = try res.content.decode(CaseView.self).id })
+        try await app.test(.POST, "/api/v1/cases/\(id!)/transitions", headers: .bearer(clerk), beforeRequest: { req in
+            try req.content.encode(TransitionRequest(action: .accept, reason: nil))
+        }, afterResponse: { res async in XCTAssertEqual(res.status, .ok) })
+        return id!
+    }
+
+    func testWarningsAndAlertsAreRaisedOnceEachAndCatchUpAfterDowntime() async throws {
+        try await withApp { app, clock in
+            let id = try await acceptedCase(app)
+            var report = try await DeadlineWatch(app: app).runOnce()
+            XCTAssertEqual(report, .init(), "five working days left: nothing to say")
+            clock.advance(by: 4 * 86_400)  // Thursday: one working day left
+            report = try await DeadlineWatch(app: app).runOnce()
+            XCTAssertEqual(report.warned, 1)
+            report = try await DeadlineWatch(app: app).runOnce()
+            XCTAssertEqual(report, .init(), "raised once")
+            // The platform was down over the weekend; on Monday the overdue case is found at once.
+            clock.advance(by: 4 * 86_400)
+            report = try await DeadlineWatch(app: app).runOnce()
+            XCTAssertEqual(report.overdue, 1)
+            let messages = try await OutboxRecord.query(on: app.db).filter(\.$caseID == id).all().map(\.recipient)
+            XCTAssertEqual(messages.filter { $0.hasPrefix("department:") }.count, 2)
+            XCTAssertTrue(messages.contains { $0.hasPrefix("applicant:") })
+            let trail = try await AuditEventRecord.query(on: app.db).filter(\.$subjectID == id.uuidString).all().map(\.action)
+            XCTAssertTrue(trail.contains("case.deadlineWarning") && trail.contains("case.deadlineOverdue"))
+        }
+    }
+
+    func testItemsThatAllowItAreApprovedOnTimeoutByThePlatform() async throws {
+        try await withApp { app, clock in
+            let id = try await acceptedCase(app)
+            // The item's version in force says silence means approval (超时默认).
+            let record = try await CaseRecord.find(id, on: app.db)!
+            let version = try await ItemVersionRecord.find(record.versionID, on: app.db)!
+            var guide = try version.guide()
+            guide.approveOnTimeout = true
+            version.content = try ItemVersionRecord.encode(guide)
+            try await version.save(on: app.db)
+            clock.advance(by: 8 * 86_400)
+            let report = try await DeadlineWatch(app: app).runOnce()
+            XCTAssertEqual(report.approvedOnTimeout, 1)
+            let after = try await CaseRecord.find(id, on: app.db)!
+            XCTAssertEqual(after.state, .approved)
+            let step = try await CaseEventRecord.query(on: app.db).filter(\.$caseID == id).filter(\.$action == "approveOnTimeout").first()
+            XCTAssertEqual(step?.actor, "system:deadline-watch", "recorded as the platform's act")
+            XCTAssertEqual(step?.reason, "办理期限届满，依法视为准予")
+        }
+    }
+}
