@@ -35,14 +35,15 @@ public func configure(_ app: Application, settings: Settings) async throws {
         HTTPCookies.Value(string: id.string, maxAge: 8 * 3600, path: "/", isSecure: settings.secureCookies, isHTTPOnly: true, sameSite: .lax)
     }
     app.passwords.use(.bcrypt(cost: settings.passwordCost))
-    app.keyRing = try DataProtection.keyRing(for: settings)
-    AuditTrail.use(AuditChain(key: app.keyRing.derivedKey(purpose: "audit-chain")))
+    let keys = try DataProtection.keyRing(for: settings)
+    app.useKeyRing(keys)
+    AuditTrail.use(AuditChain(key: keys.derivedKey(purpose: "audit-chain")))
     app.rateLimits = RateLimits(settings: settings)
     app.tokenCache = TokenCache()
     app.calendarStore = CalendarStore()
     app.smsGateway = LocalSMSGateway()
     app.lifecycle.use(BackgroundJobs())
-    app.dummyPasswordHash = try app.password.hash([UInt8].random(count: 24).base64URLEncoded)
+    app.dummyPasswordHash = DummyPasswordHash()
 
     app.views.use(.leaf)
     app.leaf.configuration.rootDirectory = app.directory.viewsDirectory

@@ -54,6 +54,19 @@ final class FormValidationTests: XCTestCase {
         XCTAssertTrue(shown.problems.contains { $0.field == "form/kitchenArea" }, "shown when its condition holds")
     }
 
+    func testPersonalValuesAreMaskedForDisplay() {
+        let checked = schema.check([
+            "name": .string("王芳"), "idNumber": .string("11010519491231002X"), "area": .int(35), "opening": .string("2026-12-01"),
+            "kind": .string("餐饮服务"), "phone": .string("13812345678"), "creditCode": .string("92520102MA6J000029"),
+        ])
+        XCTAssertEqual(checked.problems, [])
+        let shown = schema.masked(checked.values)
+        XCTAssertEqual(shown["idNumber"], .string("1101**********002X"))
+        XCTAssertEqual(shown["phone"], .string("138****5678"))
+        XCTAssertEqual(shown["creditCode"], .string("92520102********29"))
+        XCTAssertEqual(shown["name"], .string("王芳"), "names stay readable")
+    }
+
     func testBirthDatesInTheFutureAreRefusedWhenTodayIsKnown() {
         let form = FormSchema(fields: [FormField(key: "id", label: "身份证号码", type: .idNumber)])
         let first17 = Array("11010520300101001")

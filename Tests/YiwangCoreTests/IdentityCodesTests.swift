@@ -176,3 +176,27 @@ final class IdentityCodesTests: XCTestCase {
         XCTAssertFalse(PersonalData.isNaturalPersonBusiness("11100000000013338W"))
     }
 }
+
+final class NamesAndVocabularyTests: XCTestCase {
+    func testNamesFollowTheRegistrationRules() throws {
+        XCTAssertEqual(try Names.person(" 欧阳娜娜 "), "欧阳娜娜")
+        XCTAssertEqual(try Names.person("阿依古丽·买买提"), "阿依古丽·买买提")
+        for bad in ["张", "张3", "<b>王</b>", String(repeating: "王", count: 41)] {
+            XCTAssertThrowsError(try Names.person(bad), bad)
+        }
+        XCTAssertEqual(try Names.organisation("贵阳云数科技有限公司"), "贵阳云数科技有限公司")
+        XCTAssertThrowsError(try Names.organisation("A"))
+        XCTAssertEqual(try Names.staffAccount(" Market.Clerk "), "market.clerk")
+        XCTAssertThrowsError(try Names.staffAccount("窗口"))
+    }
+
+    func testAuditCodesReadInChinese() {
+        XCTAssertEqual(AuditVocabulary.action("auth.signIn"), "登录")
+        XCTAssertEqual(AuditVocabulary.action("case.accept"), "办件受理")
+        XCTAssertEqual(AuditVocabulary.action("catalog.publish"), "事项发布")
+        XCTAssertEqual(AuditVocabulary.action("something.new"), "something.new", "unknown codes are shown as they are")
+        XCTAssertEqual(AuditVocabulary.channel("kiosk"), "自助终端")
+        XCTAssertEqual(AuditVocabulary.roles("approver,windowClerk"), "后台审批人员、综合窗口人员")
+        XCTAssertNil(AuditVocabulary.roles(nil))
+    }
+}

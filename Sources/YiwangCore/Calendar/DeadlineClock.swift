@@ -127,10 +127,14 @@ public struct DeadlineClock: Codable, Sendable, Equatable {
     /// Green, yellow within `warnWithin` working days of the deadline, red once it has passed.
     public func status(today: LocalDate, warnWithin: Int, calendar: WorkingCalendar) throws(DomainError) -> Status {
         guard let deadline = try deadline(calendar) else { return .suspended }
-        if today > deadline.date { return .red }
-        let left = calendar.covers(today.year) && calendar.covers(deadline.date.year)
-            ? try calendar.workingDays(after: today, through: deadline.date)
-            : (deadline.date.dayNumber - today.dayNumber) * 5 / 7
+        return Self.status(of: deadline.date, today: today, warnWithin: warnWithin, calendar: calendar)
+    }
+
+    /// The colour of a running deadline: red once passed, yellow within `warnWithin` working days
+    /// (counted on weekdays where the calendar has no notice yet), green before.
+    public static func status(of deadline: LocalDate, today: LocalDate, warnWithin: Int, calendar: WorkingCalendar) -> Status {
+        if today > deadline { return .red }
+        let left = (try? calendar.workingDays(after: today, through: deadline)) ?? (deadline.dayNumber - today.dayNumber) * 5 / 7
         return left <= warnWithin ? .yellow : .green
     }
 }

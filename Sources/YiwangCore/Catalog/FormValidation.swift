@@ -39,6 +39,22 @@ extension FormSchema {
         return Checked(values: values, problems: problems)
     }
 
+    /// The values as pages and answers show them: ID and phone numbers (and a 个体工商户's credit
+    /// code) masked, everything else as given.
+    public func masked(_ values: [String: JSONValue]) -> [String: JSONValue] {
+        var shown = values
+        for field in fields {
+            guard case .string(let text)? = values[field.key] else { continue }
+            switch field.type {
+            case .idNumber: shown[field.key] = .string(PersonalData.mask(text, as: .idNumber))
+            case .phone: shown[field.key] = .string(PersonalData.mask(text, as: .phone))
+            case .creditCode where PersonalData.isNaturalPersonBusiness(text): shown[field.key] = .string(PersonalData.mask(text, as: .creditCode))
+            default: break
+            }
+        }
+        return shown
+    }
+
     enum Outcome {
         case success(JSONValue)
         case failure(String)

@@ -14,7 +14,7 @@ enum CaseAPIController {
 
     @Sendable static func create(_ request: Request) async throws -> Response {
         let body = try request.content.decode(NewCaseRequest.self)
-        let service = CaseService(request: request)
+        let service = try CaseService(request: request)
         let (record, created) = try await service.create(body, idempotencyKey: request.headers.first(name: "Idempotency-Key"))
         let response = try await service.view(record).encodeResponse(status: created ? .created : .ok, for: request)
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/cases/\(record.id!.uuidString)")
@@ -36,17 +36,17 @@ enum CaseAPIController {
             state = parsed
         }
         let paging = try PageRequest(page: query.page, per: query.per, defaultPer: 20)
-        return try await CaseService(request: request).list(state: state, page: paging, warnWithin: request.application.settings.deadlineWarningDays)
+        return try await try CaseService(request: request).list(state: state, page: paging, warnWithin: request.application.settings.deadlineWarningDays)
     }
 
     @Sendable static func show(_ request: Request) async throws -> CaseView {
-        let service = CaseService(request: request)
+        let service = try CaseService(request: request)
         return try await service.view(try await service.visibleCase(try caseID(request)))
     }
 
     @Sendable static func transition(_ request: Request) async throws -> CaseView {
         let body = try request.content.decode(TransitionRequest.self)
-        let service = CaseService(request: request)
+        let service = try CaseService(request: request)
         return try await service.view(try await service.perform(body.action, reason: body.reason, on: try caseID(request)))
     }
 }

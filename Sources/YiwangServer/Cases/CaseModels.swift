@@ -21,7 +21,9 @@ final class CaseRecord: Model, @unchecked Sendable {
     @Field(key: "department_code") var departmentCode: String
     @Field(key: "region_code") var regionCode: String
     @Field(key: "state") var stateRaw: String
-    @Field(key: "form") var form: String
+    /// The form as filed, sealed (it may hold ID and phone numbers); `formShown` is its masked copy.
+    @Field(key: "form_sealed") var formSealed: String
+    @Field(key: "form_shown") var formShown: String
     @Field(key: "channel") var channel: String
     @OptionalField(key: "deadline") var deadline: String?
     @Field(key: "deadline_provisional") var deadlineProvisional: Bool
@@ -48,8 +50,8 @@ final class CaseRecord: Model, @unchecked Sendable {
         set { clockJSON = newValue.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) } }
     }
 
-    var formValues: [String: JSONValue] {
-        (try? JSONDecoder().decode([String: JSONValue].self, from: Data(form.utf8))) ?? [:]
+    var shownFormValues: [String: JSONValue] {
+        (try? JSONDecoder().decode([String: JSONValue].self, from: Data(formShown.utf8))) ?? [:]
     }
 }
 
@@ -147,7 +149,8 @@ struct CreateCases: AsyncMigration {
             .field("department_code", .string, .required)
             .field("region_code", .string, .required)
             .field("state", .string, .required)
-            .field("form", .string, .required)
+            .field("form_sealed", .string, .required)
+            .field("form_shown", .string, .required)
             .field("channel", .string, .required)
             .field("deadline", .string)
             .field("deadline_provisional", .bool, .required)

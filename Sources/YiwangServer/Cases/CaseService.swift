@@ -59,26 +59,29 @@ struct CaseService {
     let actor: Actor
     let context: AuditContext
     let calendars: CalendarStore
+    let keys: KeyRing
     /// The platform itself (background jobs): may take the actions no person may, such as
     /// approval on timeout, and nothing else is checked against a person's grants.
     let isPlatform: Bool
 
-    init(request: Request) {
+    init(request: Request) throws {
         db = request.db
         now = request.now
         actor = request.actor
         context = request.auditContext
         calendars = request.application.calendarStore
+        keys = try request.application.keyRing
         isPlatform = false
     }
 
     /// The platform acting on its own, named in the trail.
-    init(platform app: Application, job: String) {
+    init(platform app: Application, job: String) throws {
         db = app.db
         now = app.timeSource.now()
         actor = .anonymous
         context = .system("system:" + job)
         calendars = app.calendarStore
+        keys = try app.keyRing
         isPlatform = true
     }
 
@@ -122,7 +125,10 @@ struct CaseService {
         record.departmentCode = item.departmentCode
         record.regionCode = item.regionCode
         record.state = .draft
-        record.form = String(decoding: try JSONEncoder().encode(checked.values), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        record.formSealed = keys.seal(String(decoding: try encoder.encode(checked.values), as: UTF8.self))
+        record.formShown = String(decoding: try encoder.encode(guide.form.masked(checked.values)), as: UTF8.self)
         record.channel = context.channel
         record.deadlineProvisional = false
         // Set when a case is accepted with deferrable materials missing (容缺受理); materials arrive with uploads.
@@ -192,7 +198,7 @@ struct CaseService {
         return CaseView(
             id: record.id!, number: record.number, state: record.state, stateName: record.state.chineseName,
             item: .init(code: record.itemCode, name: record.itemName), channel: record.channel, deadline: record.deadline,
-            deadlineProvisional: record.deadlineProvisional, form: record.formValues, allowedActions: allowed, timeline: steps,
+            deadlineProvisional: record.deadlineProvisional, form: record.shownFormValues, allowedActions: allowed, timeline: steps,
             createdAt: record.createdAt, updatedAt: record.updatedAt)
     }
 
@@ -258,9 +264,7 @@ struct CaseService {
         guard record.state.clockRuns || record.state == .specialProcedure, let text = record.deadline, let deadline = try? LocalDate(text) else {
             return record.state == .specialProcedure ? "suspended" : "none"
         }
-        if today > deadline { return "red" }
-        let left = (try? calendar.workingDays(after: today, through: deadline)) ?? (deadline.dayNumber - today.dayNumber)
-        return left <= warnWithin ? "yellow" : "green"
+        return DeadlineClock.status(of: deadline, today: today, warnWithin: warnWithin, calendar: calendar).rawValue
     }
 
     // MARK: The lifecycle

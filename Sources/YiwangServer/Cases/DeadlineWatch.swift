@@ -36,7 +36,7 @@ struct DeadlineWatch {
                 let urgency = CaseService.urgency(record, today: today, warnWithin: warnWithin, calendar: calendar)
                 if urgency == "red", let version = try await ItemVersionRecord.find(record.versionID, on: db), try version.guide().approveOnTimeout {
                     do {
-                        _ = try await CaseService(platform: app, job: "deadline-watch").perform(.approveOnTimeout, reason: "办理期限届满，依法视为准予", on: record.id!)
+                        _ = try await try CaseService(platform: app, job: "deadline-watch").perform(.approveOnTimeout, reason: "办理期限届满，依法视为准予", on: record.id!)
                         report.approvedOnTimeout += 1
                         continue
                     } catch let error as DomainError where error.kind == .conflict {

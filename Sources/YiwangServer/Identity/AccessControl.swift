@@ -260,7 +260,7 @@ final class RateLimits: @unchecked Sendable {
 
 extension Application {
     private struct RateLimitsKey: StorageKey { typealias Value = RateLimits }
-    private struct DummyHashKey: StorageKey { typealias Value = String }
+    private struct DummyHashKey: StorageKey { typealias Value = DummyPasswordHash }
     private struct TokenCacheKey: StorageKey { typealias Value = TokenCache }
 
     var tokenCache: TokenCache {
@@ -268,9 +268,9 @@ extension Application {
         set { storage[TokenCacheKey.self] = newValue }
     }
 
-    /// A bcrypt hash of a random secret, made once at start-up at the configured cost.
-    var dummyPasswordHash: String {
-        get { storage[DummyHashKey.self] ?? "" }
+    /// A bcrypt hash of a random secret, made on the first sign-in rather than at every start.
+    var dummyPasswordHash: DummyPasswordHash {
+        get { storage[DummyHashKey.self] ?? DummyPasswordHash() }
         set { storage[DummyHashKey.self] = newValue }
     }
 
@@ -293,5 +293,21 @@ struct APIRateLimitMiddleware: AsyncMiddleware {
             try request.application.rateLimits.enforce(.api, key: request.clientAddress, at: request.now)
         }
         return try await next.respond(to: request)
+    }
+}
+
+/// What an unknown account's password is checked against, so that every sign-in costs one bcrypt
+/// verification at the configured cost. Made once, when first needed.
+final class DummyPasswordHash: Sendable {
+    private let hash = NIOLockedValueBox<String?>(nil)
+
+    func value(_ passwords: AsyncPasswordHasher) async throws -> String {
+        if let known = hash.withLockedValue({ $0 }) { return known }
+        let made = try await passwords.hash([UInt8].random(count: 24).base64URLEncoded)
+        return hash.withLockedValue { current in
+            if let current { return current }
+            current = made
+            return made
+        }
     }
 }

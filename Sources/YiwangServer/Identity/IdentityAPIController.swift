@@ -56,7 +56,7 @@ struct SignInView: Content {
     init(_ record: SignInEventRecord) {
         at = record.at
         channel = record.channel
-        channelName = ["web": "网页", "kiosk": "自助终端", "api": "应用接口"][record.channel] ?? record.channel
+        channelName = AuditVocabulary.channel(record.channel)
         address = record.address
         outcome = record.outcome
         outcomeName = SignInOutcome(rawValue: record.outcome)?.chineseName ?? record.outcome
@@ -80,19 +80,19 @@ enum IdentityAPIController {
 
     @Sendable static func registerPerson(_ request: Request) async throws -> Response {
         try request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now)
-        let record = try await IdentityService(request: request).registerPerson(try request.content.decode(RegisterPersonRequest.self))
+        let record = try await try IdentityService(request: request).registerPerson(try request.content.decode(RegisterPersonRequest.self))
         return try await created(ApplicantView(record), for: request)
     }
 
     @Sendable static func registerCompany(_ request: Request) async throws -> Response {
         try request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now)
-        let record = try await IdentityService(request: request).registerCompany(try request.content.decode(RegisterCompanyRequest.self))
+        let record = try await try IdentityService(request: request).registerCompany(try request.content.decode(RegisterCompanyRequest.self))
         return try await created(ApplicantView(record), for: request)
     }
 
     @Sendable static func issueToken(_ request: Request) async throws -> Response {
         let body = try request.content.decode(TokenRequest.self)
-        let service = IdentityService(request: request)
+        let service = try IdentityService(request: request)
         let account = try await service.signIn(
             account: body.account, password: body.password, channel: "api", address: request.clientAddress,
             userAgent: request.headers.first(name: .userAgent))
@@ -109,7 +109,7 @@ enum IdentityAPIController {
         guard let bearer = request.headers.bearerAuthorization?.token else {
             throw DomainError(.unauthenticated, code: "access.unauthenticated", message: "请在 Authorization 头中提供要撤销的令牌。")
         }
-        try await IdentityService(request: request).revokeToken(bearer)
+        try await try IdentityService(request: request).revokeToken(bearer)
         return .noContent
     }
 
@@ -128,17 +128,21 @@ enum IdentityAPIController {
 
     @Sendable static func signIns(_ request: Request) async throws -> [SignInView] {
         let signedIn = try requireSignedIn(request)
-        return try await IdentityService(request: request).history(signedIn.principal, limit: 50).map(SignInView.init)
+        return try await try IdentityService(request: request).history(signedIn.principal, limit: 50).map(SignInView.init)
     }
 
     @Sendable static func signOutEverywhere(_ request: Request) async throws -> HTTPStatus {
         let signedIn = try requireSignedIn(request)
-        try await IdentityService(request: request).signOutEverywhere(signedIn.principal)
+        try await try IdentityService(request: request).signOutEverywhere(signedIn.principal)
         return .noContent
     }
 
     @Sendable static func companies(_ request: Request) async throws -> [RepresentedCompany] {
-        guard let (record, _) = request.applicant else { throw DomainError.forbidden("只有自然人账号可以查看可代办的企业。") }
+        guard let (record, actor) = request.applicant else {
+            try request.authorize(.manageOwnAccount)  // refuses staff and anonymous callers in the policy's words
+            return []
+        }
+        try request.authorize(.manageOwnAccount, on: .applicant(actor.accountID))
         return try await Agency.companies(of: record, on: request.db)
     }
 
@@ -158,7 +162,7 @@ enum IdentityAPIController {
 
     @Sendable static func grantAgent(_ request: Request) async throws -> Response {
         let company = try managedCompany(request)
-        let view = try await Agency.grant(try request.content.decode(AgentRequest.self), company: company, service: IdentityService(request: request))
+        let view = try await Agency.grant(try request.content.decode(AgentRequest.self), company: company, service: try IdentityService(request: request))
         return try await created(view, for: request)
     }
 
@@ -167,7 +171,7 @@ enum IdentityAPIController {
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
             throw DomainError.notFound("agent.not_found", "未找到该经办人授权。")
         }
-        try await Agency.revoke(id, company: company, service: IdentityService(request: request))
+        try await Agency.revoke(id, company: company, service: try IdentityService(request: request))
         return .noContent
     }
 
@@ -192,7 +196,7 @@ enum IdentityAPIController {
         guard ResidentIDNumber.isValid(typed) || CreditCode.isValid(typed) else {
             throw DomainError.invalid("applicant.identifier", "请提供有效的公民身份号码或统一社会信用代码。", fields: [FieldError(field: "identifier", message: "号码不正确。")])
         }
-        let (_, found) = try await IdentityService(request: request).find(typed)
+        let (_, found) = try await try IdentityService(request: request).find(typed)
         guard case .applicant(let record) = found else { throw DomainError.notFound("applicant.not_found", "未找到该申请人，请先为其注册。") }
         try request.authorize(.lookUpApplicants, on: .applicant(record.id!.uuidString))
         try await AuditTrail.append(
@@ -210,7 +214,7 @@ enum IdentityAPIController {
             let record = try await ApplicantRecord.find(id, on: request.db)
         else { throw DomainError.notFound("applicant.not_found", "未找到该申请人。") }
         try request.authorize(.revealPersonalData, on: .applicant(id.uuidString))
-        let keys = request.application.keyRing
+        let keys = try request.application.keyRing
         let identifier = try keys.open(record.identifierSealed)
         let phone = try record.phoneSealed.map { sealed throws(DomainError) in try keys.open(sealed) }
         try await AuditTrail.append(

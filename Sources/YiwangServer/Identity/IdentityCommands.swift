@@ -117,7 +117,7 @@ struct RotateKeysCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await migrateAndPrepare(app)
-        let keys = app.keyRing
+        let keys = try app.keyRing
         let now = app.timeSource.now()
         let resealed = try await AuditTrail.writeTransaction(on: app.db) { tx -> Int in
             var resealed = 0

@@ -35,13 +35,13 @@ struct IdentityService {
     let limits: RateLimits
     let tokens: TokenCache
     /// A real bcrypt hash of nothing anyone knows: unknown accounts are checked against it.
-    let dummyHash: String
+    let dummyHash: DummyPasswordHash
 
-    init(request: Request) {
+    init(request: Request) throws {
         db = request.db
         now = request.now
         settings = request.application.settings
-        keys = request.application.keyRing
+        keys = try request.application.keyRing
         context = request.auditContext
         passwords = request.password.async
         limits = request.application.rateLimits
@@ -49,11 +49,11 @@ struct IdentityService {
         dummyHash = request.application.dummyPasswordHash
     }
 
-    init(app: Application, context: AuditContext) {
+    init(app: Application, context: AuditContext) throws {
         db = app.db
         now = app.timeSource.now()
         settings = app.settings
-        keys = app.keyRing
+        keys = try app.keyRing
         self.context = context
         passwords = app.password.async
         limits = app.rateLimits
@@ -65,12 +65,16 @@ struct IdentityService {
 
     // MARK: Registration
 
-    static func personName(_ raw: String, field: String, into problems: inout [FieldError]) -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.count < 2 || name.count > 40 || name.contains(where: { $0.isNumber || "<>\"'&;/\\".contains($0) }) {
-            problems.append(FieldError(field: field, message: "请填写与证件一致的姓名(2至40个字符，不含数字和符号)。"))
+    /// Checks one name with a Core rule, collecting its problem under `field` so every problem is reported at once.
+    static func collect(_ field: String, into problems: inout [FieldError], _ rule: (String) throws(DomainError) -> String, _ raw: String) -> String {
+        do { return try rule(raw) } catch {
+            problems.append(FieldError(field: field, message: error.message))
+            return raw
         }
-        return name
+    }
+
+    static func personName(_ raw: String, field: String, into problems: inout [FieldError]) -> String {
+        collect(field, into: &problems, Names.person, raw)
     }
 
     /// `alsoWrong`: problems the caller found itself (a page's repeated password), reported with the rest.
@@ -97,10 +101,7 @@ struct IdentityService {
         var problems: [FieldError] = []
         var creditCode: CreditCode?
         do { creditCode = try CreditCode(body.creditCode) } catch { problems.append(FieldError(field: "creditCode", message: error.message)) }
-        let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.count < 2 || name.count > 100 || name.contains(where: { "<>\"\\".contains($0) }) {
-            problems.append(FieldError(field: "name", message: "请填写与营业执照一致的名称(2至100个字符)。"))
-        }
+        let name = Self.collect("name", into: &problems, Names.organisation, body.name)
         var representativeID: ResidentIDNumber?
         do { representativeID = try ResidentIDNumber(body.legalRepresentative.idNumber, today: now) } catch {
             problems.append(FieldError(field: "legalRepresentative/idNumber", message: error.message))
@@ -178,7 +179,8 @@ struct IdentityService {
         guard !typed.isEmpty, typed.count <= 100, !password.isEmpty, password.count <= 200 else { throw Self.genericFailure }
         let (key, found) = try await find(typed)
         let lockedUntil = try await SignInThrottle.lockedUntil(key, on: db)
-        let hash = found.map(signInState)?.hash ?? dummyHash
+        let hash: String
+        if let found { hash = signInState(found).hash } else { hash = try await dummyHash.value(passwords) }
         let matches = (try? await passwords.verify(password, created: hash)) ?? false
         var context = self.context
         context.channel = channel

@@ -75,6 +75,9 @@ struct AuditEventView: Content {
     var channel: String
     var address: String?
     var action: String
+    var actionName: String
+    var channelName: String
+    var roleNames: String?
     var subjectType: String
     var subjectID: String
     var department: String?
@@ -93,6 +96,9 @@ struct AuditEventView: Content {
         channel = record.channel
         address = record.address
         action = record.action
+        actionName = AuditVocabulary.action(record.action)
+        channelName = AuditVocabulary.channel(record.channel)
+        roleNames = AuditVocabulary.roles(record.role)
         subjectType = record.subjectType
         subjectID = record.subjectID
         department = record.department

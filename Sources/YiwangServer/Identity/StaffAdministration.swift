@@ -102,7 +102,7 @@ struct StaffAdministration {
         if !isOperator { try Policy.authorizeSomewhere(actor, .manageStaff) }
         var problems: [FieldError] = []
         var name = ""
-        do { name = try StaffAccountRecord.normalisedName(body.account) } catch { problems += error.fieldErrors }
+        do { name = try Names.staffAccount(body.account) } catch { problems += error.fieldErrors }
         let displayName = body.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         if displayName.isEmpty || displayName.count > 60 { problems.append(FieldError(field: "displayName", message: "请填写姓名(不超过60个字符)。")) }
         problems += PasswordRules.problems(in: body.password, account: name).map { FieldError(field: "password", message: $0) }

@@ -41,14 +41,6 @@ final class StaffAccountRecord: Model, @unchecked Sendable {
 
     var actor: Actor { disabled ? .anonymous : .staff(account: account, grants: grants) }
 
-    /// Account names: lower-case letters, digits, dots, dashes and underscores.
-    static func normalisedName(_ raw: String) throws(DomainError) -> String {
-        let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
-        guard (3...40).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) }) else {
-            throw .invalid("staff.account_name", "账号应为3到40位的小写字母、数字、点、横线或下划线。", fields: [FieldError(field: "account", message: "账号格式不正确。")])
-        }
-        return name
-    }
 }
 
 struct CreateStaffAccounts: AsyncMigration {

@@ -68,7 +68,7 @@ enum DemoCity {
                 try await AuditTrail.append(context.entry("staff.create", subjectType: "staff", subjectID: record.account, after: record.grantsJSON, at: now), on: tx)
             }
         }
-        let keys = app.keyRing
+        let keys = try app.keyRing
         var created: [String: ApplicantRecord] = [:]
         for seed in applicantSeeds {
             let index = ApplicantRecord.index(seed.account, keys: keys)
@@ -92,7 +92,7 @@ enum DemoCity {
             created[seed.account] = record
         }
         if let company = created["91520100MA6H00001R"], try await CompanyAgentRecord.query(on: app.db).filter(\.$company.$id == company.id!).count() == 0 {
-            let service = IdentityService(app: app, context: context)
+            let service = try IdentityService(app: app, context: context)
             _ = try await Agency.grant(AgentRequest(idNumber: "520103198506120046", name: "李华", powers: [.apply, .viewCases]), company: company.id!, service: service)
         }
         return (report, staff)

@@ -33,12 +33,15 @@ enum DataProtection {
 extension Application {
     private struct KeyRingKey: StorageKey { typealias Value = KeyRing }
 
-    /// The keys that seal personal data and compute blind indexes.
+    /// The keys that seal personal data and compute blind indexes, set by `configure`.
     var keyRing: KeyRing {
-        get {
-            guard let ring = storage[KeyRingKey.self] else { fatalError("keyRing used before configure()") }
+        get throws {
+            guard let ring = storage[KeyRingKey.self] else {
+                throw Abort(.internalServerError, reason: "the data keys are not configured")
+            }
             return ring
         }
-        set { storage[KeyRingKey.self] = newValue }
     }
+
+    func useKeyRing(_ ring: KeyRing) { storage[KeyRingKey.self] = ring }
 }
