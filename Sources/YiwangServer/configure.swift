@@ -79,6 +79,7 @@ enum AppMigrations {
             CreateAuditTrail(),  // 0007
             CreateWorkingCalendar(),  // 0008
             CreateCases(),  // 0009
+            CreateCaseMaterials(),  // 0010
         ]
     }
 }

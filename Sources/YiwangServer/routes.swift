@@ -1,6 +1,7 @@
 import Fluent
 import SQLKit
 import Vapor
+import YiwangCore
 
 /// Every route, in one place, by section.
 func routes(_ app: Application) throws {
@@ -39,6 +40,11 @@ func routes(_ app: Application) throws {
     api.post("cases", use: CaseAPIController.create)
     api.get("cases", ":id", use: CaseAPIController.show)
     api.post("cases", ":id", "transitions", use: CaseAPIController.transition)
+    api.put("cases", ":id", "form", use: CaseAPIController.updateForm)
+    api.on(.PUT, "cases", ":id", "materials", ":index", body: .collect(maxSize: ByteCount(value: MaterialFile.maxBytes + 64 * 1024)), use: CaseAPIController.uploadMaterial)
+    api.post("cases", ":id", "materials", use: CaseAPIController.reuseMaterial)
+    api.get("cases", ":id", "materials", ":file", use: CaseAPIController.downloadMaterial)
+    api.get("me", "materials", use: CaseAPIController.reusableMaterials)
 
     api.get("me", "inbox", use: NotificationController.inbox)
     api.get("notifications", "failed", use: NotificationController.failed)

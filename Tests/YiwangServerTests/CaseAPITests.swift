@@ -63,6 +63,15 @@ final class CaseAPITests: XCTestCase {
             var res = try await move(app, view.id, .requestCorrection, token: clerk)
             XCTAssertEqual(try problem(res).code, "case.reason_required")
             try await expect(app, view.id, .requestCorrection, reason: "请补充：1. 食品安全管理制度；2. 场所平面图", token: clerk, becomes: .correctionRequested)
+            // Accepting with the application form missing is refused, naming it.
+            try await supplyMaterials(app, view.id, token: citizen, [3])
+            try await expect(app, view.id, .submit, token: citizen, becomes: .preReview)
+            res = try await move(app, view.id, .accept, token: clerk)
+            XCTAssertEqual(try problem(res).code, "case.materials_missing")
+            XCTAssertTrue(try problem(res).detail.contains("食品经营许可申请书"))
+            res = try await move(app, view.id, .requestCorrection, reason: "请补交申请书", token: clerk)
+            XCTAssertEqual(try res.content.decode(CaseView.self).missingMaterials, ["食品经营许可申请书"])
+            try await supplyMaterials(app, view.id, token: citizen, [1])
             try await expect(app, view.id, .submit, token: citizen, becomes: .preReview)
             res = try await move(app, view.id, .accept, token: clerk)
             let accepted = try res.content.decode(CaseView.self)
@@ -80,18 +89,22 @@ final class CaseAPITests: XCTestCase {
 
             try await app.test(.GET, "/api/v1/cases/\(view.id)", headers: .bearer(citizen)) { res async throws in
                 let final = try res.content.decode(CaseView.self)
-                XCTAssertEqual(final.timeline.map(\.state), ["submitted", "correctionRequested", "preReview", "accepted", "underReview", "approved", "certificateIssued", "delivered", "closed"])
-                XCTAssertEqual(final.timeline[1].reason, "请补充：1. 食品安全管理制度；2. 场所平面图")
+                XCTAssertEqual(
+                    final.timeline.map(\.state),
+                    ["submitted", "correctionRequested", "preReview", "correctionRequested", "preReview", "accepted", "underReview", "approved", "certificateIssued", "delivered", "closed"])
+                XCTAssertEqual(final.timeline[1].reason, "请补充：1. 食品安全管理制度；2. 场所平面图；缺少材料：食品经营许可申请书、食品安全管理制度", "one notice lists every missing material")
+                XCTAssertEqual(final.materials.map { $0.files.count }, [1, 0, 1])
+                XCTAssertEqual(final.resultDocument, "3501002026112200001-证")
                 XCTAssertEqual(final.allowedActions, [])
             }
             let outbox = try await OutboxRecord.query(on: app.db).all()
-            XCTAssertEqual(outbox.count, 12, "submit, correction, resubmit, accept, approve, deliver: inbox and SMS each")
-            XCTAssertEqual(Set(outbox.map(\.dedupeKey)).count, 12)
+            XCTAssertEqual(outbox.count, 20, "three submissions, two corrections, accept, approve, deliver: inbox and SMS each; the department's inbox at each submission and at acceptance")
+            XCTAssertEqual(Set(outbox.map(\.dedupeKey)).count, 20)
             let verification = try await AuditTrail.verify(on: app.db)
             XCTAssertTrue(verification.intact)
             let actions = try await AuditEventRecord.query(on: app.db).filter(\.$subjectID == view.id.uuidString).sort(\.$id).all().map(\.action)
             XCTAssertEqual(actions.first, "case.create")
-            XCTAssertEqual(actions.count, 10)
+            XCTAssertEqual(actions.count, 14, "create, two uploads and eleven transitions")
         }
     }
 
@@ -114,7 +127,7 @@ final class CaseAPITests: XCTestCase {
             res = try await file(app, token: citizen, key: "no-item", item: "NOPE")
             XCTAssertEqual(res.status, .notFound)
             res = try await file(app, token: clerk, key: "staff")
-            XCTAssertEqual(res.status, .forbidden)
+            XCTAssertEqual(try problem(res).code, "case.applicant_required", "at the window the applicant is named")
             var none = try await CaseRecord.query(on: app.db).count()
             XCTAssertEqual(none, 0, "nothing half-written")
             none = try await IdempotencyRecord.query(on: app.db).count()
@@ -153,6 +166,7 @@ final class CaseAPITests: XCTestCase {
             try await staffToken(app, "district", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.districtDepartment))])
             var ids: [UUID] = []
             for key in ["a", "b"] { ids.append(try (try await file(app, token: citizen, key: key)).content.decode(CaseView.self).id) }
+            try await supplyMaterials(app, ids[1], token: citizen)
             _ = try await move(app, ids[1], .accept, token: clerk)
             try await app.test(.GET, "/api/v1/cases", headers: .bearer(citizen)) { res async throws in
                 XCTAssertEqual(res.status, .ok, res.body.string)

@@ -18,6 +18,7 @@ final class DeadlineWatchTests: XCTestCase {
         try await app.test(.POST, "/api/v1/cases", headers: headers, beforeRequest: { req in
             try req.content.encode(NewCaseRequest(item: foodCode, form: ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")], submit: true))
         }, afterResponse: { res async throws in id = try res.content.decode(CaseView.self).id })
+        try await supplyMaterials(app, id!, token: citizen)
         try await app.test(.POST, "/api/v1/cases/\(id!)/transitions", headers: .bearer(clerk), beforeRequest: { req in
             try req.content.encode(TransitionRequest(action: .accept, reason: nil))
         }, afterResponse: { res async in XCTAssertEqual(res.status, .ok) })
@@ -39,7 +40,9 @@ final class DeadlineWatchTests: XCTestCase {
             report = try await DeadlineWatch(app: app).runOnce()
             XCTAssertEqual(report.overdue, 1)
             let messages = try await OutboxRecord.query(on: app.db).filter(\.$caseID == id).all().map(\.recipient)
-            XCTAssertEqual(messages.filter { $0.hasPrefix("department:") }.count, 2)
+            let alerts = try await OutboxRecord.query(on: app.db).filter(\.$caseID == id).filter(\.$dedupeKey ~~ ":deadline:").count()
+            XCTAssertEqual(alerts, 3, "the department's warning and alert, the applicant's notice")
+            XCTAssertEqual(messages.filter { $0.hasPrefix("department:") }.count, 4, "submission and acceptance, warning and alert")
             XCTAssertTrue(messages.contains { $0.hasPrefix("applicant:") })
             let trail = try await AuditEventRecord.query(on: app.db).filter(\.$subjectID == id.uuidString).all().map(\.action)
             XCTAssertTrue(trail.contains("case.deadlineWarning") && trail.contains("case.deadlineOverdue"))

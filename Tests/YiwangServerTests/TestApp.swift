@@ -163,3 +163,18 @@ func decode<T: Decodable>(_ type: T.Type, _ res: XCTHTTPResponse) throws -> T {
     decoder.dateDecodingStrategy = .iso8601
     return try decoder.decode(T.self, from: Data(res.body.readableBytesView))
 }
+
+/// The smallest well-formed PDF the content check accepts, different per `tag`.
+func samplePDF(_ tag: String = "1") -> [UInt8] {
+    Array("%PDF-1.4\n% \(tag)\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".utf8)
+}
+
+/// Uploads a file for each of the item's materials named by their 1-based index.
+func supplyMaterials(_ app: Application, _ id: UUID, token: String, _ indexes: [Int] = [1, 3], file: [UInt8]? = nil) async throws {
+    for index in indexes {
+        try await app.test(.PUT, "/api/v1/cases/\(id)/materials/\(index)", headers: .bearer(token), beforeRequest: { req in
+            req.headers.replaceOrAdd(name: "X-File-Name", value: "scan-\(index).pdf")
+            req.body = ByteBuffer(bytes: file ?? samplePDF("\(index)"))
+        }, afterResponse: { res async in XCTAssertEqual(res.status, .created, res.body.string) })
+    }
+}

@@ -29,6 +29,9 @@ public enum CaseState: String, Codable, CaseIterable, Sendable, Hashable {
     /// Whether the legal clock runs (accepted and not yet decided).
     public var clockRuns: Bool { [.accepted, .underReview].contains(self) }
 
+    /// Not yet accepted: materials and the form may still change.
+    public var isBeforeAcceptance: Bool { [.draft, .submitted, .preReview, .correctionRequested].contains(self) }
+
     /// States after which nothing but archiving can happen.
     public var isFinished: Bool { [.closed, .withdrawn, .terminated, .archived].contains(self) }
 }
@@ -133,8 +136,34 @@ public enum CaseLifecycle {
         return target
     }
 
+    /// Timeline entries that record a fact rather than a transition.
+    public static let deferredMaterialsSupplied = "supplyDeferredMaterials"
+
+    /// The Chinese name of a timeline entry.
+    public static func eventName(_ action: String) -> String {
+        if action == deferredMaterialsSupplied { return "补齐容缺材料" }
+        return CaseAction(rawValue: action)?.chineseName ?? action
+    }
+
     /// Actions possible from a state (before the guards), for pages and the API.
     public static func actions(from state: CaseState) -> [CaseAction] {
         CaseAction.allCases.filter { table[$0]?[state] != nil }
+    }
+}
+
+/// The variants of a case the catalog version decides (SPEC C3).
+public enum CaseVariants {
+    /// After a 告知承诺 approval the department checks the commitment within this many working days.
+    public static let commitmentCheckWorkingDays = 40
+    /// 容缺受理 without a period in the guide: the missing materials follow within this many working days.
+    public static let defaultDeferredMaterialDays = 5
+
+    /// A 即办件 is decided at acceptance: the approval follows in the same transaction.
+    public static func decidedAtAcceptance(_ guide: ServiceGuide) -> Bool { guide.processing == .immediate }
+
+    /// States in which materials may still be given: before acceptance, or a deferred one later.
+    public static func acceptsMaterials(_ state: CaseState, deferredOutstanding: Bool) -> Bool {
+        [.draft, .submitted, .preReview, .correctionRequested].contains(state)
+            || (deferredOutstanding && [.accepted, .underReview, .specialProcedure].contains(state))
     }
 }

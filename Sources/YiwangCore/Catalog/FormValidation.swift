@@ -11,7 +11,8 @@ extension FormSchema {
         public var isValid: Bool { problems.isEmpty }
     }
 
-    public func check(_ submitted: [String: JSONValue], today: LocalDate? = nil) -> Checked {
+    /// `requireAll: false` checks a draft: what is there must be right, what is missing may follow.
+    public func check(_ submitted: [String: JSONValue], today: LocalDate? = nil, requireAll: Bool = true) -> Checked {
         var values: [String: JSONValue] = [:]
         var problems: [FieldError] = []
         let known = Set(fields.map(\.key))
@@ -24,7 +25,7 @@ extension FormSchema {
             let raw = submitted[field.key] ?? .null
             let text = raw.scalarText?.trimmingCharacters(in: .whitespacesAndNewlines)
             if raw == .null || text == "" {
-                if field.required && field.type != .checkbox { problems.append(FieldError(field: path, message: "请填写“\(field.label)”。")) }
+                if requireAll && field.required && field.type != .checkbox { problems.append(FieldError(field: path, message: "请填写“\(field.label)”。")) }
                 continue
             }
             guard let text else {

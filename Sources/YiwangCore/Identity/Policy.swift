@@ -208,6 +208,18 @@ extension PolicyAction {
         }
     }
 
+    /// The permissions, any one of which lets an actor take a case action. At the window a clerk
+    /// files, submits and withdraws for the applicant who stands there (代办), and decides a
+    /// 即办件 on the spot (`onTheSpot`); elsewhere each action has its one permission.
+    public static func anyOf(_ action: CaseAction, filedAtWindow: Bool, onTheSpot: Bool = false) -> [PolicyAction] {
+        guard let own = PolicyAction(action) else { return [] }
+        switch action {
+        case .submit where filedAtWindow, .withdraw where filedAtWindow: return [own, .handleCaseAtWindow]
+        case .approve where onTheSpot: return [.handleCaseAtWindow]
+        default: return [own]
+        }
+    }
+
     /// The permission a workflow step needs: authors submit, reviewers approve or return, publishers publish and retire.
     public init(_ action: CatalogAction) {
         switch action {

@@ -47,6 +47,61 @@ enum CaseAPIController {
     @Sendable static func transition(_ request: Request) async throws -> CaseView {
         let body = try request.content.decode(TransitionRequest.self)
         let service = try CaseService(request: request)
-        return try await service.view(try await service.perform(body.action, reason: body.reason, on: try caseID(request)))
+        let options = CaseService.TransitionOptions(greenChannel: body.greenChannel ?? false, resultDocument: body.resultDocument)
+        return try await service.view(try await service.perform(body.action, reason: body.reason, on: try caseID(request), options: options))
+    }
+
+    @Sendable static func updateForm(_ request: Request) async throws -> CaseView {
+        let body = try request.content.decode(FormUpdateRequest.self)
+        let service = try CaseService(request: request)
+        return try await service.view(try await service.updateForm(try caseID(request), form: body.form))
+    }
+
+    static func materialIndex(_ request: Request) throws -> Int {
+        guard let index = request.parameters.get("index").flatMap(Int.init), index >= 1, index <= 1000 else {
+            throw DomainError.invalid("material.index", "材料序号应为从1开始的整数。")
+        }
+        return index - 1
+    }
+
+    /// `PUT /cases/{id}/materials/{n}`: the file itself as the body (any content type; the
+    /// content decides), its name in `X-File-Name` (percent-encoded).
+    @Sendable static func uploadMaterial(_ request: Request) async throws -> Response {
+        let bytes = request.body.data.map { Array($0.readableBytesView) } ?? []
+        let name = request.headers.first(name: "X-File-Name").map { $0.removingPercentEncoding ?? $0 }
+        let service = try CaseService(request: request)
+        let file = try await service.supplyMaterial(try caseID(request), index: try materialIndex(request), upload: bytes, fileName: name, reuse: nil)
+        return try await CaseService.fileView(file).encodeResponse(status: .created, for: request)
+    }
+
+    /// `POST /cases/{id}/materials`: reuse a file given in an earlier case (材料复用).
+    @Sendable static func reuseMaterial(_ request: Request) async throws -> Response {
+        let body = try request.content.decode(MaterialReference.self)
+        let service = try CaseService(request: request)
+        let file = try await service.supplyMaterial(try caseID(request), index: body.material, upload: nil, fileName: nil, reuse: body.reuse)
+        return try await CaseService.fileView(file).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable static func downloadMaterial(_ request: Request) async throws -> Response {
+        guard let fileID = request.parameters.get("file").flatMap(UUID.init(uuidString:)) else {
+            throw DomainError.notFound("material.not_found", "未找到该材料。")
+        }
+        let (material, bytes) = try await CaseService(request: request).materialFile(try caseID(request), file: fileID)
+        return fileResponse(bytes, type: material.type.mediaType, name: material.fileName)
+    }
+
+    /// A download that is never cached by a shared proxy and never rendered inline as a page.
+    static func fileResponse(_ bytes: [UInt8], type: String, name: String, inline: Bool = false) -> Response {
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: type)
+        headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file"
+        headers.replaceOrAdd(name: .contentDisposition, value: "\(inline ? "inline" : "attachment"); filename*=UTF-8''\(encoded)")
+        return Response(status: .ok, headers: headers, body: .init(data: Data(bytes)))
+    }
+
+    @Sendable static func reusableMaterials(_ request: Request) async throws -> [CaseView.File] {
+        try await CaseService(request: request).reusableMaterials()
     }
 }

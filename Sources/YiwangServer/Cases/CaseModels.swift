@@ -33,6 +33,18 @@ final class CaseRecord: Model, @unchecked Sendable {
     @Field(key: "alert_level") var alertLevel: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    /// 绿色通道: handled ahead of the queue, with the reason the window gave.
+    @Field(key: "green_channel") var greenChannel: Bool
+    @OptionalField(key: "green_channel_reason") var greenChannelReason: String?
+    /// 代办/帮办: the staff member or agent who filed for the applicant.
+    @OptionalField(key: "assisted_by") var assistedBy: String?
+    /// 告知承诺: the applicant signed the commitment; after approval it is checked by this day.
+    @Field(key: "commitment_signed") var commitmentSigned: Bool
+    @OptionalField(key: "commitment_check_due") var commitmentCheckDue: String?
+    /// 容缺受理: the deferred materials must follow by this day.
+    @OptionalField(key: "deferred_due") var deferredDue: String?
+    /// The result document recorded at decision or certificate (文号 or certificate number).
+    @OptionalField(key: "result_document") var resultDocument: String?
 
     init() {}
 
@@ -71,13 +83,17 @@ final class CaseEventRecord: Model, @unchecked Sendable {
 
     init() {}
 
-    init(caseID: UUID, at: Date, actor: String, channel: String, action: CaseAction, from: CaseState, to: CaseState, reason: String?) {
+    convenience init(caseID: UUID, at: Date, actor: String, channel: String, action: CaseAction, from: CaseState, to: CaseState, reason: String?) {
+        self.init(caseID: caseID, at: at, actor: actor, channel: channel, action: action.rawValue, from: from, to: to, reason: reason)
+    }
+
+    init(caseID: UUID, at: Date, actor: String, channel: String, action: String, from: CaseState, to: CaseState, reason: String?) {
         id = UUID()
         self.caseID = caseID
         self.at = at
         self.actor = actor
         self.channel = channel
-        self.action = action.rawValue
+        self.action = action
         fromState = from.rawValue
         toState = to.rawValue
         self.reason = reason

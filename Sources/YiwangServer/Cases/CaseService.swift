@@ -9,13 +9,35 @@ struct NewCaseRequest: Content {
     /// The implementation code of a published item.
     var item: String
     var form: [String: JSONValue]
+    /// Files given in an earlier case, reused by their hash (材料复用); new files are uploaded
+    /// to the case afterwards.
+    var materials: [MaterialReference]?
+    /// The applicant signs the 告知承诺书 (items under 告知承诺制 only).
+    var commitment: Bool?
+    /// At the window: the applicant the clerk files for (the id from `/applicants/lookup`).
+    var applicant: UUID?
     /// Submit at once (true) or keep as a draft.
     var submit: Bool?
+}
+
+struct MaterialReference: Content, Hashable {
+    /// Index into the item's materials, from 0.
+    var material: Int
+    /// SHA-256 of a file this applicant gave before.
+    var reuse: String
 }
 
 struct TransitionRequest: Content {
     var action: CaseAction
     var reason: String?
+    /// At acceptance: handle through the green channel (绿色通道), with `reason` saying why.
+    var greenChannel: Bool?
+    /// At approval or certificate: the result document's number (文号/证照编号).
+    var resultDocument: String?
+}
+
+struct FormUpdateRequest: Content {
+    var form: [String: JSONValue]
 }
 
 struct CaseView: Content {
@@ -35,6 +57,27 @@ struct CaseView: Content {
         var reason: String?
     }
 
+    struct Material: Content {
+        var index: Int
+        var name: String
+        var required: Bool
+        var heldByPlatform: Bool
+        var deferrable: Bool
+        var replacedByCommitment: Bool
+        var files: [File]
+    }
+
+    struct File: Content {
+        var id: UUID
+        var sha256: String
+        var size: Int
+        var type: String
+        var name: String
+        var suppliedAt: Date
+        var reused: Bool
+        var afterAcceptance: Bool
+    }
+
     var id: UUID
     var number: String?
     var state: CaseState
@@ -43,7 +86,18 @@ struct CaseView: Content {
     var channel: String
     var deadline: String?
     var deadlineProvisional: Bool
+    var urgency: String
     var form: [String: JSONValue]
+    var materials: [Material]
+    /// Required materials still missing, by name (the one-time correction notice lists them).
+    var missingMaterials: [String]
+    var deferredOutstanding: Bool
+    var deferredDue: String?
+    var commitmentSigned: Bool
+    var commitmentCheckDue: String?
+    var greenChannel: Bool
+    var assisted: Bool
+    var resultDocument: String?
     var allowedActions: [CaseAction]
     var timeline: [Step]
     var createdAt: Date
@@ -63,6 +117,8 @@ struct CaseService {
     /// The platform itself (background jobs): may take the actions no person may, such as
     /// approval on timeout, and nothing else is checked against a person's grants.
     let isPlatform: Bool
+    let materialsRoot: String
+    let warnWithin: Int
 
     init(request: Request) throws {
         db = request.db
@@ -72,6 +128,8 @@ struct CaseService {
         calendars = request.application.calendarStore
         keys = try request.application.keyRing
         isPlatform = false
+        materialsRoot = request.application.settings.materialsDirectory
+        warnWithin = request.application.settings.deadlineWarningDays
     }
 
     /// The platform acting on its own, named in the trail.
@@ -83,24 +141,44 @@ struct CaseService {
         calendars = app.calendarStore
         keys = try app.keyRing
         isPlatform = true
+        materialsRoot = app.settings.materialsDirectory
+        warnWithin = app.settings.deadlineWarningDays
     }
 
     var today: LocalDate { LocalDate(now) }
 
     // MARK: Filing
 
-    /// Files a case for the caller (or the company they act for). A retried request with the same
+    /// Files a case: online by the applicant (or the company they act for), or at the window by a
+    /// clerk for the applicant standing there (代办). A retried request with the same
     /// Idempotency-Key and body answers the case it created; with another body, 409.
     func create(_ body: NewCaseRequest, idempotencyKey: String?) async throws -> (record: CaseRecord, created: Bool) {
-        guard case .applicant(let applicant) = actor else {
-            if case .anonymous = actor { throw DomainError(.unauthenticated, code: "access.unauthenticated", message: "请先登录后再申报。") }
-            throw DomainError.forbidden("只有申请人可以在网上申报；窗口代办请使用窗口受理。")
+        let applicantID: String
+        let atWindow: Bool
+        switch actor {
+        case .anonymous:
+            throw DomainError(.unauthenticated, code: "access.unauthenticated", message: "请先登录后再申报。")
+        case .applicant(let applicant):
+            try Policy.authorize(actor, .applyForService, on: .applicant(applicant.principalID))
+            guard body.applicant == nil || body.applicant?.uuidString == applicant.principalID else {
+                throw DomainError.forbidden("网上申报只能为本人或所代表的企业办理。")
+            }
+            applicantID = applicant.principalID
+            atWindow = false
+        case .staff:
+            try Policy.authorizeSomewhere(actor, .handleCaseAtWindow)
+            guard let id = body.applicant, try await ApplicantRecord.find(id, on: db) != nil else {
+                throw DomainError.invalid(
+                    "case.applicant_required", "窗口受理请先核验申请人身份，并提供申请人编号(applicant)。",
+                    fields: [FieldError(field: "applicant", message: "请先查找或登记申请人。")])
+            }
+            applicantID = id.uuidString
+            atWindow = true
         }
-        try Policy.authorize(actor, .applyForService, on: .applicant(applicant.principalID))
         guard let key = idempotencyKey?.trimmingCharacters(in: .whitespaces), !key.isEmpty, key.count <= 100 else {
             throw DomainError.invalid("case.idempotency_key", "请在 Idempotency-Key 请求头中提供本次申报的唯一标识(不超过100个字符)，以免重试时重复申报。")
         }
-        let scopeKey = applicant.principalID + ":" + key
+        let scopeKey = context.actor + ":" + key
         let hash = try Self.fingerprint(body)
         if let replay = try await replayed(scopeKey, hash: hash, on: db) { return (replay, false) }
 
@@ -108,37 +186,48 @@ struct CaseService {
             let versionID = item.publishedVersionID, let version = try await ItemVersionRecord.find(versionID, on: db)
         else { throw DomainError.notFound("case.item_not_found", "未找到已公开的事项“\(body.item.prefix(40))”。") }
         let guide = try version.guide()
-        guard guide.canApplyOnline else {
+        let owner = ResourceOwner(departmentCreditCode: item.departmentCode, regionCode: item.regionCode, applicantID: applicantID)
+        if atWindow {
+            try Policy.authorize(actor, .handleCaseAtWindow, on: owner)
+        } else if !guide.canApplyOnline {
             throw DomainError.conflict("case.not_online", "“\(guide.name)”不支持网上申报，请到综合窗口办理。")
         }
-        let checked = guide.form.check(body.form, today: today)
+        if body.commitment == true && !guide.commitmentBased {
+            throw DomainError.invalid("case.commitment_not_applicable", "“\(guide.name)”不实行告知承诺制，无需签署承诺书。")
+        }
+        let submit = body.submit ?? true
+        let checked = guide.form.check(body.form, today: today, requireAll: submit)
         guard checked.isValid else {
             throw DomainError.invalid("case.form_invalid", "申请表填写有误，请按提示修改：" + checked.problems.map(\.message).joined(), fields: checked.problems)
         }
+        let references = Array(Set(body.materials ?? [])).sorted { ($0.material, $0.reuse) < ($1.material, $1.reuse) }
+        for reference in references { try Self.checkMaterialIndex(reference.material, in: guide) }
+        let reused = try await reusableFiles(references.map(\.reuse), applicantID: applicantID, on: db)
+
         let record = CaseRecord()
         record.id = UUID()
         record.itemCode = item.implementationCode
         record.itemName = guide.name
         record.versionID = versionID
-        record.applicantID = applicant.principalID
+        record.applicantID = applicantID
         record.filedBy = context.actor
         record.departmentCode = item.departmentCode
         record.regionCode = item.regionCode
         record.state = .draft
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        record.formSealed = keys.seal(String(decoding: try encoder.encode(checked.values), as: UTF8.self))
-        record.formShown = String(decoding: try encoder.encode(guide.form.masked(checked.values)), as: UTF8.self)
-        record.channel = context.channel
+        record.formSealed = keys.seal(try Self.json(checked.values))
+        record.formShown = try Self.json(guide.form.masked(checked.values))
+        record.channel = atWindow ? "window" : context.channel
         record.deadlineProvisional = false
-        // Set when a case is accepted with deferrable materials missing (容缺受理); materials arrive with uploads.
         record.deferredOutstanding = false
         record.alertLevel = "none"
+        record.greenChannel = false
+        record.commitmentSigned = body.commitment == true
+        // 代办: a clerk at the window, or an agent acting for a company.
+        record.assistedBy = atWindow || context.actor != "applicant:" + applicantID ? context.actor : nil
         record.createdAt = now
         record.updatedAt = now
         let (context, now) = (self.context, self.now)
         let service = self
-        let submit = body.submit ?? true
         return try await AuditTrail.writeTransaction(on: db) { tx in
             // Checked again under the write lock: two identical retries at once create one case.
             if let replay = try await service.replayed(scopeKey, hash: hash, on: tx) { return (replay, false) }
@@ -151,6 +240,12 @@ struct CaseService {
             try await idempotency.create(on: tx)
             try await AuditTrail.append(
                 context.entry("case.create", subjectType: "case", subjectID: record.id!.uuidString, owner: record.owner, after: record.itemCode, at: now), on: tx)
+            for reference in references {
+                guard let earlier = reused[reference.reuse] else { continue }
+                try await service.attach(
+                    record, index: reference.material, guide: guide, sha256: earlier.sha256, size: earlier.size, type: earlier.type,
+                    fileName: earlier.fileName, reusedFrom: earlier.id, on: tx)
+            }
             if submit { try await service.transition(record, .submit, reason: nil, guide: guide, on: tx) }
             return (record, true)
         }
@@ -171,6 +266,191 @@ struct CaseService {
         return SHA256.hash(data: try encoder.encode(body)).hex
     }
 
+    static func json(_ values: [String: JSONValue]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(values), as: UTF8.self)
+    }
+
+    /// Changes the form of a draft, or of a case sent back for correction; what is there must be
+    /// right, completeness is checked when it is submitted.
+    func updateForm(_ id: UUID, form: [String: JSONValue]) async throws -> CaseRecord {
+        let service = self
+        return try await AuditTrail.writeTransaction(on: db) { tx in
+            let (record, guide) = try await service.load(id, on: tx)
+            try service.authorizeFiling(record)
+            guard [.draft, .correctionRequested].contains(record.state) else {
+                throw DomainError.conflict("case.form_locked", "办件当前状态为“\(record.state.chineseName)”，申请表不能再修改。")
+            }
+            let checked = guide.form.check(form, today: service.today, requireAll: false)
+            guard checked.isValid else {
+                throw DomainError.invalid("case.form_invalid", "申请表填写有误，请按提示修改：" + checked.problems.map(\.message).joined(), fields: checked.problems)
+            }
+            record.formSealed = service.keys.seal(try Self.json(checked.values))
+            record.formShown = try Self.json(guide.form.masked(checked.values))
+            record.updatedAt = service.now
+            try await record.save(on: tx)
+            try await AuditTrail.append(
+                service.context.entry("case.updateForm", subjectType: "case", subjectID: id.uuidString, owner: record.owner, at: service.now), on: tx)
+            return record
+        }
+    }
+
+    /// The form as filed, opened (only for those who handle the case or own it).
+    func formValues(_ record: CaseRecord) throws -> [String: JSONValue] {
+        try JSONDecoder().decode([String: JSONValue].self, from: Data(keys.open(record.formSealed).utf8))
+    }
+
+    // MARK: Materials
+
+    static func checkMaterialIndex(_ index: Int, in guide: ServiceGuide) throws(DomainError) {
+        guard guide.materials.indices.contains(index) else {
+            throw .invalid("material.index", "该事项没有第\(index + 1)项材料。", fields: [FieldError(field: "material", message: "材料序号不正确。")])
+        }
+        guard !guide.materials[index].source.isHeldByPlatform else {
+            throw .conflict("material.held_by_platform", "“\(guide.materials[index].name)”由平台通过电子证照或数据共享获取，无需提交。")
+        }
+    }
+
+    /// Files this applicant gave before, by hash; a hash they never gave is refused, so nobody
+    /// can attach someone else's file by guessing its hash.
+    private func reusableFiles(_ hashes: [String], applicantID: String, on db: any Database) async throws -> [String: CaseMaterialRecord] {
+        guard !hashes.isEmpty else { return [:] }
+        let found = try await CaseMaterialRecord.query(on: db).filter(\.$applicantID == applicantID).filter(\.$sha256 ~~ hashes).all()
+        var byHash: [String: CaseMaterialRecord] = [:]
+        for file in found { byHash[file.sha256] = file }
+        let store = try materialStore
+        for hash in hashes where byHash[hash] == nil || !store.exists(hash) {
+            throw DomainError.notFound("material.reuse_not_found", "未找到可复用的材料文件(\(hash.prefix(12))…)，请重新上传。")
+        }
+        return byHash
+    }
+
+    var materialStore: MaterialStore { get throws { MaterialStore(root: materialsRoot, keys: keys) } }
+
+    /// Who may give materials for a case: the applicant online, the clerk at the window.
+    private func authorizeFiling(_ record: CaseRecord) throws {
+        let allowed = PolicyAction.anyOf(.submit, filedAtWindow: record.channel == "window" || isStaff).contains { Policy.allows(actor, $0, on: record.owner) }
+        if !allowed { try Policy.authorize(actor, .applyForService, on: record.owner) }
+    }
+
+    private var isStaff: Bool { if case .staff = actor { true } else { false } }
+
+    /// Gives a material for a case: a new upload (checked by content, stored once by hash before
+    /// the row that names it commits) or a file the applicant gave before.
+    func supplyMaterial(_ id: UUID, index: Int, upload: [UInt8]?, fileName: String?, reuse: String?) async throws -> CaseMaterialRecord {
+        let stored: (sha256: String, size: Int, type: MaterialFileType, name: String)?
+        if let upload {
+            let type = try MaterialFile.check(upload)
+            stored = (try materialStore.put(upload), upload.count, type, MaterialFile.displayName(fileName, type: type))
+        } else {
+            stored = nil
+        }
+        let service = self
+        return try await AuditTrail.writeTransaction(on: db) { tx in
+            let (record, guide) = try await service.load(id, on: tx)
+            try service.authorizeFiling(record)
+            try Self.checkMaterialIndex(index, in: guide)
+            guard CaseVariants.acceptsMaterials(record.state, deferredOutstanding: record.deferredOutstanding) else {
+                throw DomainError.conflict("material.case_locked", "办件当前状态为“\(record.state.chineseName)”，不能再提交材料。")
+            }
+            var file = stored
+            var reusedFrom: UUID?
+            if file == nil, let reuse {
+                guard let earlier = try await service.reusableFiles([reuse], applicantID: record.applicantID, on: tx)[reuse] else {
+                    throw DomainError.notFound("material.reuse_not_found", "未找到可复用的材料文件，请重新上传。")
+                }
+                file = (earlier.sha256, earlier.size, earlier.type, earlier.fileName)
+                reusedFrom = earlier.id
+            }
+            guard let file else { throw DomainError.invalid("material.missing_file", "请选择要上传的文件，或选择一份以前提交过的材料。") }
+            return try await service.attach(
+                record, index: index, guide: guide, sha256: file.sha256, size: file.size, type: file.type, fileName: file.name,
+                reusedFrom: reusedFrom, on: tx)
+        }
+    }
+
+    /// Records a material on a case. After acceptance it completes a 容缺 case: when the last
+    /// deferred material arrives the decision is unblocked and the department is told.
+    @discardableResult
+    private func attach(
+        _ record: CaseRecord, index: Int, guide: ServiceGuide, sha256: String, size: Int, type: MaterialFileType, fileName: String,
+        reusedFrom: UUID?, on tx: any Database
+    ) async throws -> CaseMaterialRecord {
+        let afterAcceptance = record.state != .draft && !record.state.isBeforeAcceptance
+        if afterAcceptance {
+            let checklist = try await self.checklist(record, guide: guide, on: tx)
+            guard checklist.deferrable.contains(where: { $0.index == index }) else {
+                throw DomainError.conflict("material.not_deferred", "办件已受理，只能补交容缺受理时缺少的材料。")
+            }
+        }
+        let material = CaseMaterialRecord()
+        material.id = UUID()
+        material.caseID = record.id!
+        material.applicantID = record.applicantID
+        material.materialIndex = index
+        material.materialName = guide.materials[index].name
+        material.sha256 = sha256
+        material.size = size
+        material.fileType = type.rawValue
+        material.fileName = fileName
+        material.suppliedBy = context.actor
+        material.afterAcceptance = afterAcceptance
+        material.reusedFrom = reusedFrom
+        material.suppliedAt = now
+        try await material.create(on: tx)
+        try await AuditTrail.append(
+            context.entry(
+                reusedFrom == nil ? "case.material" : "case.materialReuse", subjectType: "case", subjectID: record.id!.uuidString, owner: record.owner,
+                after: "\(index + 1):\(material.materialName):\(sha256.prefix(16))", at: now),
+            on: tx)
+        record.updatedAt = now
+        if afterAcceptance, try await checklist(record, guide: guide, on: tx).missing.isEmpty {
+            record.deferredOutstanding = false
+            record.deferredDue = nil
+            let event = CaseEventRecord(
+                caseID: record.id!, at: now, actor: context.actor, channel: context.channel, action: CaseLifecycle.deferredMaterialsSupplied,
+                from: record.state, to: record.state, reason: nil)
+            try await event.create(on: tx)
+            try await OutboxRecord(
+                dedupeKey: "\(record.id!.uuidString):\(event.id!.uuidString):department", caseID: record.id, recipient: "department:" + record.departmentCode,
+                channel: "inbox", subject: "容缺材料已补齐", body: "办件 \(record.number ?? "")“\(record.itemName)”的容缺材料已补齐，可以作出决定。", at: now
+            ).create(on: tx)
+        }
+        try await record.save(on: tx)
+        return material
+    }
+
+    func checklist(_ record: CaseRecord, guide: ServiceGuide, on db: any Database) async throws -> MaterialChecklist {
+        let supplied = try await CaseMaterialRecord.query(on: db).filter(\.$caseID == record.id!).all(\.$materialIndex)
+        return MaterialChecklist(guide: guide, supplied: Set(supplied), commitment: record.commitmentSigned)
+    }
+
+    /// A material file, for those who may read the case.
+    func materialFile(_ caseID: UUID, file: UUID) async throws -> (CaseMaterialRecord, [UInt8]) {
+        let record = try await visibleCase(caseID)
+        guard let material = try await CaseMaterialRecord.find(file, on: db), material.caseID == record.id else {
+            throw DomainError.notFound("material.not_found", "未找到该材料。")
+        }
+        return (material, try materialStore.get(material.sha256))
+    }
+
+    /// The applicant's earlier files, newest first, once per content (for 材料复用).
+    func reusableMaterials() async throws -> [CaseView.File] {
+        guard case .applicant(let applicant) = actor else { return [] }
+        try Policy.authorize(actor, .viewOwnCases, on: .applicant(applicant.principalID))
+        let files = try await CaseMaterialRecord.query(on: db).filter(\.$applicantID == applicant.principalID).filter(\.$reusedFrom == nil)
+            .sort(\.$suppliedAt, .descending).range(0..<200).all()
+        var seen = Set<String>()
+        return files.filter { seen.insert($0.sha256).inserted }.map(Self.fileView)
+    }
+
+    static func fileView(_ file: CaseMaterialRecord) -> CaseView.File {
+        CaseView.File(
+            id: file.id!, sha256: file.sha256, size: file.size, type: file.type.chineseName, name: file.fileName, suppliedAt: file.suppliedAt,
+            reused: file.reusedFrom != nil, afterAcceptance: file.afterAcceptance)
+    }
+
     // MARK: Reading
 
     /// A case the actor may see; others look like missing ones.
@@ -185,21 +465,52 @@ struct CaseService {
         Policy.allows(actor, .viewOwnCases, on: .applicant(record.applicantID)) || Policy.allows(actor, .readCases, on: record.owner)
     }
 
+    /// A case and the catalog version it is judged by.
+    func load(_ id: UUID, on db: any Database) async throws -> (CaseRecord, ServiceGuide) {
+        guard let record = try await CaseRecord.find(id, on: db), isPlatform || mayRead(record) else {
+            throw DomainError.notFound("case.not_found", "未找到该办件。")
+        }
+        guard let version = try await ItemVersionRecord.find(record.versionID, on: db) else {
+            throw DomainError.notFound("case.version_missing", "办件所依据的事项版本不存在。")
+        }
+        return (record, try version.guide())
+    }
+
+    /// The actions the caller may take now, as buttons and as `allowedActions`.
+    func allowedActions(_ record: CaseRecord, guide: ServiceGuide) -> [CaseAction] {
+        CaseLifecycle.actions(from: record.state).filter { action in
+            let onTheSpot = action == .approve && CaseVariants.decidedAtAcceptance(guide)
+            return PolicyAction.anyOf(action, filedAtWindow: record.channel == "window", onTheSpot: onTheSpot).contains {
+                Policy.allows(actor, $0, on: record.owner)
+            }
+        }
+    }
+
     func view(_ record: CaseRecord) async throws -> CaseView {
+        let (_, guide) = try await load(record.id!, on: db)
         let steps = try await CaseEventRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$at).all().map { event in
             CaseView.Step(
-                at: event.at, action: event.action, actionName: CaseAction(rawValue: event.action)?.chineseName ?? event.action,
+                at: event.at, action: event.action, actionName: CaseLifecycle.eventName(event.action),
                 state: event.toState, stateName: CaseState(rawValue: event.toState)?.chineseName ?? event.toState, actor: event.actor,
                 channel: event.channel, reason: event.reason)
         }
-        let allowed = CaseLifecycle.actions(from: record.state).filter { action in
-            PolicyAction(action).map { Policy.allows(actor, $0, on: record.owner) } ?? false
-        }
+        let files = try await CaseMaterialRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$suppliedAt).all()
+        let checklist = MaterialChecklist(guide: guide, supplied: Set(files.map(\.materialIndex)), commitment: record.commitmentSigned)
+        let calendar = try await calendars.calendar(on: db, now: now)
         return CaseView(
             id: record.id!, number: record.number, state: record.state, stateName: record.state.chineseName,
             item: .init(code: record.itemCode, name: record.itemName), channel: record.channel, deadline: record.deadline,
-            deadlineProvisional: record.deadlineProvisional, form: record.shownFormValues, allowedActions: allowed, timeline: steps,
-            createdAt: record.createdAt, updatedAt: record.updatedAt)
+            deadlineProvisional: record.deadlineProvisional, urgency: Self.urgency(record, today: today, warnWithin: warnWithin, calendar: calendar),
+            form: record.shownFormValues,
+            materials: checklist.lines.map { line in
+                CaseView.Material(
+                    index: line.index, name: line.name, required: line.required, heldByPlatform: line.heldByPlatform, deferrable: line.deferrable,
+                    replacedByCommitment: line.replacedByCommitment, files: files.filter { $0.materialIndex == line.index }.map(Self.fileView))
+            },
+            missingMaterials: checklist.missingNames, deferredOutstanding: record.deferredOutstanding, deferredDue: record.deferredDue,
+            commitmentSigned: record.commitmentSigned, commitmentCheckDue: record.commitmentCheckDue, greenChannel: record.greenChannel,
+            assisted: record.assistedBy != nil, resultDocument: record.resultDocument, allowedActions: allowedActions(record, guide: guide),
+            timeline: steps, createdAt: record.createdAt, updatedAt: record.updatedAt)
     }
 
     struct Summary: Content {
@@ -210,8 +521,12 @@ struct CaseService {
         var itemCode: String
         var itemName: String
         var deadline: String?
-        /// green, yellow (within the warning threshold), red (overdue), or none (no clock running).
+        /// green, yellow (within the warning threshold), red (overdue), suspended, or none (no clock running).
         var urgency: String
+        var urgencyName: String
+        var greenChannel: Bool
+        var deferredOutstanding: Bool
+        var channel: String
         var updatedAt: Date
     }
 
@@ -243,8 +558,10 @@ struct CaseService {
                     }
                 }
             }
-            // Cases without a deadline (not yet accepted) sort after the running clocks, on every engine.
-            query.sort(.custom(SQLRaw("CASE WHEN deadline IS NULL THEN 1 ELSE 0 END"))).sort(\.$deadline).sort(\.$createdAt)
+            // Green-channel cases first; cases without a deadline (not yet accepted) after the
+            // running clocks, on every engine.
+            query.sort(\.$greenChannel, .descending).sort(.custom(SQLRaw("CASE WHEN deadline IS NULL THEN 1 ELSE 0 END"))).sort(\.$deadline)
+                .sort(\.$createdAt)
         }
         let total = try await query.count()
         let records = try await query.range(page.offset..<(page.offset + page.per)).all()
@@ -252,13 +569,17 @@ struct CaseService {
         let today = self.today
         return Listing(
             cases: records.map { record in
-                Summary(
+                let urgency = Self.urgency(record, today: today, warnWithin: warnWithin, calendar: calendar)
+                return Summary(
                     id: record.id!, number: record.number, state: record.state, stateName: record.state.chineseName, itemCode: record.itemCode,
-                    itemName: record.itemName, deadline: record.deadline,
-                    urgency: Self.urgency(record, today: today, warnWithin: warnWithin, calendar: calendar), updatedAt: record.updatedAt)
+                    itemName: record.itemName, deadline: record.deadline, urgency: urgency, urgencyName: Self.urgencyNames[urgency] ?? urgency,
+                    greenChannel: record.greenChannel, deferredOutstanding: record.deferredOutstanding, channel: record.channel,
+                    updatedAt: record.updatedAt)
             },
             total: total, page: page.page, per: page.per)
     }
+
+    static let urgencyNames = ["green": "正常", "yellow": "预警", "red": "超期", "suspended": "暂停计时", "none": "未计时"]
 
     static func urgency(_ record: CaseRecord, today: LocalDate, warnWithin: Int, calendar: WorkingCalendar) -> String {
         guard record.state.clockRuns || record.state == .specialProcedure, let text = record.deadline, let deadline = try? LocalDate(text) else {
@@ -269,32 +590,44 @@ struct CaseService {
 
     // MARK: The lifecycle
 
-    func perform(_ action: CaseAction, reason: String?, on id: UUID) async throws -> CaseRecord {
+    func perform(_ action: CaseAction, reason: String?, on id: UUID, options: TransitionOptions = TransitionOptions()) async throws -> CaseRecord {
         let service = self
         return try await AuditTrail.writeTransaction(on: db) { tx in
-            guard let record = try await CaseRecord.find(id, on: tx), service.isPlatform || service.mayRead(record) else {
-                throw DomainError.notFound("case.not_found", "未找到该办件。")
-            }
-            guard let version = try await ItemVersionRecord.find(record.versionID, on: tx) else {
-                throw DomainError.notFound("case.version_missing", "办件所依据的事项版本不存在。")
-            }
-            try await service.transition(record, action, reason: reason, guide: try version.guide(), on: tx)
+            let (record, guide) = try await service.load(id, on: tx)
+            try await service.transition(record, action, reason: reason, guide: guide, options: options, on: tx)
             return record
         }
     }
 
-    /// The one place a case changes: policy, state machine, legal clock, number, timeline, audit
-    /// and notifications, all inside the caller's transaction.
-    func transition(_ record: CaseRecord, _ action: CaseAction, reason rawReason: String?, guide: ServiceGuide, on tx: any Database) async throws {
-        if let permission = PolicyAction(action) {
+    struct TransitionOptions: Sendable {
+        var greenChannel = false
+        var resultDocument: String?
+        /// A 即办件's approval, taken by the clerk at acceptance.
+        var onTheSpot = false
+    }
+
+    /// The one place a case changes: policy, state machine, legal clock, materials, number,
+    /// timeline, audit and notifications, all inside the caller's transaction.
+    func transition(
+        _ record: CaseRecord, _ action: CaseAction, reason rawReason: String?, guide: ServiceGuide, options: TransitionOptions = TransitionOptions(),
+        on tx: any Database
+    ) async throws {
+        let permissions = PolicyAction.anyOf(action, filedAtWindow: record.channel == "window", onTheSpot: options.onTheSpot)
+        if permissions.isEmpty {
+            guard isPlatform else { throw DomainError.forbidden("“\(action.chineseName)”只能由平台按规则自动执行。") }
+        } else {
             guard !isPlatform else { throw DomainError.forbidden("平台只自动执行超时默认与归档。") }
-            try Policy.authorize(actor, permission, on: record.owner)
-        } else if !isPlatform {
-            throw DomainError.forbidden("“\(action.chineseName)”只能由平台按规则自动执行。")
+            if !permissions.contains(where: { Policy.allows(actor, $0, on: record.owner) }) {
+                try Policy.authorize(actor, permissions[0], on: record.owner)
+            }
         }
-        let reason = rawReason?.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000).description
-        if action.needsReason && (reason ?? "").isEmpty {
+        var reason = rawReason?.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000).description
+        if reason?.isEmpty == true { reason = nil }
+        if action.needsReason && reason == nil {
             throw DomainError.invalid("case.reason_required", "“\(action.chineseName)”须说明理由，理由将告知申请人。", fields: [FieldError(field: "reason", message: "请填写理由。")])
+        }
+        if options.greenChannel && reason == nil {
+            throw DomainError.invalid("case.reason_required", "走绿色通道须说明理由。", fields: [FieldError(field: "reason", message: "请填写绿色通道的理由。")])
         }
         let calendar = try await calendars.calendar(on: tx, now: now)
         let facts = CaseFacts(
@@ -307,13 +640,46 @@ struct CaseService {
 
         var clock = record.clock
         switch action {
+        case .submit:
+            // A draft or a correction is complete only when the whole form is.
+            let checked = guide.form.check(try formValues(record), today: today)
+            guard checked.isValid else {
+                throw DomainError.invalid("case.form_invalid", "申请表尚未填写完整：" + checked.problems.map(\.message).joined(), fields: checked.problems)
+            }
         case .accept:
+            let checklist = try await self.checklist(record, guide: guide, on: tx)
+            try checklist.checkAcceptable()
+            if !checklist.deferrable.isEmpty {
+                // 容缺受理: accepted now, the named materials follow by a set day, no decision before.
+                record.deferredOutstanding = true
+                let days = guide.deferredMaterialDays ?? CaseVariants.defaultDeferredMaterialDays
+                record.deferredDue = try DeadlineClock(acceptedOn: today, workingDays: days, calendar: calendar).deadline(calendar)?.date.description
+                reason = [reason, "容缺受理，须于 \(record.deferredDue ?? "") 前补交：" + checklist.deferrable.map(\.name).joined(separator: "、")]
+                    .compactMap { $0 }.joined(separator: "；")
+            }
+            if options.greenChannel {
+                record.greenChannel = true
+                record.greenChannelReason = reason
+            }
             clock = try DeadlineClock(acceptedOn: today, workingDays: guide.promisedLimit, calendar: calendar)
             record.number = try await nextNumber(for: record, on: tx)
+        case .requestCorrection:
+            // 一次性告知: the notice names every missing material together with what the clerk wrote.
+            let missing = try await checklist(record, guide: guide, on: tx).missingNames
+            if !missing.isEmpty { reason = (reason ?? "") + "；缺少材料：" + missing.joined(separator: "、") }
         case .startSpecialProcedure:
             try clock?.suspend(on: today, reason: reason ?? "", calendar: calendar)
         case .endSpecialProcedure:
             try clock?.resume(on: today, calendar: calendar)
+        case .approve, .approveOnTimeout:
+            if record.commitmentSigned {
+                // 告知承诺: approved on the commitment, checked afterwards.
+                record.commitmentCheckDue = try DeadlineClock(acceptedOn: today, workingDays: CaseVariants.commitmentCheckWorkingDays, calendar: calendar)
+                    .deadline(calendar)?.date.description
+            }
+            record.resultDocument = try Self.resultDocument(options.resultDocument) ?? record.resultDocument
+        case .issueCertificate:
+            record.resultDocument = try Self.resultDocument(options.resultDocument) ?? record.resultDocument ?? "\(record.number ?? record.id!.uuidString)-证"
         default:
             break
         }
@@ -336,6 +702,21 @@ struct CaseService {
         for message in Self.notifications(record, action: action, reason: reason, event: event.id!, at: now) {
             try await message.create(on: tx)
         }
+        if action == .accept && CaseVariants.decidedAtAcceptance(guide) {
+            // 即办件: decided on the spot, in the same transaction as the acceptance.
+            var immediate = options
+            immediate.onTheSpot = true
+            immediate.greenChannel = false
+            try await transition(record, .approve, reason: nil, guide: guide, options: immediate, on: tx)
+        }
+    }
+
+    static func resultDocument(_ raw: String?) throws(DomainError) -> String? {
+        guard let text = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+        guard text.count <= 100, !text.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
+            throw .invalid("case.result_document", "结果文书编号不超过100个字符。", fields: [FieldError(field: "resultDocument", message: "编号过长或含有控制字符。")])
+        }
+        return text
     }
 
     /// 受理编号: region, day, and the day's running count in that region (unique; the write lock orders it).
@@ -345,24 +726,39 @@ struct CaseService {
         return prefix + String(format: "%05d", count + 1)
     }
 
-    /// What the applicant is told, in their inbox and by SMS, for the steps that concern them.
+    /// What the applicant is told, in their inbox and by SMS, for the steps that concern them; and
+    /// the handling department, in its inbox, when its queue gains a case.
     static func notifications(_ record: CaseRecord, action: CaseAction, reason: String?, event: UUID, at now: Date) -> [OutboxRecord] {
+        var messages: [OutboxRecord] = []
+        let staffText: String? =
+            switch action {
+            case .submit: "新的申报待受理：“\(record.itemName)”。"
+            case .accept: "办件 \(record.number ?? "") “\(record.itemName)”已受理，待审查决定。"
+            default: nil
+            }
+        if let staffText {
+            messages.append(
+                OutboxRecord(
+                    dedupeKey: "\(record.id!.uuidString):\(event.uuidString):department", caseID: record.id, recipient: "department:" + record.departmentCode,
+                    channel: "inbox", subject: "待办：\(action.chineseName)", body: staffText, at: now))
+        }
         let text: String
         switch action {
         case .submit: text = "您申报的“\(record.itemName)”已提交，请留意受理结果。"
-        case .accept: text = "您申报的“\(record.itemName)”已受理，受理编号 \(record.number ?? "")，办理期限至 \(record.deadline ?? "")。"
+        case .accept: text = "您申报的“\(record.itemName)”已受理，受理编号 \(record.number ?? "")，办理期限至 \(record.deadline ?? "")。" + (record.deferredDue.map { "请于 \($0) 前补交容缺材料。" } ?? "")
         case .rejectAtAcceptance: text = "您申报的“\(record.itemName)”不予受理：\(reason ?? "")"
-        case .requestCorrection: text = "您申报的“\(record.itemName)”需要补正材料：\(reason ?? "")。请一次性补齐后重新提交。"
-        case .approve, .approveOnTimeout: text = "您申报的“\(record.itemName)”已准予许可。"
-        case .deny: text = "您申报的“\(record.itemName)”不予许可：\(reason ?? "")。如不服，可依法申请行政复议或提起行政诉讼。"
+        case .requestCorrection: text = "您申报的“\(record.itemName)”需要补正：\(reason ?? "")。请一次性补齐后重新提交。"
+        case .approve, .approveOnTimeout: text = "您申报的“\(record.itemName)”已准予许可。" + (record.commitmentCheckDue.map { "您已作出告知承诺，相关部门将于 \($0) 前核查。" } ?? "")
+        case .deny: text = "您申报的“\(record.itemName)”不予许可：\(reason ?? "")。如不服，可在收到决定之日起六十日内依法申请行政复议，或在六个月内提起行政诉讼。"
         case .deliver: text = "您申报的“\(record.itemName)”办理结果已送达。"
         case .terminate: text = "您申报的“\(record.itemName)”已终止办理：\(reason ?? "")"
-        default: return []
+        default: return messages
         }
-        return ["inbox", "sms"].map { channel in
-            OutboxRecord(
-                dedupeKey: "\(record.id!.uuidString):\(event.uuidString):\(channel)", caseID: record.id, recipient: "applicant:" + record.applicantID,
-                channel: channel, subject: "办件进度：\(action.chineseName)", body: text, at: now)
-        }
+        return messages
+            + ["inbox", "sms"].map { channel in
+                OutboxRecord(
+                    dedupeKey: "\(record.id!.uuidString):\(event.uuidString):\(channel)", caseID: record.id, recipient: "applicant:" + record.applicantID,
+                    channel: channel, subject: "办件进度：\(action.chineseName)", body: text, at: now)
+            }
     }
 }

@@ -49,6 +49,9 @@ public struct Settings: Sendable {
     public var runsBackgroundJobs = false
     /// A running deadline this many working days away or nearer shows yellow (预警).
     public var deadlineWarningDays = 2
+    /// Where material files are kept (shared storage when several instances serve one database).
+    public var materialsDirectoryOverride: String?
+    public var materialsDirectory: String { materialsDirectoryOverride ?? dataDirectory + "/materials" }
     /// Send cookies only over HTTPS (set in production behind TLS).
     public var secureCookies = false
     /// Reverse proxies whose X-Forwarded-For is believed: without this, every citizen behind the
@@ -117,6 +120,7 @@ public struct Settings: Sendable {
         if let limit = integer("YIWANG_SIGNINS_PER_MINUTE", range: 1...10_000) { settings.signInsPerMinute = limit }
         if let seconds = integer("YIWANG_TOKEN_CACHE_SECONDS", range: 0...60) { settings.tokenCacheSeconds = TimeInterval(seconds) }
         if let days = integer("YIWANG_DEADLINE_WARNING_DAYS", range: 0...30) { settings.deadlineWarningDays = days }
+        if let directory = environment["YIWANG_MATERIALS_DIR"], !directory.isEmpty { settings.materialsDirectoryOverride = directory }
         if let mode = environment["YIWANG_SQLITE_SYNCHRONOUS"], !mode.isEmpty {
             if ["full", "normal"].contains(mode.lowercased()) {
                 settings.sqliteSynchronous = mode.lowercased()
