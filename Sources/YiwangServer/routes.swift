@@ -10,6 +10,8 @@ func routes(_ app: Application) throws {
     app.get("readyz", use: OperationsController.ready)
 
     // MARK: JSON API
+    // A material file and the multipart wrapping around it.
+    let materialUpload = ByteCount(value: MaterialFile.maxBytes + 64 * 1024)
     let api = app.grouped("api", "v1")
     api.get("openapi.json", use: OperationsController.openAPI)
 
@@ -41,7 +43,7 @@ func routes(_ app: Application) throws {
     api.get("cases", ":id", use: CaseAPIController.show)
     api.post("cases", ":id", "transitions", use: CaseAPIController.transition)
     api.put("cases", ":id", "form", use: CaseAPIController.updateForm)
-    api.on(.PUT, "cases", ":id", "materials", ":index", body: .collect(maxSize: ByteCount(value: MaterialFile.maxBytes + 64 * 1024)), use: CaseAPIController.uploadMaterial)
+    api.on(.PUT, "cases", ":id", "materials", ":index", body: .collect(maxSize: materialUpload), use: CaseAPIController.uploadMaterial)
     api.post("cases", ":id", "materials", use: CaseAPIController.reuseMaterial)
     api.get("cases", ":id", "materials", ":file", use: CaseAPIController.downloadMaterial)
     api.get("me", "materials", use: CaseAPIController.reusableMaterials)
@@ -81,6 +83,8 @@ func routes(_ app: Application) throws {
     app.get("items", ":code", use: CatalogPageController.guide)
     app.get("items", ":code", "print", use: CatalogPageController.printGuide)
     app.get("items", ":code", "form-template", use: CatalogPageController.formTemplate)
+    app.get("items", ":code", "apply", use: ApplicantCasePageController.applyPage)
+    app.post("items", ":code", "apply", use: ApplicantCasePageController.apply)
     app.get("departments", use: CatalogPageController.departments)
     app.get("departments", ":creditCode", use: CatalogPageController.department)
     app.get("preferences", "text-size", use: CatalogPageController.textSize)
@@ -98,6 +102,12 @@ func routes(_ app: Application) throws {
     app.get("me", "agents", use: AccountPageController.agents)
     app.post("me", "agents", use: AccountPageController.grantAgent)
     app.post("me", "agents", ":id", "revoke", use: AccountPageController.revokeAgent)
+    app.get("me", "cases", use: ApplicantCasePageController.myCases)
+    app.get("me", "cases", ":id", use: ApplicantCasePageController.myCase)
+    app.post("me", "cases", ":id", "actions", use: ApplicantCasePageController.act)
+    app.post("me", "cases", ":id", "form", use: ApplicantCasePageController.saveForm)
+    app.on(.POST, "me", "cases", ":id", "materials", body: .collect(maxSize: materialUpload), use: ApplicantCasePageController.upload)
+    app.get("cases", ":id", "print", ":kind", use: CasePages.printDocument)
 
     // MARK: Staff pages
     app.get("admin", "login", use: AccountPageController.staffSignInPage)
@@ -110,6 +120,17 @@ func routes(_ app: Application) throws {
     app.get("admin", "audit", use: StaffPageController.audit)
     app.get("admin", "calendar", use: CalendarPageController.show)
     app.post("admin", "calendar", use: CalendarPageController.save)
+    app.get("admin", "cases", use: CaseDeskPageController.queue)
+    app.get("admin", "cases", ":id", use: CaseDeskPageController.show)
+    app.post("admin", "cases", ":id", "actions", use: CaseDeskPageController.act)
+    app.post("admin", "cases", ":id", "form", use: CaseDeskPageController.saveForm)
+    app.on(.POST, "admin", "cases", ":id", "materials", body: .collect(maxSize: materialUpload), use: CaseDeskPageController.upload)
+    app.get("admin", "window", use: CaseDeskPageController.window)
+    app.post("admin", "window", "lookup", use: CaseDeskPageController.lookUp)
+    app.post("admin", "window", "register", use: CaseDeskPageController.register)
+    app.get("admin", "window", "apply", use: CaseDeskPageController.applyPage)
+    app.post("admin", "window", "apply", use: CaseDeskPageController.apply)
+    app.get("admin", "inbox", use: CaseDeskPageController.inbox)
     app.get("admin", use: AdminPageController.dashboard)
     app.get("admin", "items", "new", use: AdminPageController.newItem)
     app.post("admin", "items", use: AdminPageController.createItem)

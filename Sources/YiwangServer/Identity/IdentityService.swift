@@ -97,6 +97,13 @@ struct IdentityService {
         return record
     }
 
+    /// A person registered by a clerk at the window, checked like an online registration. The
+    /// password is random and never shown: the account serves the hall until its owner claims it.
+    func registerPersonAtWindow(idNumber: String, name: String, phone: String) async throws -> ApplicantRecord {
+        let unusable = "Win-" + [UInt8].random(count: 24).base64URLEncoded + "-9a"
+        return try await registerPerson(RegisterPersonRequest(idNumber: idNumber, name: name, phone: phone, password: unusable))
+    }
+
     func registerCompany(_ body: RegisterCompanyRequest, alsoWrong: [FieldError] = []) async throws -> ApplicantRecord {
         var problems: [FieldError] = []
         var creditCode: CreditCode?

@@ -211,10 +211,34 @@ enum NotificationController {
     }
 
     @Sendable static func inbox(_ request: Request) async throws -> [InboxEntry] {
-        guard let (_, actor) = request.applicant else { throw DomainError.forbidden("只有申请人有站内信箱。") }
-        try request.authorize(.viewOwnCases, on: .applicant(actor.principalID))
-        return try await InboxMessageRecord.query(on: request.db).filter(\.$recipient == "applicant:" + actor.principalID)
-            .sort(\.$createdAt, .descending).limit(100).all()
+        guard request.applicant != nil else { throw DomainError.forbidden("只有申请人有站内信箱。") }
+        return try await entries(request, limit: 100)
+    }
+
+    /// Whose messages the caller reads: the applicant's own; for staff, the departments in the
+    /// scope where they read cases, and the administrators' alerts for those who manage them.
+    static func recipients(_ request: Request) async throws -> [String] {
+        let actor = request.actor
+        switch actor {
+        case .anonymous: return []
+        case .applicant(let applicant):
+            try request.authorize(.viewOwnCases, on: .applicant(applicant.principalID))
+            return ["applicant:" + applicant.principalID]
+        case .staff:
+            var recipients = Policy.mayAttempt(actor, .manageNotifications) ? ["role:systemAdministrator"] : []
+            guard Policy.mayAttempt(actor, .readCases) else { return recipients }
+            let departments = try await DepartmentRecord.query(on: request.db).all()
+            recipients += departments.filter { Policy.allows(actor, .readCases, on: ResourceOwner(departmentCreditCode: $0.creditCode, regionCode: $0.regionCode)) }
+                .map { "department:" + $0.creditCode }
+            return recipients
+        }
+    }
+
+    static func entries(_ request: Request, limit: Int) async throws -> [InboxEntry] {
+        let recipients = try await recipients(request)
+        guard !recipients.isEmpty else { return [] }
+        return try await InboxMessageRecord.query(on: request.db).filter(\.$recipient ~~ recipients)
+            .sort(\.$createdAt, .descending).limit(limit).all()
             .map { InboxEntry(id: $0.id!, subject: $0.subject, body: $0.body, caseID: $0.caseID, createdAt: $0.createdAt) }
     }
 

@@ -21,6 +21,8 @@ struct PageContext: Encodable {
     var mayReadDrafts: Bool
     var mayManageCalendar: Bool
     var mayEditCatalog: Bool
+    var mayReadCases: Bool
+    var mayHandleAtWindow: Bool
 
     init(request: Request, title: String) {
         self.title = title
@@ -38,6 +40,8 @@ struct PageContext: Encodable {
         mayReadDrafts = Policy.mayAttempt(actor, .readDraftCatalog)
         mayManageCalendar = Policy.mayAttempt(actor, .manageCalendar)
         mayEditCatalog = Policy.mayAttempt(actor, .editCatalog)
+        mayReadCases = Policy.mayAttempt(actor, .readCases)
+        mayHandleAtWindow = Policy.mayAttempt(actor, .handleCaseAtWindow)
     }
 }
 

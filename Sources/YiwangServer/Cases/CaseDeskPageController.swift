@@ -1,0 +1,201 @@
+import Fluent
+import Foundation
+import Vapor
+import YiwangCore
+
+/// The staff side of cases (一窗受理, 受审分离, 统一出件): the work queue by urgency, each case
+/// with the actions the policy allows, the window that files for an applicant who comes to the
+/// hall, and the department inbox.
+enum CaseDeskPageController {
+    struct QueuePage: Encodable {
+        var page: PageContext
+        var listing: CaseService.Listing
+        var state: String
+        var states: [ApplicantCasePageController.StateOption]
+        var previousPage: Int?
+        var nextPage: Int?
+        var mayFileAtWindow: Bool
+    }
+
+    @Sendable static func queue(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .readCases) { return redirect }
+        let listing = try await ApplicantCasePageController.listing(request)
+        let state = (try? request.query.get(String.self, at: "state")) ?? ""
+        return try await request.view.render("cases/queue", QueuePage(
+            page: PageContext(request: request, title: "办件工作台"), listing: listing, state: state,
+            states: ApplicantCasePageController.stateOptions(state), previousPage: listing.page > 1 ? listing.page - 1 : nil,
+            nextPage: listing.page * listing.per < listing.total ? listing.page + 1 : nil,
+            mayFileAtWindow: Policy.mayAttempt(request.actor, .handleCaseAtWindow))).encodeResponse(for: request)
+    }
+
+    @Sendable static func show(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .readCases) { return redirect }
+        return try await CasePages.render(request, try CasePages.caseID(request), staff: true, notice: CasePages.notice(request))
+    }
+
+    @Sendable static func act(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .readCases) { return redirect }
+        return try await CasePages.act(request, staff: true)
+    }
+
+    @Sendable static func upload(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .handleCaseAtWindow) { return redirect }
+        return try await CasePages.upload(request, staff: true)
+    }
+
+    @Sendable static func saveForm(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .handleCaseAtWindow) { return redirect }
+        return try await CasePages.saveForm(request, staff: true)
+    }
+
+    // MARK: The window
+
+    struct WindowPage: Encodable {
+        struct ItemOption: Encodable {
+            var code: String
+            var name: String
+        }
+
+        var page: PageContext
+        var applicant: ApplicantView?
+        var items: [ItemOption]
+        var identifier: String
+        var registerName: String
+        var registerPhone: String
+        var showRegister: Bool
+        var error: String?
+        var errors: [FieldError]
+    }
+
+    static func renderWindow(
+        _ request: Request, applicant: ApplicantRecord? = nil, identifier: String = "", showRegister: Bool = false, name: String = "", phone: String = "",
+        error: DomainError? = nil
+    ) async throws -> Response {
+        _ = request.csrfToken()
+        var items: [WindowPage.ItemOption] = []
+        if applicant != nil {
+            // Items this clerk may file: published, in the departments and regions of their window grant.
+            let published = try await ItemRecord.query(on: request.db).filter(\.$publishedVersionID != nil).sort(\.$name).all()
+            items = published.filter {
+                Policy.allows(request.actor, .handleCaseAtWindow, on: ResourceOwner(departmentCreditCode: $0.departmentCode, regionCode: $0.regionCode))
+            }.map { WindowPage.ItemOption(code: $0.implementationCode, name: $0.name) }
+        }
+        let response = try await request.view.render("cases/window", WindowPage(
+            page: PageContext(request: request, title: "综合窗口受理"), applicant: applicant.map { ApplicantView($0) }, items: items,
+            identifier: identifier, registerName: name, registerPhone: phone, showRegister: showRegister, error: error?.message,
+            errors: error?.fieldErrors ?? [])).encodeResponse(for: request)
+        if let error { response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind)) }
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        return response
+    }
+
+    @Sendable static func window(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .handleCaseAtWindow) { return redirect }
+        return try await renderWindow(request)
+    }
+
+    /// Finds the applicant by the ID number or credit code read from their card (audited, like the API look-up).
+    @Sendable static func lookUp(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .handleCaseAtWindow) { return redirect }
+        struct Form: Content {
+            var csrf: String?
+            var identifier: String?
+        }
+        let form = try request.content.decode(Form.self)
+        try request.verifyCSRF(form.csrf)
+        let typed = (form.identifier ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        do {
+            let record = try await findApplicant(request, typed)
+            return try await renderWindow(request, applicant: record, identifier: typed)
+        } catch let error as DomainError where error.code == "applicant.not_found" {
+            return try await renderWindow(request, identifier: typed, showRegister: ResidentIDNumber.isValid(typed), error: error)
+        } catch let error as DomainError where error.kind == .invalid {
+            return try await renderWindow(request, identifier: typed, error: error)
+        }
+    }
+
+    static func findApplicant(_ request: Request, _ typed: String) async throws -> ApplicantRecord {
+        try request.authorizeSomewhere(.lookUpApplicants)
+        guard ResidentIDNumber.isValid(typed) || CreditCode.isValid(typed) else {
+            throw DomainError.invalid("applicant.identifier", "请输入有效的公民身份号码或统一社会信用代码。", fields: [FieldError(field: "identifier", message: "号码不正确。")])
+        }
+        let (_, found) = try await IdentityService(request: request).find(typed)
+        guard case .applicant(let record) = found else { throw DomainError.notFound("applicant.not_found", "未找到该申请人，可为其登记后受理。") }
+        try await AuditTrail.append(
+            request.auditContext.entry(
+                "applicant.lookUp", subjectType: "applicant", subjectID: record.id!.uuidString,
+                owner: IdentityAPIController.auditOwner(request, .lookUpApplicants, applicant: record.id!.uuidString), at: request.now),
+            on: request.db)
+        return record
+    }
+
+    /// Registers a person who comes to the hall without an account: name, ID number and phone,
+    /// checked as online; they set a password later with their ID card at a kiosk or online.
+    @Sendable static func register(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .handleCaseAtWindow) { return redirect }
+        struct Form: Content {
+            var csrf: String?
+            var identifier: String?
+            var name: String?
+            var phone: String?
+        }
+        let form = try request.content.decode(Form.self)
+        try request.verifyCSRF(form.csrf)
+        try request.authorizeSomewhere(.lookUpApplicants)
+        let typed = (form.identifier ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        do {
+            let record = try await IdentityService(request: request).registerPersonAtWindow(idNumber: typed, name: form.name ?? "", phone: form.phone ?? "")
+            return try await renderWindow(request, applicant: record, identifier: typed)
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+            return try await renderWindow(request, identifier: typed, showRegister: true, name: form.name ?? "", phone: form.phone ?? "", error: error)
+        }
+    }
+
+    /// The application form for the chosen item, filled in at the window for the applicant.
+    @Sendable static func applyPage(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .handleCaseAtWindow) { return redirect }
+        let (applicant, code) = try await chosen(request, applicantText: try? request.query.get(String.self, at: "applicant"), code: try? request.query.get(String.self, at: "item"))
+        return try await ApplicantCasePageController.renderApply(
+            request, code: code, applicant: applicant, actingFor: nil, action: "/admin/window/apply?applicant=\(applicant.id!.uuidString)&item=\(code)",
+            applicantName: applicant.name)
+    }
+
+    static func chosen(_ request: Request, applicantText: String?, code: String?) async throws -> (ApplicantRecord, String) {
+        guard let id = applicantText.flatMap(UUID.init(uuidString:)), let applicant = try await ApplicantRecord.find(id, on: request.db) else {
+            throw DomainError.notFound("applicant.not_found", "未找到该申请人，请重新查找。")
+        }
+        guard let code, !code.isEmpty else { throw DomainError.invalid("case.item_required", "请选择要办理的事项。") }
+        return (applicant, code.uppercased())
+    }
+
+    @Sendable static func apply(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .handleCaseAtWindow) { return redirect }
+        let (applicant, code) = try await chosen(request, applicantText: try? request.query.get(String.self, at: "applicant"), code: try? request.query.get(String.self, at: "item"))
+        let posted = try request.content.decode([String: String].self)
+        try request.verifyCSRF(posted["csrf"])
+        let (_, guide, _) = try await ApplicantCasePageController.publishedGuide(request, code: code)
+        let values = FormInput.values(from: posted, schema: guide.form, profile: ProfileValue.of(applicant, keys: try request.application.keyRing))
+        do {
+            let body = NewCaseRequest(item: code, form: values, commitment: posted["commitment"] == "on" ? true : nil, applicant: applicant.id, submit: false)
+            let (created, _) = try await CaseService(request: request).create(body, idempotencyKey: posted["idempotencyKey"])
+            return request.redirect(to: "/admin/cases/\(created.id!.uuidString)?created=1")
+        } catch let error as DomainError where error.kind == .invalid {
+            return try await ApplicantCasePageController.renderApply(
+                request, code: code, applicant: applicant, actingFor: nil, typed: values, error: error,
+                action: "/admin/window/apply?applicant=\(applicant.id!.uuidString)&item=\(code)", applicantName: applicant.name)
+        }
+    }
+
+    // MARK: Inbox
+
+    struct InboxPage: Encodable {
+        var page: PageContext
+        var messages: [NotificationController.InboxEntry]
+    }
+
+    @Sendable static func inbox(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .readCases) { return redirect }
+        return try await request.view.render("cases/inbox", InboxPage(
+            page: PageContext(request: request, title: "部门消息"), messages: try await NotificationController.entries(request, limit: 100))).encodeResponse(for: request)
+    }
+}
