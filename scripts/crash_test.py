@@ -109,6 +109,10 @@ def choose_item(base, auth):
     raise SystemExit(f"no item to apply for online (GET /api/v1/items -> {status})")
 
 
+def file_case(base, auth, rec):
+    return request(base, "POST", "/api/v1/cases", rec["body"], dict(auth, **{"Idempotency-Key": rec["key"]}))
+
+
 def pdf(tag):
     return b"%PDF-1.4\n% yiwang crash test " + tag.encode() + b"\n" + os.urandom(2048).hex().encode() + b"\n%%EOF\n"
 
@@ -117,42 +121,32 @@ def load(server, auth, item, seconds, workers, rnd, ledger):
     """Files cases from `workers` threads, SIGKILLs the server after `seconds`; records go to ledger."""
     code, _, form, slot = item
     killed = threading.Event()
-    lock = threading.Lock()
 
-    def worker(w):
+    def worker(w):  # list.append is atomic, so the shared ledger needs no lock
         n = 0
         while not killed.is_set():
             n += 1
-            key, body = f"crash-{rnd}-{w}-{n}-{uuid.uuid4()}", {"item": code, "form": form}
-            rec = {"key": key, "body": body}
+            rec = {"key": f"crash-{rnd}-{w}-{n}-{uuid.uuid4()}", "body": {"item": code, "form": form}}
             try:
-                status, case = request(server.base, "POST", "/api/v1/cases", body, dict(auth, **{"Idempotency-Key": key}))
+                status, case = file_case(server.base, auth, rec)
             except OSError as err:
-                with lock:
-                    ledger["inflight" if killed.is_set() else "errors"].append(dict(rec, error=f"create: {err}"))
+                ledger["inflight" if killed.is_set() else "errors"].append(dict(rec, error=f"create: {err}"))
                 continue
             if status != 201:
-                with lock:
-                    ledger["errors"].append(dict(rec, error=f"create -> {status} {case}"))
+                ledger["errors"].append(dict(rec, error=f"create -> {status} {case}"))
                 continue
-            rec["id"] = case["id"]
-            data = pdf(f"round {rnd} worker {w} case {n} {key}")
+            rec["id"], data = case["id"], pdf(f"round {rnd} worker {w} case {n} {rec['key']}")
             headers = dict(auth, **{"X-File-Name": f"scan-{n}.pdf", "Content-Type": "application/pdf"})
             try:
-                status, file = request(server.base, "PUT", f"/api/v1/cases/{case['id']}/materials/{slot}", data, headers)
+                status, file = request(server.base, "PUT", f"/api/v1/cases/{rec['id']}/materials/{slot}", data, headers)
             except OSError as err:
-                with lock:
-                    ledger["created"].append(rec)
-                    if not killed.is_set():
-                        ledger["errors"].append(dict(rec, error=f"upload: {err}"))
-                continue
-            with lock:
-                ledger["created"].append(rec)
-                if status == 201 and file.get("sha256") == hashlib.sha256(data).hexdigest():
-                    rec.update(file=file["id"], sha256=file["sha256"])  # same dict as in "created"
-                    ledger["acked"].append(rec)
-                else:
-                    ledger["errors"].append(dict(rec, error=f"upload -> {status} {file}"))
+                status, file = None, err
+            ledger["created"].append(rec)
+            if status == 201 and file.get("sha256") == hashlib.sha256(data).hexdigest():
+                rec.update(file=file["id"], sha256=file["sha256"])  # the same dict as in "created"
+                ledger["acked"].append(rec)
+            elif status or not killed.is_set():
+                ledger["errors"].append(dict(rec, error=f"upload -> {status} {file}"))
 
     with ThreadPoolExecutor(workers) as pool:
         futures = [pool.submit(worker, w) for w in range(workers)]
@@ -178,29 +172,27 @@ def verify(server, auth, ledger, rnd):
             bad.append(f"round {rnd}: case {rec['id']} lost material {rec['file']}: {case['materials']}")
             continue
         status, data = request(server.base, "GET", f"/api/v1/cases/{rec['id']}/materials/{rec['file']}", headers=auth)
-        if status == 200 and hashlib.sha256(data).hexdigest() == rec["sha256"]:
-            materials += 1
-        else:
-            got = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else data
+        got = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else data
+        if status != 200 or got != rec["sha256"]:
             bad.append(f"round {rnd}: material {rec['file']} of case {rec['id']} -> {status} {got}")
+        materials += status == 200 and got == rec["sha256"]
     # Creates cut off by the kill: a retry must either find the case (200) or file it now (201).
     for rec in ledger["inflight"]:
-        status, case = request(server.base, "POST", "/api/v1/cases", rec["body"], dict(auth, **{"Idempotency-Key": rec["key"]}))
+        status, case = file_case(server.base, auth, rec)
         if status not in (200, 201):
             bad.append(f"round {rnd}: retry of in-flight key {rec['key']} -> {status} {case}")
         else:
             ledger["created"].append(dict(rec, id=case["id"]))
             ledger["recovered" if status == 200 else "refiled"] += 1
     ledger["inflight"] = []
-    before = request(server.base, "GET", "/api/v1/cases?per=1", headers=auth)[1]["total"]
-    retried = 0
+    count = lambda: request(server.base, "GET", "/api/v1/cases?per=1", headers=auth)[1]["total"]  # noqa: E731
+    before, retried = count(), 0
     for rec in random.sample(ledger["acked"], min(10, len(ledger["acked"]))):
-        status, case = request(server.base, "POST", "/api/v1/cases", rec["body"], dict(auth, **{"Idempotency-Key": rec["key"]}))
+        status, case = file_case(server.base, auth, rec)
         if status != 200 or case.get("id") != rec["id"]:
-            bad.append(f"round {rnd}: retry of key {rec['key']} -> {status} {case.get('id', case)} (expected 200 {rec['id']})")
-        else:
-            retried += 1
-    after = request(server.base, "GET", "/api/v1/cases?per=1", headers=auth)[1]["total"]
+            bad.append(f"round {rnd}: retry of key {rec['key']} -> {status} {case} (expected 200 {rec['id']})")
+        retried += status == 200 and case.get("id") == rec["id"]
+    after = count()
     if after != before or after < len({r["id"] for r in ledger["created"]}):
         bad.append(f"round {rnd}: case count {before} -> {after} after retries; {len(ledger['created'])} known")
     return found, materials, retried, after
@@ -222,16 +214,17 @@ def main():
     os.mkdir(server.data_dir)
     began = time.time()
     server.start()
-    status, token = request(server.base, "POST", "/api/v1/auth/token", {"account": ACCOUNT, "password": PASSWORD})
-    if status != 201:
-        print(f"sign-in failed: {status} {token}", file=sys.stderr)
-        return 2
-    auth = {"Authorization": "Bearer " + token["token"]}  # issued once: the token must survive kills too
-    item = choose_item(server.base, auth)
-    print(f"binary {args.bin}\ndata   {server.data_dir}\nitem   {item[0]} {item[1]}, material #{item[3]}, form {item[2]}")
     ledger = {"created": [], "acked": [], "inflight": [], "errors": [], "lost": [], "recovered": 0, "refiled": 0}
     rows, problems = [], ledger["lost"]
     try:
+        status, token = request(server.base, "POST", "/api/v1/auth/token", {"account": ACCOUNT, "password": PASSWORD})
+        if status != 201:
+            print(f"sign-in failed: {status} {token}", file=sys.stderr)
+            return 2
+        auth = {"Authorization": "Bearer " + token["token"]}  # issued once: the token must survive kills too
+        item = choose_item(server.base, auth)
+        print(f"binary {args.bin}\ndata   {server.data_dir}\nitem   {item[0]} {item[1]}, material #{item[3]}")
+        print(f"form   {json.dumps(item[2], ensure_ascii=False)}")
         for rnd in range(1, args.rounds + 1):
             round_began, acked0 = time.time(), len(ledger["acked"])
             recovered0, refiled0 = ledger["recovered"], ledger["refiled"]
@@ -243,21 +236,21 @@ def main():
             audit_rc, audit_out = server.verify_audit()
             print(f"round {rnd}: verify-audit exit {audit_rc}: {audit_out}")
             if found != created or materials != len(ledger["acked"]):
-                problems.append(f"round {rnd}: found {found} of {created} cases, {materials} of {len(ledger['acked'])} materials")
+                problems.append(f"round {rnd}: {found} of {created} cases, {materials} of {len(ledger['acked'])} PDFs")
             if audit_rc != 0 or stopped != 0:
                 problems.append(f"round {rnd}: verify-audit exit {audit_rc}, server exit {stopped} on SIGTERM")
-            rows.append((rnd, len(ledger["acked"]) - acked0, len(ledger["acked"]), created, found,
-                         materials, inflight, f"{ledger['recovered'] - recovered0}/{ledger['refiled'] - refiled0}",
-                         retried, total, "intact" if audit_rc == 0 else "BROKEN", f"{time.time() - round_began:.1f}"))
+            rows.append((rnd, len(ledger["acked"]) - acked0, len(ledger["acked"]), created, found, materials, inflight,
+                         f"{ledger['recovered'] - recovered0}/{ledger['refiled'] - refiled0}", retried, total,
+                         "intact" if audit_rc == 0 else "BROKEN", f"{time.time() - round_began:.1f}"))
             if rnd < args.rounds:
                 server.start()
     finally:
         if server.proc.poll() is None:
             server.stop(signal.SIGKILL)
-    print("\nacked: create and upload both answered 201 (∑: all rounds); created∑: cases answered 201, incl. those whose"
-          "\nupload was cut off; found/materials: cases and PDFs read back intact after restart; in-flight: create cut off by"
-          "\nthe kill, retried with its key (200 = had been stored / 201 = stored now); idem: acked keys re-sent -> 200 same id\n")
-    header = ("round", "acked", "acked∑", "created∑", "found", "materials", "in-flight", "200/201", "idem", "cases", "audit", "secs")
+    print("\nacked = create and upload both 201; created∑ includes cut-off uploads; found/materials = read back intact;"
+          "\nin-flight = create cut off, retried (200 had been stored / 201 stored now); idem = acked key re-sent: 200\n")
+    header = ("round", "acked", "acked∑", "created∑", "found", "materials", "in-flight", "200/201", "idem", "cases",
+              "audit", "secs")
     for row in [header] + rows:
         print("  ".join(str(v).rjust(len(h)) for v, h in zip(row, header)))
     problems += [f"{e['key']}: {e['error']}" for e in ledger["errors"]]

@@ -45,7 +45,7 @@ func routes(_ app: Application) throws {
     api.put("cases", ":id", "form", use: CaseAPIController.updateForm)
     api.on(.PUT, "cases", ":id", "materials", ":index", body: .collect(maxSize: materialUpload), use: CaseAPIController.uploadMaterial)
     api.post("cases", ":id", "materials", use: CaseAPIController.reuseMaterial)
-    api.get("cases", ":id", "materials", ":file", use: CaseAPIController.downloadMaterial)
+    api.get("cases", ":id", "files", ":file", use: CaseAPIController.downloadMaterial)
     api.get("me", "materials", use: CaseAPIController.reusableMaterials)
 
     api.get("me", "inbox", use: NotificationController.inbox)
