@@ -247,8 +247,8 @@ def main():
     finally:
         if server.proc.poll() is None:
             server.stop(signal.SIGKILL)
-    print("\nacked = create and upload both 201; created∑ includes cut-off uploads; found/materials = read back intact;"
-          "\nin-flight = create cut off, retried (200 had been stored / 201 stored now); idem = acked key re-sent: 200\n")
+    print("\nacked = create and upload both 201; created∑ includes cut-off uploads; found/materials: intact;"
+          "\nin-flight = create cut off, retried (200 had been stored / 201 stored now); idem: acked key -> 200\n")
     header = ("round", "acked", "acked∑", "created∑", "found", "materials", "in-flight", "200/201", "idem", "cases",
               "audit", "secs")
     for row in [header] + rows:

@@ -96,7 +96,8 @@ enum CaseAPIController {
         headers.replaceOrAdd(name: .contentType, value: type)
         headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file"
+        // RFC 5987: only ASCII letters and digits stay as they are; everything else is %-encoded UTF-8.
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")) ?? "file"
         headers.replaceOrAdd(name: .contentDisposition, value: "\(inline ? "inline" : "attachment"); filename*=UTF-8''\(encoded)")
         return Response(status: .ok, headers: headers, body: .init(data: Data(bytes)))
     }

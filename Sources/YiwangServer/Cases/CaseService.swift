@@ -134,13 +134,18 @@ struct CaseService {
 
     /// The platform acting on its own, named in the trail.
     init(platform app: Application, job: String) throws {
+        try self.init(app: app, actor: .anonymous, context: .system("system:" + job), now: app.timeSource.now(), isPlatform: true)
+    }
+
+    /// Someone acting outside a request (the demo city's history, benchmarks), at a given time.
+    init(app: Application, actor: Actor, context: AuditContext, now: Date, isPlatform: Bool = false) throws {
         db = app.db
-        now = app.timeSource.now()
-        actor = .anonymous
-        context = .system("system:" + job)
+        self.now = now
+        self.actor = actor
+        self.context = context
         calendars = app.calendarStore
         keys = try app.keyRing
-        isPlatform = true
+        self.isPlatform = isPlatform
         materialsRoot = app.settings.materialsDirectory
         warnWithin = app.settings.deadlineWarningDays
     }
@@ -339,6 +344,10 @@ struct CaseService {
     /// Gives a material for a case: a new upload (checked by content, stored once by hash before
     /// the row that names it commits) or a file the applicant gave before.
     func supplyMaterial(_ id: UUID, index: Int, upload: [UInt8]?, fileName: String?, reuse: String?) async throws -> CaseMaterialRecord {
+        // Nothing reaches the disk before the caller is known to be allowed to give this
+        // material now; the transaction checks again under the lock.
+        let (current, guide) = try await load(id, on: db)
+        try checkSupply(current, index: index, guide: guide)
         let stored: (sha256: String, size: Int, type: MaterialFileType, name: String)?
         if let upload {
             let type = try MaterialFile.check(upload)
@@ -349,11 +358,7 @@ struct CaseService {
         let service = self
         return try await AuditTrail.writeTransaction(on: db) { tx in
             let (record, guide) = try await service.load(id, on: tx)
-            try service.authorizeFiling(record)
-            try Self.checkMaterialIndex(index, in: guide)
-            guard CaseVariants.acceptsMaterials(record.state, deferredOutstanding: record.deferredOutstanding) else {
-                throw DomainError.conflict("material.case_locked", "办件当前状态为“\(record.state.chineseName)”，不能再提交材料。")
-            }
+            try service.checkSupply(record, index: index, guide: guide)
             var file = stored
             var reusedFrom: UUID?
             if file == nil, let reuse {
@@ -367,6 +372,14 @@ struct CaseService {
             return try await service.attach(
                 record, index: index, guide: guide, sha256: file.sha256, size: file.size, type: file.type, fileName: file.name,
                 reusedFrom: reusedFrom, on: tx)
+        }
+    }
+
+    private func checkSupply(_ record: CaseRecord, index: Int, guide: ServiceGuide) throws {
+        try authorizeFiling(record)
+        try Self.checkMaterialIndex(index, in: guide)
+        guard CaseVariants.acceptsMaterials(record.state, deferredOutstanding: record.deferredOutstanding) else {
+            throw DomainError.conflict("material.case_locked", "办件当前状态为“\(record.state.chineseName)”，不能再提交材料。")
         }
     }
 
@@ -558,9 +571,10 @@ struct CaseService {
                     }
                 }
             }
-            // Green-channel cases first; cases without a deadline (not yet accepted) after the
+            // Green-channel cases still being handled first; cases without a deadline (not yet accepted) after the
             // running clocks, on every engine.
-            query.sort(\.$greenChannel, .descending).sort(.custom(SQLRaw("CASE WHEN deadline IS NULL THEN 1 ELSE 0 END"))).sort(\.$deadline)
+            query.sort(.custom(SQLRaw("CASE WHEN green_channel AND state IN ('submitted', 'preReview', 'accepted', 'underReview') THEN 0 ELSE 1 END")))
+                .sort(.custom(SQLRaw("CASE WHEN deadline IS NULL THEN 1 ELSE 0 END"))).sort(\.$deadline)
                 .sort(\.$createdAt)
         }
         let total = try await query.count()

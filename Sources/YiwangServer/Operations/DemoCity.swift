@@ -95,6 +95,8 @@ enum DemoCity {
             let service = try IdentityService(app: app, context: context)
             _ = try await Agency.grant(AgentRequest(idNumber: "520103198506120046", name: "李华", powers: [.apply, .viewCases]), company: company.id!, service: service)
         }
+        let cases = try await DemoCases.seed(app, staff: staff)
+        if cases > 0 { app.logger.info("demo city: \(cases) cases filed and moved through their states") }
         return (report, staff)
     }
 
