@@ -132,6 +132,16 @@ public struct DeadlineClock: Codable, Sendable, Equatable {
 
     /// The colour of a running deadline: red once passed, yellow within `warnWithin` working days
     /// (counted on weekdays where the calendar has no notice yet), green before.
+    /// Every deadline on or before this day is yellow or red today; later ones are green. Lets the
+    /// deadline watch read only the cases that need it. Where the calendar ends, a generous bound
+    /// (the status of each case read still decides).
+    public static func warningCutoff(today: LocalDate, warnWithin: Int, calendar: WorkingCalendar) -> LocalDate {
+        guard let next = try? calendar.addingWorkingDays(warnWithin + 1, to: today) else {
+            return LocalDate(dayNumber: today.dayNumber + warnWithin * 2 + 14)
+        }
+        return LocalDate(dayNumber: next.dayNumber - 1)
+    }
+
     public static func status(of deadline: LocalDate, today: LocalDate, warnWithin: Int, calendar: WorkingCalendar) -> Status {
         if today > deadline { return .red }
         let left = (try? calendar.workingDays(after: today, through: deadline)) ?? (deadline.dayNumber - today.dayNumber) * 5 / 7

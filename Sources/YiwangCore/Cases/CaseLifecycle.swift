@@ -167,3 +167,24 @@ public enum CaseVariants {
             || (deferredOutstanding && [.accepted, .underReview, .specialProcedure].contains(state))
     }
 }
+
+/// The staff work queue's order, as one sortable key kept on the case, so that a department's
+/// queue is read from an index however many cases the database holds.
+public enum CaseQueue {
+    /// Cases out of every staff queue (the applicant's turn, or finished) sort after this.
+    public static let outOfQueue = "~"
+
+    /// Waiting for staff: to accept, review, decide, make, hand out or close.
+    public static func awaitsStaff(_ state: CaseState) -> Bool {
+        ![.draft, .correctionRequested, .closed, .archived, .withdrawn, .terminated].contains(state)
+    }
+
+    /// Green channel first, then the earliest deadline, then cases without one (not yet
+    /// accepted) by filing time.
+    public static func order(state: CaseState, greenChannel: Bool, deadline: String?, createdAt: Date) -> String {
+        guard awaitsStaff(state) else { return outOfQueue }
+        let filed = String(format: "%013.0f", max(0, createdAt.timeIntervalSince1970 * 1000))
+        let green = greenChannel && (state.isBeforeAcceptance || state.clockRuns || state == .specialProcedure)
+        return (green ? "0" : deadline == nil ? "2" : "1") + (deadline ?? "9999-12-31") + filed
+    }
+}

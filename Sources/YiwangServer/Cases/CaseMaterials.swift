@@ -33,7 +33,8 @@ final class CaseMaterialRecord: Model, @unchecked Sendable {
     var type: MaterialFileType { MaterialFileType(rawValue: fileType) ?? .pdf }
 }
 
-/// 0010: case materials, and the case facts the variants need (容缺, 告知承诺, green channel, 代办).
+/// 0010: case materials, the case facts the variants need (容缺, 告知承诺, green channel, 代办),
+/// and the queue order with the indexes that serve the work queue and the deadline watch.
 struct CreateCaseMaterials: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(CaseMaterialRecord.schema)
@@ -60,6 +61,7 @@ struct CreateCaseMaterials: AsyncMigration {
             ("commitment_check_due", .string, []),
             ("deferred_due", .string, []),
             ("result_document", .string, []),
+            ("queue_order", .string, [.required, .sql(.default(CaseQueue.outOfQueue))]),
         ]
         for (name, type, constraints) in columns {
             try await database.schema(CaseRecord.schema)
@@ -68,12 +70,16 @@ struct CreateCaseMaterials: AsyncMigration {
         if let sql = database as? any SQLDatabase {
             try await sql.raw("CREATE INDEX case_materials_case ON case_materials (case_id, material_index)").run()
             try await sql.raw("CREATE INDEX case_materials_applicant ON case_materials (applicant_id, supplied_at)").run()
+            // The staff queue and the deadline watch read only what they need, from these.
+            try await sql.raw("CREATE INDEX cases_department_queue ON cases (department_code, queue_order)").run()
+            try await sql.raw("CREATE INDEX cases_region_queue ON cases (region_code, queue_order)").run()
+            try await sql.raw("CREATE INDEX cases_deadline_watch ON cases (state, alert_level, deadline)").run()
         }
     }
 
     func revert(on database: any Database) async throws {
         try await database.schema(CaseMaterialRecord.schema).delete()
-        for name in ["green_channel", "green_channel_reason", "assisted_by", "commitment_signed", "commitment_check_due", "deferred_due", "result_document"] {
+        for name in ["green_channel", "green_channel_reason", "assisted_by", "commitment_signed", "commitment_check_due", "deferred_due", "result_document", "queue_order"] {
             try await database.schema(CaseRecord.schema).deleteField(.string(name)).update()
         }
     }

@@ -45,8 +45,14 @@ final class CaseRecord: Model, @unchecked Sendable {
     @OptionalField(key: "deferred_due") var deferredDue: String?
     /// The result document recorded at decision or certificate (文号 or certificate number).
     @OptionalField(key: "result_document") var resultDocument: String?
+    /// Where the case stands in its department's work queue (`CaseQueue.order`).
+    @Field(key: "queue_order") var queueOrder: String
 
     init() {}
+
+    func refreshQueueOrder() {
+        queueOrder = CaseQueue.order(state: state, greenChannel: greenChannel, deadline: deadline, createdAt: createdAt)
+    }
 
     var state: CaseState {
         get { CaseState(rawValue: stateRaw) ?? .draft }

@@ -231,6 +231,7 @@ struct CaseService {
         record.assistedBy = atWindow || context.actor != "applicant:" + applicantID ? context.actor : nil
         record.createdAt = now
         record.updatedAt = now
+        record.refreshQueueOrder()
         let (context, now) = (self.context, self.now)
         let service = self
         return try await AuditTrail.writeTransaction(on: db) { tx in
@@ -571,11 +572,10 @@ struct CaseService {
                     }
                 }
             }
-            // Green-channel cases still being handled first; cases without a deadline (not yet accepted) after the
-            // running clocks, on every engine.
-            query.sort(.custom(SQLRaw("CASE WHEN green_channel AND state IN ('submitted', 'preReview', 'accepted', 'underReview') THEN 0 ELSE 1 END")))
-                .sort(.custom(SQLRaw("CASE WHEN deadline IS NULL THEN 1 ELSE 0 END"))).sort(\.$deadline)
-                .sort(\.$createdAt)
+            // The work queue: cases waiting for staff, in `CaseQueue` order (green channel, then
+            // the earliest deadline), read from an index. A state filter also shows finished ones.
+            if state == nil { query.filter(\.$queueOrder < CaseQueue.outOfQueue) }
+            query.sort(\.$queueOrder).sort(\.$createdAt)
         }
         let total = try await query.count()
         let records = try await query.range(page.offset..<(page.offset + page.per)).all()
@@ -705,6 +705,7 @@ struct CaseService {
         }
         record.state = to
         record.updatedAt = now
+        record.refreshQueueOrder()
         try await record.save(on: tx)
         let event = CaseEventRecord(caseID: record.id!, at: now, actor: context.actor, channel: context.channel, action: action, from: from, to: to, reason: reason)
         try await event.create(on: tx)

@@ -6,8 +6,9 @@ import YiwangCore
 
 /// Watches running deadlines: raises the yellow warning and the red alert once each to the
 /// handling department's queue (and tells the applicant when a case is overdue), and approves on
-/// timeout where the item allows it. Looks at every open case each run, so it catches up after
-/// downtime; each alert is claimed with a compare-and-set, so several instances raise it once.
+/// timeout where the item allows it. Each run reads every open case whose deadline is near or past
+/// and not yet alerted, so it catches up after downtime; each alert is claimed with a
+/// compare-and-set, so several instances raise it once.
 struct DeadlineWatch {
     let app: Application
 
@@ -26,10 +27,13 @@ struct DeadlineWatch {
         let calendar = try await app.calendarStore.calendar(on: db, now: now)
         let warnWithin = app.settings.deadlineWarningDays
         var report = Report()
+        // Only cases whose deadline is near or past and whose alert is not yet raised are read
+        // (an index range), however many cases are open.
+        let cutoff = DeadlineClock.warningCutoff(today: today, warnWithin: warnWithin, calendar: calendar).description
         var after: UUID?
         while true {
             let query = CaseRecord.query(on: db).filter(\.$stateRaw ~~ [CaseState.accepted.rawValue, CaseState.underReview.rawValue])
-                .filter(\.$deadline != nil).sort(\.$id).limit(batch)
+                .filter(\.$alertLevel ~~ ["none", "yellow"]).filter(\.$deadline <= cutoff).sort(\.$id).limit(batch)
             if let after { query.filter(\.$id > after) }
             let cases = try await query.all()
             for record in cases {
