@@ -194,4 +194,41 @@ final class CaseAPITests: XCTestCase {
             }
         }
     }
+
+    func testAnApproverExtendsTheTimeLimitOnceWithAReasonAndTheApplicantIsTold() async throws {
+        try await withApp { app, _ in
+            try await registerPerson(app)
+            let citizen = try await applicantToken(app, citizenID)
+            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            let approver = try await staffToken(app, "approver", [Grant(role: .approver, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            let id = try (try await file(app, token: citizen, key: "x")).content.decode(CaseView.self).id
+            func extend(_ days: Int, _ reason: String, token: String) async throws -> XCTHTTPResponse {
+                var response: XCTHTTPResponse?
+                try await app.test(.POST, "/api/v1/cases/\(id)/extension", headers: .bearer(token), beforeRequest: { req in
+                    try req.content.encode(ExtensionRequest(workingDays: days, reason: reason))
+                }, afterResponse: { res async in response = res })
+                return response!
+            }
+            var res = try await extend(5, "需现场核查", token: approver)
+            XCTAssertEqual(try problem(res).code, "case.no_running_clock", "no clock before acceptance")
+            try await supplyMaterials(app, id, token: citizen)
+            try await expect(app, id, .accept, token: clerk, becomes: .accepted)
+            res = try await extend(5, "需现场核查", token: clerk)
+            XCTAssertEqual(res.status, .forbidden, "a clerk does not extend")
+            res = try await extend(11, "需现场核查", token: approver)
+            XCTAssertEqual(try problem(res).code, "case.extension_days")
+            res = try await extend(5, "  ", token: approver)
+            XCTAssertEqual(try problem(res).code, "case.reason_required")
+            res = try await extend(5, "需现场核查经营场所", token: approver)
+            XCTAssertEqual(res.status, .ok, res.body.string)
+            let view = try res.content.decode(CaseView.self)
+            XCTAssertEqual(view.deadline, "2026-12-04", "five more working days after Friday 11-27")
+            XCTAssertEqual(view.timeline.last?.action, "extendDeadline")
+            XCTAssertTrue(view.timeline.last?.reason?.contains("需现场核查经营场所") == true)
+            res = try await extend(2, "再延", token: approver)
+            XCTAssertEqual(try problem(res).code, "deadline.already_extended")
+            let told = try await OutboxRecord.query(on: app.db).filter(\.$subject == "办件进度：延长办理期限").count()
+            XCTAssertEqual(told, 2, "inbox and SMS")
+        }
+    }
 }

@@ -138,11 +138,15 @@ public enum CaseLifecycle {
 
     /// Timeline entries that record a fact rather than a transition.
     public static let deferredMaterialsSupplied = "supplyDeferredMaterials"
+    public static let deadlineExtended = "extendDeadline"
 
     /// The Chinese name of a timeline entry.
     public static func eventName(_ action: String) -> String {
-        if action == deferredMaterialsSupplied { return "补齐容缺材料" }
-        return CaseAction(rawValue: action)?.chineseName ?? action
+        switch action {
+        case deferredMaterialsSupplied: "补齐容缺材料"
+        case deadlineExtended: "延长办理期限"
+        default: CaseAction(rawValue: action)?.chineseName ?? action
+        }
     }
 
     /// Actions possible from a state (before the guards), for pages and the API.
@@ -157,6 +161,20 @@ public enum CaseVariants {
     public static let commitmentCheckWorkingDays = 40
     /// 容缺受理 without a period in the guide: the missing materials follow within this many working days.
     public static let defaultDeferredMaterialDays = 5
+
+    /// 《行政许可法》第四十二条: the time limit may be extended once, by at most ten working days,
+    /// with the approval of the head of the department and the reason told to the applicant.
+    public static let maximumExtensionWorkingDays = 10
+
+    /// Checks a requested extension against the law before the clock takes it.
+    public static func checkExtension(workingDays: Int, state: CaseState) throws(DomainError) {
+        guard state.clockRuns || state == .specialProcedure else {
+            throw .conflict("case.no_running_clock", "办件当前状态为“\(state.chineseName)”，没有正在计算的办理期限，不能延期。")
+        }
+        guard (1...maximumExtensionWorkingDays).contains(workingDays) else {
+            throw .invalid("case.extension_days", "延长期限应为1到\(maximumExtensionWorkingDays)个工作日(《行政许可法》第四十二条)。")
+        }
+    }
 
     /// A 即办件 is decided at acceptance: the approval follows in the same transaction.
     public static func decidedAtAcceptance(_ guide: ServiceGuide) -> Bool { guide.processing == .immediate }

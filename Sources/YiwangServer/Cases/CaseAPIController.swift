@@ -51,6 +51,12 @@ enum CaseAPIController {
         return try await service.view(try await service.perform(body.action, reason: body.reason, on: try caseID(request), options: options))
     }
 
+    @Sendable static func extend(_ request: Request) async throws -> CaseView {
+        let body = try request.content.decode(ExtensionRequest.self)
+        let service = try CaseService(request: request)
+        return try await service.view(try await service.extendDeadline(try caseID(request), workingDays: body.workingDays, reason: body.reason))
+    }
+
     @Sendable static func updateForm(_ request: Request) async throws -> CaseView {
         let body = try request.content.decode(FormUpdateRequest.self)
         let service = try CaseService(request: request)

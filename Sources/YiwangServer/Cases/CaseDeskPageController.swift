@@ -38,6 +38,28 @@ enum CaseDeskPageController {
         return try await CasePages.act(request, staff: true)
     }
 
+    /// 延期 from the case page (approvers).
+    @Sendable static func extend(_ request: Request) async throws -> Response {
+        if let redirect = try AdminPageController.requireStaff(request, .decideCase) { return redirect }
+        struct Form: Content {
+            var csrf: String?
+            var workingDays: Int?
+            var reason: String?
+        }
+        let id = try CasePages.caseID(request)
+        let form: Form
+        do { form = try request.content.decode(Form.self) } catch {
+            return try await CasePages.render(request, id, staff: true, error: .invalid("case.extension_days", "延长期限应为整数个工作日。"))
+        }
+        try request.verifyCSRF(form.csrf)
+        do {
+            _ = try await CaseService(request: request).extendDeadline(id, workingDays: form.workingDays ?? 0, reason: form.reason)
+            return request.redirect(to: "/admin/cases/\(id.uuidString)?extended=1")
+        } catch let error as DomainError where error.kind != .notFound {
+            return try await CasePages.render(request, id, staff: true, error: error)
+        }
+    }
+
     @Sendable static func upload(_ request: Request) async throws -> Response {
         if let redirect = try AdminPageController.requireStaff(request, .handleCaseAtWindow) { return redirect }
         return try await CasePages.upload(request, staff: true)
@@ -105,28 +127,13 @@ enum CaseDeskPageController {
         try request.verifyCSRF(form.csrf)
         let typed = (form.identifier ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         do {
-            let record = try await findApplicant(request, typed)
+            let record = try await IdentityAPIController.lookUpApplicant(request, typed)
             return try await renderWindow(request, applicant: record, identifier: typed)
         } catch let error as DomainError where error.code == "applicant.not_found" {
             return try await renderWindow(request, identifier: typed, showRegister: ResidentIDNumber.isValid(typed), error: error)
         } catch let error as DomainError where error.kind == .invalid {
             return try await renderWindow(request, identifier: typed, error: error)
         }
-    }
-
-    static func findApplicant(_ request: Request, _ typed: String) async throws -> ApplicantRecord {
-        try request.authorizeSomewhere(.lookUpApplicants)
-        guard ResidentIDNumber.isValid(typed) || CreditCode.isValid(typed) else {
-            throw DomainError.invalid("applicant.identifier", "请输入有效的公民身份号码或统一社会信用代码。", fields: [FieldError(field: "identifier", message: "号码不正确。")])
-        }
-        let (_, found) = try await IdentityService(request: request).find(typed)
-        guard case .applicant(let record) = found else { throw DomainError.notFound("applicant.not_found", "未找到该申请人，可为其登记后受理。") }
-        try await AuditTrail.append(
-            request.auditContext.entry(
-                "applicant.lookUp", subjectType: "applicant", subjectID: record.id!.uuidString,
-                owner: IdentityAPIController.auditOwner(request, .lookUpApplicants, applicant: record.id!.uuidString), at: request.now),
-            on: request.db)
-        return record
     }
 
     /// Registers a person who comes to the hall without an account: name, ID number and phone,

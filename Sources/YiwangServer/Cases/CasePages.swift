@@ -27,32 +27,45 @@ struct FormInput: Encodable {
     static func inputs(
         _ schema: FormSchema, values: [String: JSONValue], profile: [PrefillSource: ProfileValue], errors: [FieldError]
     ) -> [FormInput] {
-        schema.fields.map { field in
-            let text = values[field.key]?.scalarText ?? ""
+        let masked = schema.masked(values)
+        return schema.fields.map { field in
+            var text = values[field.key]?.scalarText ?? ""
+            var kept: String?
+            if let hidden = masked[field.key]?.scalarText, hidden != text {
+                // A number already given is never written back into the page: shown masked, kept when left empty.
+                kept = hidden + " (已填写，留空即保持不变)"
+                text = ""
+            }
             let shown = field.prefill.flatMap { profile[$0] }
             let row = FormFieldRow(field, in: schema)
             return FormInput(
                 name: "f_" + field.key, key: field.key, label: field.label,
                 type: field.type == .textarea ? "textarea" : field.type == .select ? "select" : field.type == .checkbox ? "checkbox"
                     : field.type == .date ? "date" : field.type == .number ? "number" : field.type == .email ? "email" : field.type == .phone ? "tel" : "text",
-                required: field.required && field.visibleWhen == nil, options: field.options,
-                value: text.isEmpty ? (shown?.isSensitive == false ? shown?.value ?? "" : "") : text,
-                checked: values[field.key] == .bool(true), fromProfile: shown?.isSensitive == true && text.isEmpty ? shown?.masked : nil,
+                required: field.required && field.visibleWhen == nil && kept == nil && shown?.isSensitive != true, options: field.options,
+                value: text.isEmpty && kept == nil ? (shown?.isSensitive == false ? shown?.value ?? "" : "") : text,
+                checked: values[field.key] == .bool(true),
+                fromProfile: kept ?? (shown?.isSensitive == true && text.isEmpty ? (shown?.masked ?? "") + " (已从个人资料自动带入，留空即使用)" : nil),
                 condition: row.condition, help: field.help, error: errors.first { $0.field == "form/" + field.key }?.message,
                 inputMode: [.idNumber, .creditCode].contains(field.type) ? "text" : field.type == .number ? "decimal" : nil, maxLength: field.maxLength)
         }
     }
 
-    /// The `f_<key>` fields of a posted page, as the form schema's values; sensitive fields left
-    /// empty are filled from the applicant's profile (they were shown masked).
-    static func values(from posted: [String: String], schema: FormSchema, profile: [PrefillSource: ProfileValue]) -> [String: JSONValue] {
+    /// The `f_<key>` fields of a posted page, as the form schema's values. Numbers shown masked
+    /// and left empty keep what was given before (`kept`), or come from the applicant's profile.
+    static func values(
+        from posted: [String: String], schema: FormSchema, profile: [PrefillSource: ProfileValue], kept: [String: JSONValue] = [:]
+    ) -> [String: JSONValue] {
         var values: [String: JSONValue] = [:]
+        let masked = schema.masked(kept)
         for field in schema.fields {
             let text = posted["f_" + field.key]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             if field.type == .checkbox {
                 if !text.isEmpty { values[field.key] = .bool(true) }
             } else if !text.isEmpty {
                 values[field.key] = .string(text)
+            } else if let before = kept[field.key], masked[field.key] != before {
+                values[field.key] = before
             } else if let source = field.prefill, let known = profile[source], known.isSensitive {
                 values[field.key] = .string(known.value)
             }
@@ -132,6 +145,9 @@ struct CasePage: Encodable {
     var acceptsMaterials: Bool
     var reusable: [CaseView.File]
     var buttons: [ActionButton]
+    /// An approver may extend a running time limit once (延期).
+    var mayExtend: Bool
+    var maximumExtension: Int
     var correctionNotice: String?
     var decisionReason: String?
     var departmentName: String
@@ -187,11 +203,15 @@ enum CasePages {
             view: view, base: staff ? "/admin/cases" : "/me/cases", staff: staff,
             urgencyName: CaseService.urgencyNames[view.urgency] ?? view.urgency, channelName: CasePage.channelName(record.channel),
             formLines: formLines, inputs: inputs, editable: editable,
+            // The same rule as `CaseService.supplyMaterial`: the applicant, or a clerk at the window.
             acceptsMaterials: CaseVariants.acceptsMaterials(record.state, deferredOutstanding: record.deferredOutstanding)
-                && (view.allowedActions.contains(.submit) || view.allowedActions.contains(.withdraw) || record.deferredOutstanding)
-                && (staff ? Policy.allows(request.actor, .handleCaseAtWindow, on: record.owner) : true),
+                && (staff ? Policy.allows(request.actor, .handleCaseAtWindow, on: record.owner)
+                    : Policy.allows(request.actor, .applyForService, on: record.owner)),
             reusable: staff ? [] : try await service.reusableMaterials(),
             buttons: view.allowedActions.filter { $0 != .submit || !editable }.map(ActionButton.init),
+            mayExtend: staff && (record.state.clockRuns || record.state == .specialProcedure) && (record.clock?.extensions ?? 1) == 0
+                && Policy.allows(request.actor, .decideCase, on: record.owner),
+            maximumExtension: CaseVariants.maximumExtensionWorkingDays,
             correctionNotice: record.state == .correctionRequested ? lastReason(.requestCorrection) : nil,
             decisionReason: lastReason(.deny) ?? lastReason(.rejectAtAcceptance) ?? lastReason(.terminate),
             departmentName: department?.name ?? record.departmentCode, consultationPhone: guide.consultationPhone,
@@ -263,7 +283,7 @@ enum CasePages {
         let service = try CaseService(request: request)
         let (record, guide) = try await service.load(id, on: request.db)
         let profile = try await ApplicantRecord.find(UUID(uuidString: record.applicantID), on: request.db).map { ProfileValue.of($0, keys: service.keys) } ?? [:]
-        let values = FormInput.values(from: posted, schema: guide.form, profile: profile)
+        let values = FormInput.values(from: posted, schema: guide.form, profile: profile, kept: try service.formValues(record))
         do {
             _ = try await service.updateForm(id, form: values)
             if posted["intent"] == "submit" {
@@ -280,6 +300,7 @@ enum CasePages {
     static func notice(_ request: Request) -> String? {
         if let done = (try? request.query.get(String.self, at: "done")).flatMap(CaseAction.init(rawValue:)) { return "已完成：\(done.chineseName)。" }
         if let material = try? request.query.get(String.self, at: "uploaded") { return "已收到材料“\(material)”。" }
+        if (try? request.query.get(String.self, at: "extended")) != nil { return "已延长办理期限，并告知申请人。" }
         if (try? request.query.get(String.self, at: "saved")) != nil { return "申请表已保存为草稿，可随时回来继续填写。" }
         if (try? request.query.get(String.self, at: "created")) != nil { return "草稿已建立。请上传材料，核对无误后提交。" }
         return nil

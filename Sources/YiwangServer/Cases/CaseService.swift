@@ -36,6 +36,11 @@ struct TransitionRequest: Content {
     var resultDocument: String?
 }
 
+struct ExtensionRequest: Content {
+    var workingDays: Int
+    var reason: String
+}
+
 struct FormUpdateRequest: Content {
     var form: [String: JSONValue]
 }
@@ -680,7 +685,10 @@ struct CaseService {
         case .requestCorrection:
             // 一次性告知: the notice names every missing material together with what the clerk wrote.
             let missing = try await checklist(record, guide: guide, on: tx).missingNames
-            if !missing.isEmpty { reason = (reason ?? "") + "；缺少材料：" + missing.joined(separator: "、") }
+            if !missing.isEmpty {
+                let written = (reason ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "。；;，,. \n"))
+                reason = written + "；缺少材料：" + missing.joined(separator: "、")
+            }
         case .startSpecialProcedure:
             try clock?.suspend(on: today, reason: reason ?? "", calendar: calendar)
         case .endSpecialProcedure:
@@ -723,6 +731,45 @@ struct CaseService {
             immediate.onTheSpot = true
             immediate.greenChannel = false
             try await transition(record, .approve, reason: nil, guide: guide, options: immediate, on: tx)
+        }
+    }
+
+    /// 延期: an approver extends the time limit once, with the reason told to the applicant. The
+    /// deadline's move is recorded in the clock with its cause; alerts start over from the new date.
+    func extendDeadline(_ id: UUID, workingDays: Int, reason rawReason: String?) async throws -> CaseRecord {
+        let service = self
+        return try await AuditTrail.writeTransaction(on: db) { tx in
+            let (record, _) = try await service.load(id, on: tx)
+            try Policy.authorize(service.actor, .decideCase, on: record.owner)
+            try CaseVariants.checkExtension(workingDays: workingDays, state: record.state)
+            let reason = (rawReason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000).description
+            guard !reason.isEmpty, var clock = record.clock else {
+                throw DomainError.invalid("case.reason_required", "延期须说明理由，理由将告知申请人。", fields: [FieldError(field: "reason", message: "请填写理由。")])
+            }
+            let calendar = try await service.calendars.calendar(on: tx, now: service.now)
+            try clock.extend(by: workingDays, on: service.today, reason: reason, approvedBy: service.context.actor, calendar: calendar)
+            record.clock = clock
+            let deadline = try clock.deadline(calendar)
+            record.deadline = deadline?.date.description
+            record.deadlineProvisional = deadline?.provisional ?? false
+            record.alertLevel = "none"
+            record.updatedAt = service.now
+            record.refreshQueueOrder()
+            try await record.save(on: tx)
+            let text = "延长\(workingDays)个工作日，办理期限至 \(record.deadline ?? "")。理由：\(reason)"
+            let event = CaseEventRecord(
+                caseID: record.id!, at: service.now, actor: service.context.actor, channel: service.context.channel, action: CaseLifecycle.deadlineExtended,
+                from: record.state, to: record.state, reason: text)
+            try await event.create(on: tx)
+            try await AuditTrail.append(
+                service.context.entry("case.extendDeadline", subjectType: "case", subjectID: id.uuidString, owner: record.owner, after: text, at: service.now), on: tx)
+            for channel in ["inbox", "sms"] {
+                try await OutboxRecord(
+                    dedupeKey: "\(id.uuidString):\(event.id!.uuidString):\(channel)", caseID: id, recipient: "applicant:" + record.applicantID, channel: channel,
+                    subject: "办件进度：延长办理期限", body: "您申报的“\(record.itemName)”" + text, at: service.now
+                ).create(on: tx)
+            }
+            return record
         }
     }
 

@@ -191,12 +191,18 @@ enum IdentityAPIController {
     /// Finds an applicant by the full ID number or credit code (at the window, on the hotline);
     /// shows masked data. A POST: the number stays out of URLs and logs, and the look-up is audited.
     @Sendable static func lookUp(_ request: Request) async throws -> ApplicantView {
+        // Refused before the body is read: a caller without the permission learns nothing more.
         try request.authorizeSomewhere(.lookUpApplicants)
-        let typed = try request.content.decode(LookUpRequest.self).identifier
+        return ApplicantView(try await lookUpApplicant(request, try request.content.decode(LookUpRequest.self).identifier))
+    }
+
+    /// The look-up itself, for the API and the window page: checked, scoped and audited.
+    static func lookUpApplicant(_ request: Request, _ typed: String) async throws -> ApplicantRecord {
+        try request.authorizeSomewhere(.lookUpApplicants)
         guard ResidentIDNumber.isValid(typed) || CreditCode.isValid(typed) else {
             throw DomainError.invalid("applicant.identifier", "请提供有效的公民身份号码或统一社会信用代码。", fields: [FieldError(field: "identifier", message: "号码不正确。")])
         }
-        let (_, found) = try await try IdentityService(request: request).find(typed)
+        let (_, found) = try await IdentityService(request: request).find(typed)
         guard case .applicant(let record) = found else { throw DomainError.notFound("applicant.not_found", "未找到该申请人，请先为其注册。") }
         try request.authorize(.lookUpApplicants, on: .applicant(record.id!.uuidString))
         try await AuditTrail.append(
@@ -204,7 +210,7 @@ enum IdentityAPIController {
                 "applicant.lookUp", subjectType: "applicant", subjectID: record.id!.uuidString,
                 owner: auditOwner(request, .lookUpApplicants, applicant: record.id!.uuidString), at: request.now),
             on: request.db)
-        return ApplicantView(record)
+        return record
     }
 
     /// Shows an applicant's full identifier and phone: a separate permission, and audited.

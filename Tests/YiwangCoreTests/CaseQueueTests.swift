@@ -1,0 +1,50 @@
+import Foundation
+import XCTest
+import YiwangCore
+
+final class CaseQueueTests: XCTestCase {
+    let calendar = try! WorkingCalendar(ChinaHolidays.shipped)
+    let filed = Date(timeIntervalSince1970: 1_764_000_000)
+
+    func d(_ text: String) -> LocalDate { try! LocalDate(text) }
+
+    func testTheQueueKeyPutsTheGreenChannelFirstThenTheEarliestDeadlineThenUnacceptedCases() {
+        let green = CaseQueue.order(state: .accepted, greenChannel: true, deadline: "2026-12-20", createdAt: filed)
+        let soon = CaseQueue.order(state: .underReview, greenChannel: false, deadline: "2026-12-01", createdAt: filed)
+        let later = CaseQueue.order(state: .accepted, greenChannel: false, deadline: "2026-12-10", createdAt: filed)
+        let waiting = CaseQueue.order(state: .submitted, greenChannel: false, deadline: nil, createdAt: filed)
+        let waitingLonger = CaseQueue.order(state: .submitted, greenChannel: false, deadline: nil, createdAt: filed.addingTimeInterval(-3600))
+        XCTAssertEqual([later, waiting, green, soon, waitingLonger].sorted(), [green, soon, later, waitingLonger, waiting])
+        // A green-channel case that is decided no longer jumps the queue: it waits to be handed out like the rest.
+        let decided = CaseQueue.order(state: .approved, greenChannel: true, deadline: "2026-12-20", createdAt: filed)
+        XCTAssertGreaterThan(decided, soon)
+    }
+
+    func testOnlyCasesWaitingForStaffAreInTheQueue() {
+        for state in CaseState.allCases {
+            let key = CaseQueue.order(state: state, greenChannel: false, deadline: "2026-12-01", createdAt: filed)
+            let expected = ![.draft, .correctionRequested, .closed, .archived, .withdrawn, .terminated].contains(state)
+            XCTAssertEqual(key < CaseQueue.outOfQueue, expected, state.rawValue)
+        }
+    }
+
+    func testTheWarningCutoffSeparatesYellowFromGreenAcrossWeekendsAndHolidays() {
+        // Monday 2026-11-30, two days' warning: Tuesday and Wednesday are yellow, Thursday green.
+        XCTAssertEqual(DeadlineClock.warningCutoff(today: d("2026-11-30"), warnWithin: 2, calendar: calendar), d("2026-12-02"))
+        // Thursday 2026-09-24 before Mid-Autumn (Friday 25th to Sunday off), one day's warning: the
+        // holiday and Monday 28th are yellow, Tuesday green.
+        XCTAssertEqual(DeadlineClock.warningCutoff(today: d("2026-09-24"), warnWithin: 1, calendar: calendar), d("2026-09-28"))
+        for offset in 0..<400 {
+            let today = LocalDate(dayNumber: d("2025-01-01").dayNumber + offset)
+            let cutoff = DeadlineClock.warningCutoff(today: today, warnWithin: 3, calendar: calendar)
+            XCTAssertNotEqual(DeadlineClock.status(of: cutoff, today: today, warnWithin: 3, calendar: calendar), .green, today.description)
+            let after = LocalDate(dayNumber: cutoff.dayNumber + 1)
+            XCTAssertEqual(DeadlineClock.status(of: after, today: today, warnWithin: 3, calendar: calendar), .green, today.description)
+        }
+    }
+
+    func testBeyondTheCalendarTheCutoffStaysGenerous() {
+        let cutoff = DeadlineClock.warningCutoff(today: d("2026-12-30"), warnWithin: 2, calendar: calendar)
+        XCTAssertGreaterThanOrEqual(cutoff, d("2027-01-05"))
+    }
+}
