@@ -198,11 +198,20 @@ enum AuditTrail {
     /// moves the head).
     static func writeTransaction<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if db.inTransaction, held != nil { return try await body(db) }
-        return try await db.transaction { tx in
-            let head = try await lockHead(tx)
-            return try await $held.withValue(head) { try await body(tx) }
+        let transaction: @Sendable () async throws -> T = {
+            try await db.transaction { tx in
+                let head = try await lockHead(tx)
+                return try await $held.withValue(head) { try await body(tx) }
+            }
         }
+        // SQLite has one writer at a time. Taking turns here, in order, is far faster than
+        // letting connections collide and back off in SQLite's busy handler (sleeps of up to
+        // 100 ms); PostgreSQL orders writers itself with the head's row lock.
+        guard (db as? any SQLDatabase)?.dialect.name == "sqlite" else { return try await transaction() }
+        return try await sqliteWriters.run(transaction)
     }
+
+    static let sqliteWriters = TakingTurns()
 
     private static func lockHead(_ db: any Database) async throws -> HeldHead {
         guard let sql = db as? any SQLDatabase,
@@ -312,5 +321,23 @@ enum AuditTrail {
         let total = try await query.count()
         let events = try await query.sort(\.$id, .descending).range(page.offset..<(page.offset + page.per)).all()
         return (events, total)
+    }
+}
+
+/// Runs one operation at a time, first come first served (the SQLite write lock, in process).
+actor TakingTurns {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await operation()
     }
 }

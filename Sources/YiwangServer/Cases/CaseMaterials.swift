@@ -70,9 +70,11 @@ struct CreateCaseMaterials: AsyncMigration {
         if let sql = database as? any SQLDatabase {
             try await sql.raw("CREATE INDEX case_materials_case ON case_materials (case_id, material_index)").run()
             try await sql.raw("CREATE INDEX case_materials_applicant ON case_materials (applicant_id, supplied_at)").run()
+            try await sql.raw("CREATE INDEX case_materials_reuse ON case_materials (applicant_id, sha256)").run()
             // The staff queue and the deadline watch read only what they need, from these.
-            try await sql.raw("CREATE INDEX cases_department_queue ON cases (department_code, queue_order)").run()
-            try await sql.raw("CREATE INDEX cases_region_queue ON cases (region_code, queue_order)").run()
+            // `id` too, so that counting a queue (COUNT of ids) never leaves the index.
+            try await sql.raw("CREATE INDEX cases_department_queue ON cases (department_code, queue_order, id)").run()
+            try await sql.raw("CREATE INDEX cases_region_queue ON cases (region_code, queue_order, id)").run()
             try await sql.raw("CREATE INDEX cases_deadline_watch ON cases (state, alert_level, deadline)").run()
         }
     }

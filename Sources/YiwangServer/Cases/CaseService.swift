@@ -326,10 +326,11 @@ struct CaseService {
     /// Files this applicant gave before, by hash; a hash they never gave is refused, so nobody
     /// can attach someone else's file by guessing its hash.
     private func reusableFiles(_ hashes: [String], applicantID: String, on db: any Database) async throws -> [String: CaseMaterialRecord] {
-        guard !hashes.isEmpty else { return [:] }
-        let found = try await CaseMaterialRecord.query(on: db).filter(\.$applicantID == applicantID).filter(\.$sha256 ~~ hashes).all()
         var byHash: [String: CaseMaterialRecord] = [:]
-        for file in found { byHash[file.sha256] = file }
+        // One row per hash: a file reused in many cases must not make each reuse slower.
+        for hash in Set(hashes) {
+            byHash[hash] = try await CaseMaterialRecord.query(on: db).filter(\.$applicantID == applicantID).filter(\.$sha256 == hash).first()
+        }
         let store = try materialStore
         for hash in hashes where byHash[hash] == nil || !store.exists(hash) {
             throw DomainError.notFound("material.reuse_not_found", "未找到可复用的材料文件(\(hash.prefix(12))…)，请重新上传。")

@@ -29,11 +29,15 @@ struct DeadlineWatch {
         var report = Report()
         // Only cases whose deadline is near or past and whose alert is not yet raised are read
         // (an index range), however many cases are open.
+        // Two ranges: cases not yet alerted whose deadline is near or past, and warned cases
+        // whose deadline has now passed.
         let cutoff = DeadlineClock.warningCutoff(today: today, warnWithin: warnWithin, calendar: calendar).description
-        var after: UUID?
-        while true {
+        for (level, last, inclusive) in [("none", cutoff, true), ("yellow", today.description, false)] {
+          var after: UUID?
+          while true {
             let query = CaseRecord.query(on: db).filter(\.$stateRaw ~~ [CaseState.accepted.rawValue, CaseState.underReview.rawValue])
-                .filter(\.$alertLevel ~~ ["none", "yellow"]).filter(\.$deadline <= cutoff).sort(\.$id).limit(batch)
+                .filter(\.$alertLevel == level).sort(\.$id).limit(batch)
+            if inclusive { query.filter(\.$deadline <= last) } else { query.filter(\.$deadline < last) }
             if let after { query.filter(\.$id > after) }
             let cases = try await query.all()
             for record in cases {
@@ -58,6 +62,7 @@ struct DeadlineWatch {
             }
             guard cases.count == batch, let last = cases.last?.id else { break }
             after = last
+          }
         }
         return report
     }
