@@ -27,24 +27,24 @@ struct DeadlineWatch {
         let calendar = try await app.calendarStore.calendar(on: db, now: now)
         let warnWithin = app.settings.deadlineWarningDays
         var report = Report()
-        // Only cases whose deadline is near or past and whose alert is not yet raised are read
-        // (an index range), however many cases are open.
-        // Two ranges: cases not yet alerted whose deadline is near or past, and warned cases
-        // whose deadline has now passed.
+        // Two index ranges, however many cases are open: cases not yet alerted whose deadline is
+        // near or past, and warned cases whose deadline has now passed. Only their ids are read
+        // (no ordering, so no engine is tempted to walk the whole table), then the rows in batches.
         let cutoff = DeadlineClock.warningCutoff(today: today, warnWithin: warnWithin, calendar: calendar).description
+        var due: [UUID] = []
         for (level, last, inclusive) in [("none", cutoff, true), ("yellow", today.description, false)] {
-          var after: UUID?
-          while true {
             let query = CaseRecord.query(on: db).filter(\.$stateRaw ~~ [CaseState.accepted.rawValue, CaseState.underReview.rawValue])
-                .filter(\.$alertLevel == level).sort(\.$id).limit(batch)
+                .filter(\.$alertLevel == level)
             if inclusive { query.filter(\.$deadline <= last) } else { query.filter(\.$deadline < last) }
-            if let after { query.filter(\.$id > after) }
-            let cases = try await query.all()
+            due += try await query.all(\.$id)
+        }
+        for start in stride(from: 0, to: due.count, by: batch) {
+            let cases = try await CaseRecord.query(on: db).filter(\.$id ~~ Array(due[start..<min(start + batch, due.count)])).all()
             for record in cases {
                 let urgency = CaseService.urgency(record, today: today, warnWithin: warnWithin, calendar: calendar)
                 if urgency == "red", let version = try await ItemVersionRecord.find(record.versionID, on: db), try version.guide().approveOnTimeout {
                     do {
-                        _ = try await try CaseService(platform: app, job: "deadline-watch").perform(.approveOnTimeout, reason: "办理期限届满，依法视为准予", on: record.id!)
+                        _ = try await CaseService(platform: app, job: "deadline-watch").perform(.approveOnTimeout, reason: "办理期限届满，依法视为准予", on: record.id!)
                         report.approvedOnTimeout += 1
                         continue
                     } catch let error as DomainError where error.kind == .conflict {
@@ -60,9 +60,6 @@ struct DeadlineWatch {
                 try await raise(urgency, for: record, at: now, on: db)
                 if urgency == "yellow" { report.warned += 1 } else { report.overdue += 1 }
             }
-            guard cases.count == batch, let last = cases.last?.id else { break }
-            after = last
-          }
         }
         return report
     }
