@@ -396,7 +396,7 @@ def test_01_online_application_with_correction(server, driver, screenshot, marke
     assert urlparse(driver.current_url).path == f"/me/cases/{case_id}"
     assert_state(driver, "待补正", "the citizen's view of the correction")
     notice = driver.find_element(By.ID, "correction-notice").text
-    assert "请补齐全部必交材料后重新提交。" in notice, notice
+    assert "请补齐全部必交材料后重新提交；缺少材料：" in notice, notice  # one notice: the reason, then every missing material
     for name in left_out:
         assert name in notice, f"the correction notice should name the missing “{name}”: {notice!r}"
     uploaded = upload_all_missing(driver, item, tmp_path, "online-correction")

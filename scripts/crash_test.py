@@ -171,7 +171,7 @@ def verify(server, auth, ledger, rnd):
         if not files or files[0]["sha256"] != rec["sha256"]:
             bad.append(f"round {rnd}: case {rec['id']} lost material {rec['file']}: {case['materials']}")
             continue
-        status, data = request(server.base, "GET", f"/api/v1/cases/{rec['id']}/materials/{rec['file']}", headers=auth)
+        status, data = request(server.base, "GET", f"/api/v1/cases/{rec['id']}/files/{rec['file']}", headers=auth)
         got = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else data
         if status != 200 or got != rec["sha256"]:
             bad.append(f"round {rnd}: material {rec['file']} of case {rec['id']} -> {status} {got}")
