@@ -723,9 +723,8 @@ struct CaseService {
                 "case." + action.rawValue, subjectType: "case", subjectID: record.id!.uuidString, owner: record.owner,
                 before: from.rawValue, after: to.rawValue + (reason.map { "：" + $0 } ?? ""), at: now),
             on: tx)
-        for message in Self.notifications(record, action: action, reason: reason, event: event.id!, at: now) {
-            try await message.create(on: tx)
-        }
+        let messages = Self.notifications(record, action: action, reason: reason, event: event.id!, at: now)
+        if !messages.isEmpty { try await messages.create(on: tx) }  // one multi-row insert
         if action == .accept && CaseVariants.decidedAtAcceptance(guide) {
             // 即办件: decided on the spot, in the same transaction as the acceptance.
             var immediate = options

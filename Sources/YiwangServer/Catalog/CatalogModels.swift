@@ -187,8 +187,13 @@ final class ItemVersionRecord: Model, @unchecked Sendable {
         self.updatedAt = date
     }
 
+    /// The guide this version holds, decoded once per version and content: every case request
+    /// reads its version's rules, and a published version never changes.
     func guide() throws -> ServiceGuide {
-        try JSONDecoder().decode(ServiceGuide.self, from: Data(content.utf8))
+        if let id, let cached = GuideCache.shared.get(id, content: content) { return cached }
+        let guide = try JSONDecoder().decode(ServiceGuide.self, from: Data(content.utf8))
+        if let id { GuideCache.shared.put(id, content: content, guide) }
+        return guide
     }
 
     static func encode(_ guide: ServiceGuide) throws -> String {
@@ -239,5 +244,25 @@ final class LifeEventRecord: Model, @unchecked Sendable {
         self.name = name
         self.summary = summary
         self.target = target
+    }
+}
+
+/// Decoded guides by version, kept with the content they came from (a draft edited since is
+/// decoded again); bounded, emptied when full.
+final class GuideCache: @unchecked Sendable {
+    static let shared = GuideCache()
+    private let lock = NSLock()
+    private var guides: [UUID: (content: String, guide: ServiceGuide)] = [:]
+    private let limit = 4096
+
+    func get(_ id: UUID, content: String) -> ServiceGuide? {
+        lock.withLock { guides[id].flatMap { $0.content == content ? $0.guide : nil } }
+    }
+
+    func put(_ id: UUID, content: String, _ guide: ServiceGuide) {
+        lock.withLock {
+            if guides.count >= limit { guides.removeAll(keepingCapacity: true) }
+            guides[id] = (content, guide)
+        }
     }
 }
