@@ -42,6 +42,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.tokenCache = TokenCache()
     app.calendarStore = CalendarStore()
     app.smsGateway = LocalSMSGateway()
+    app.mailGateway = LocalMailGateway()
     app.lifecycle.use(BackgroundJobs())
     app.dummyPasswordHash = DummyPasswordHash()
 
@@ -80,6 +81,7 @@ enum AppMigrations {
             CreateWorkingCalendar(),  // 0008
             CreateCases(),  // 0009
             CreateCaseMaterials(),  // 0010
+            AddApplicantEmail(),  // 0011
         ]
     }
 }

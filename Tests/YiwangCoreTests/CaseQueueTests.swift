@@ -47,4 +47,12 @@ final class CaseQueueTests: XCTestCase {
         let cutoff = DeadlineClock.warningCutoff(today: d("2026-12-30"), warnWithin: 2, calendar: calendar)
         XCTAssertGreaterThanOrEqual(cutoff, d("2027-01-05"))
     }
+
+    func testEmailAddressesAreCheckedNormalisedAndMasked() throws {
+        XCTAssertEqual(try EmailAddress(" Zhang.Ming@Example.CN ").value, "zhang.ming@example.cn")
+        for bad in ["", "a", "a@b", "@b.cn", "a@.cn", "a@b.", "a b@c.cn", "a@b@c.cn"] {
+            XCTAssertThrowsError(try EmailAddress(bad), bad)
+        }
+        XCTAssertEqual(PersonalData.mask("zhangming@example.cn", as: .email), "zh***@example.cn")
+    }
 }

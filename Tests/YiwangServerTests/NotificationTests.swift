@@ -112,4 +112,40 @@ final class NotificationTests: XCTestCase {
             XCTAssertEqual(report.sent, 3)
         }
     }
+
+    func testApplicantsWhoGiveAnAddressAreAlsoToldByEmailThroughAGatewayThatCanFail() async throws {
+        try await withApp { app, clock in
+            try await registerPerson(app)
+            let citizen = try await applicantToken(app, citizenID)
+            for (email, status) in [("not-an-address", HTTPStatus.badRequest), ("Zhang.Ming@Example.CN", .ok)] {
+                try await app.test(.PUT, "/api/v1/me/email", headers: .bearer(citizen), beforeRequest: { req in
+                    try req.content.encode(IdentityAPIController.EmailRequest(email: email))
+                }, afterResponse: { res async throws in
+                    XCTAssertEqual(res.status, status, res.body.string)
+                    if status == .ok { XCTAssertEqual(try res.content.decode(ApplicantView.self).email, "zh***@example.cn") }
+                })
+            }
+            app.mailGateway.isFailing = true
+            _ = try await fileCase(app, token: citizen, key: "mail")
+            var report = try await OutboxDispatcher(app: app).runOnce()
+            XCTAssertEqual(report, .init(sent: 3, retried: 1, failed: 0), "inbox, SMS and the department's inbox; the e-mail waits")
+            app.mailGateway.isFailing = false
+            clock.advance(by: 31)
+            report = try await OutboxDispatcher(app: app).runOnce()
+            XCTAssertEqual(report.sent, 1)
+            let mails = try await MailLogRecord.query(on: app.db).all()
+            XCTAssertEqual(mails.map(\.recipient.count).count, 1)
+            XCTAssertTrue(mails[0].recipient.hasSuffix("zh***@example.cn"), "the log keeps a masked address")
+            XCTAssertTrue(mails[0].body.contains("已提交"))
+            let stored = try await ApplicantRecord.query(on: app.db).first()
+            XCTAssertFalse(stored?.emailSealed?.contains("example") ?? true, "sealed at rest")
+            // Removing the address stops the e-mails.
+            try await app.test(.PUT, "/api/v1/me/email", headers: .bearer(citizen), beforeRequest: { req in
+                try req.content.encode(IdentityAPIController.EmailRequest(email: ""))
+            }, afterResponse: { res async in XCTAssertEqual(res.status, .ok) })
+            _ = try await fileCase(app, token: citizen, key: "no-mail")
+            let queued = try await OutboxRecord.query(on: app.db).filter(\.$channel == "email").count()
+            XCTAssertEqual(queued, 1, "no e-mail queued once the address is gone")
+        }
+    }
 }

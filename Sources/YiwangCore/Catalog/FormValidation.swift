@@ -99,11 +99,8 @@ extension FormSchema {
             }
             return .failure("应为11位手机号码或带区号的固定电话。")
         case .email:
-            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-            guard text.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-                !text.contains(where: { $0.isWhitespace })
-            else { return .failure("应为有效的电子邮箱地址。") }
-            return .success(.string(text.lowercased()))
+            guard let address = try? EmailAddress(text) else { return .failure("应为有效的电子邮箱地址。") }
+            return .success(.string(address.value))
         }
     }
 

@@ -89,3 +89,17 @@ public struct MobileNumber: Hashable, Sendable, Codable {
         value = text
     }
 }
+
+/// An e-mail address as the platform accepts it: one @, a dotted domain, no spaces, lower-cased.
+public struct EmailAddress: Hashable, Sendable, Codable {
+    public let value: String
+
+    public init(_ raw: String) throws(DomainError) {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard text.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+            !text.contains(where: { $0.isWhitespace || $0.unicodeScalars.contains { CharacterSet.controlCharacters.contains($0) } })
+        else { throw .invalid("code.email", "应为有效的电子邮箱地址。") }
+        value = text.lowercased()
+    }
+}

@@ -3,10 +3,10 @@ import Foundation
 /// How personal identifiers are shown by default: enough to recognise, never enough to use.
 public enum PersonalData {
     public enum Kind: String, Sendable, Codable {
-        case idNumber, phone, creditCode, name
+        case idNumber, phone, creditCode, name, email
     }
 
-    /// 5201**********123X, 138****5678, 92520102********1X, 张*.
+    /// 5201**********123X, 138****5678, 92520102********1X, 张*, zh***@example.cn.
     public static func mask(_ value: String, as kind: Kind) -> String {
         let characters = Array(value)
         func keep(_ head: Int, _ tail: Int) -> String {
@@ -18,6 +18,9 @@ public enum PersonalData {
         case .idNumber: return keep(4, 4)
         case .phone: return keep(3, 4)
         case .creditCode: return keep(8, 2)
+        case .email:
+            guard let at = value.firstIndex(of: "@") else { return keep(1, 0) }
+            return String(value[..<at].prefix(2)) + "***" + String(value[at...])
         case .name:
             guard let first = characters.first else { return "" }
             return String(first) + String(repeating: "*", count: max(1, characters.count - 1))

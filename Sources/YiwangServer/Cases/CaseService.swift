@@ -723,7 +723,7 @@ struct CaseService {
                 "case." + action.rawValue, subjectType: "case", subjectID: record.id!.uuidString, owner: record.owner,
                 before: from.rawValue, after: to.rawValue + (reason.map { "：" + $0 } ?? ""), at: now),
             on: tx)
-        let messages = Self.notifications(record, action: action, reason: reason, event: event.id!, at: now)
+        let messages = Self.notifications(record, action: action, reason: reason, event: event.id!, at: now, channels: try await applicantChannels(record, on: tx))
         if !messages.isEmpty { try await messages.create(on: tx) }  // one multi-row insert
         if action == .accept && CaseVariants.decidedAtAcceptance(guide) {
             // 即办件: decided on the spot, in the same transaction as the acceptance.
@@ -763,7 +763,7 @@ struct CaseService {
             try await event.create(on: tx)
             try await AuditTrail.append(
                 service.context.entry("case.extendDeadline", subjectType: "case", subjectID: id.uuidString, owner: record.owner, after: text, at: service.now), on: tx)
-            for channel in ["inbox", "sms"] {
+            for channel in try await service.applicantChannels(record, on: tx) {
                 try await OutboxRecord(
                     dedupeKey: "\(id.uuidString):\(event.id!.uuidString):\(channel)", caseID: id, recipient: "applicant:" + record.applicantID, channel: channel,
                     subject: "办件进度：延长办理期限", body: "您申报的“\(record.itemName)”" + text, at: service.now
@@ -790,7 +790,17 @@ struct CaseService {
 
     /// What the applicant is told, in their inbox and by SMS, for the steps that concern them; and
     /// the handling department, in its inbox, when its queue gains a case.
-    static func notifications(_ record: CaseRecord, action: CaseAction, reason: String?, event: UUID, at now: Date) -> [OutboxRecord] {
+    /// The applicant's channels: the inbox and SMS always, e-mail when they gave an address.
+    func applicantChannels(_ record: CaseRecord, on db: any Database) async throws -> [String] {
+        guard let id = UUID(uuidString: record.applicantID),
+            try await ApplicantRecord.query(on: db).filter(\.$id == id).filter(\.$emailSealed != nil).count() > 0
+        else { return ["inbox", "sms"] }
+        return ["inbox", "sms", "email"]
+    }
+
+    static func notifications(
+        _ record: CaseRecord, action: CaseAction, reason: String?, event: UUID, at now: Date, channels: [String] = ["inbox", "sms"]
+    ) -> [OutboxRecord] {
         var messages: [OutboxRecord] = []
         let staffText: String? =
             switch action {
@@ -817,7 +827,7 @@ struct CaseService {
         default: return messages
         }
         return messages
-            + ["inbox", "sms"].map { channel in
+            + channels.map { channel in
                 OutboxRecord(
                     dedupeKey: "\(record.id!.uuidString):\(event.uuidString):\(channel)", caseID: record.id, recipient: "applicant:" + record.applicantID,
                     channel: channel, subject: "办件进度：\(action.chineseName)", body: text, at: now)

@@ -171,13 +171,17 @@ enum AccountPageController {
         var companies: [RepresentedCompany]
         var mayManageAgents: Bool
         var signIns: [SignInView]
+        var emailSaved: Bool
+        var emailError: String?
     }
 
     static func requireApplicant(_ request: Request) throws -> (ApplicantRecord, ApplicantActor)? {
         request.applicant
     }
 
-    @Sendable static func me(_ request: Request) async throws -> Response {
+    @Sendable static func me(_ request: Request) async throws -> Response { try await me(request, emailError: nil) }
+
+    static func me(_ request: Request, emailError: String?, status: HTTPStatus = .ok) async throws -> Response {
         guard let (record, actor) = request.applicant else {
             if request.staffAccount != nil { return request.redirect(to: "/admin") }
             return request.redirect(to: "/signin?next=%2Fme")
@@ -188,7 +192,26 @@ enum AccountPageController {
         return try await request.view.render("account/me", MePage(
             page: PageContext(request: request, title: "我的账号"), me: ApplicantView(record),
             welcome: (try? request.query.get(String.self, at: "welcome")) == "1", actingFor: actor.actingFor?.companyName,
-            companies: companies, mayManageAgents: Policy.mayAttempt(request.actor, .manageAgents), signIns: history)).encodeResponse(for: request)
+            companies: companies, mayManageAgents: Policy.mayAttempt(request.actor, .manageAgents), signIns: history,
+            emailSaved: (try? request.query.get(String.self, at: "email")) == "1", emailError: emailError)).encodeResponse(status: status, for: request)
+    }
+
+    /// The address for e-mail notifications, from the account page.
+    @Sendable static func setEmail(_ request: Request) async throws -> Response {
+        struct Form: Content {
+            var csrf: String?
+            var email: String?
+        }
+        guard let (_, actor) = request.applicant, let id = UUID(uuidString: actor.accountID) else { return request.redirect(to: "/signin?next=%2Fme") }
+        let form = try request.content.decode(Form.self)
+        try request.verifyCSRF(form.csrf)
+        try request.authorize(.manageOwnAccount, on: .applicant(actor.accountID))
+        do {
+            _ = try await IdentityService(request: request).setEmail(of: id, to: form.email)
+            return request.redirect(to: "/me?email=1")
+        } catch let error as DomainError where error.kind == .invalid {
+            return try await me(request, emailError: error.message, status: .badRequest)
+        }
     }
 
     /// An agent chooses to act for a company (or back for themselves).

@@ -22,6 +22,8 @@ struct ApplicantView: Content {
     /// Masked unless revealed by someone allowed to.
     var identifier: String
     var phone: String?
+    /// Masked, as the phone.
+    var email: String?
     var legalRepresentative: String?
     var createdAt: Date
 
@@ -31,6 +33,7 @@ struct ApplicantView: Content {
         name = record.name
         self.identifier = identifier ?? record.identifierMasked
         self.phone = phone ?? record.phoneMasked
+        email = record.emailMasked
         legalRepresentative = record.representativeName.map { PersonalData.mask($0, as: .name) }
         createdAt = record.createdAt
     }
@@ -135,6 +138,21 @@ enum IdentityAPIController {
         let signedIn = try requireSignedIn(request)
         try await try IdentityService(request: request).signOutEverywhere(signedIn.principal)
         return .noContent
+    }
+
+    struct EmailRequest: Content {
+        var email: String?
+    }
+
+    /// `PUT /me/email`: the address for e-mail notifications (empty or null removes it).
+    @Sendable static func setEmail(_ request: Request) async throws -> ApplicantView {
+        guard let (_, actor) = request.applicant, let id = UUID(uuidString: actor.accountID) else {
+            try request.authorize(.manageOwnAccount)
+            throw DomainError.forbidden("只有申请人可以设置通知邮箱。")
+        }
+        try request.authorize(.manageOwnAccount, on: .applicant(actor.accountID))
+        let body = try request.content.decode(EmailRequest.self)
+        return ApplicantView(try await IdentityService(request: request).setEmail(of: id, to: body.email))
     }
 
     @Sendable static func companies(_ request: Request) async throws -> [RepresentedCompany] {

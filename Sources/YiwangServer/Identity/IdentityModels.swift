@@ -20,6 +20,9 @@ final class ApplicantRecord: Model, @unchecked Sendable {
     @OptionalField(key: "phone_index") var phoneIndex: String?
     @OptionalField(key: "phone_sealed") var phoneSealed: String?
     @OptionalField(key: "phone_masked") var phoneMasked: String?
+    /// Where e-mail notifications go, when the applicant gave an address (sealed, as the phone).
+    @OptionalField(key: "email_sealed") var emailSealed: String?
+    @OptionalField(key: "email_masked") var emailMasked: String?
     // Companies: their legal representative, a natural person found by the same blind index.
     @OptionalField(key: "representative_name") var representativeName: String?
     @OptionalField(key: "representative_index") var representativeIndex: String?
@@ -54,6 +57,11 @@ final class ApplicantRecord: Model, @unchecked Sendable {
         phoneIndex = ApplicantRecord.phoneIndex(phone, keys: keys)
         phoneSealed = keys.seal(phone)
         phoneMasked = PersonalData.mask(phone, as: .phone)
+    }
+
+    func setEmail(_ email: String?, keys: KeyRing) {
+        emailSealed = email.map { keys.seal($0) }
+        emailMasked = email.map { PersonalData.mask($0, as: .email) }
     }
 
 }

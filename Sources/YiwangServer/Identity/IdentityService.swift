@@ -286,6 +286,29 @@ struct IdentityService {
         tokens.invalidate()
     }
 
+    /// Sets or removes (empty) the address e-mail notifications go to; audited, masked in the trail.
+    func setEmail(of applicantID: UUID, to raw: String?) async throws -> ApplicantRecord {
+        let text = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let address: EmailAddress?
+        do { address = text.isEmpty ? nil : try EmailAddress(text) } catch {
+            throw DomainError.invalid("account.email", "电子邮箱地址不正确。", fields: [FieldError(field: "email", message: error.message)])
+        }
+        let (now, context, keys) = (self.now, self.context, self.keys)
+        return try await AuditTrail.writeTransaction(on: db) { tx in
+            guard let record = try await ApplicantRecord.find(applicantID, on: tx) else {
+                throw DomainError.notFound("applicant.not_found", "未找到该账号。")
+            }
+            record.setEmail(address?.value, keys: keys)
+            try await record.save(on: tx)
+            try await AuditTrail.append(
+                context.entry(
+                    "applicant.setEmail", subjectType: "applicant", subjectID: applicantID.uuidString, owner: .applicant(applicantID.uuidString),
+                    after: record.emailMasked ?? "(已删除)", at: now),
+                on: tx)
+            return record
+        }
+    }
+
     /// Ends every session and token of the principal, on every device.
     func signOutEverywhere(_ principal: Principal) async throws {
         let now = self.now

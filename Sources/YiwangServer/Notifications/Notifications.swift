@@ -138,14 +138,19 @@ struct OutboxDispatcher {
             entry.caseID = message.caseID
             entry.createdAt = now
             try await entry.create(on: db)
-        case "sms":
+        case "sms", "email":
             guard message.recipient.hasPrefix("applicant:"), let id = UUID(uuidString: String(message.recipient.dropFirst("applicant:".count))),
                 let applicant = try await ApplicantRecord.find(id, on: db)
             else { throw DeliveryFailure(description: "收件人不存在") }
-            // No phone on file (a company without one): the inbox copy is the message.
-            guard let sealed = applicant.phoneSealed else { return }
-            let phone = try app.keyRing.open(sealed)
-            try await app.smsGateway.send(to: phone, recipient: message.recipient, text: message.body, at: now, on: db)
+            // No phone or address on file (any more): the inbox copy is the message.
+            if message.channel == "sms" {
+                guard let sealed = applicant.phoneSealed else { return }
+                try await app.smsGateway.send(to: try app.keyRing.open(sealed), recipient: message.recipient, text: message.body, at: now, on: db)
+            } else {
+                guard let sealed = applicant.emailSealed else { return }
+                try await app.mailGateway.send(
+                    to: try app.keyRing.open(sealed), recipient: message.recipient, subject: message.subject, text: message.body, at: now, on: db)
+            }
         default:
             throw DeliveryFailure(description: "未知的通知渠道 \(message.channel)")
         }
@@ -155,7 +160,7 @@ struct OutboxDispatcher {
         let alert = InboxMessageRecord()
         alert.recipient = "role:systemAdministrator"
         alert.subject = "通知发送失败，需人工处理"
-        alert.body = "发往 \(message.recipient) 的\(message.channel == "sms" ? "短信" : "站内信")在 \(message.attempts) 次尝试后仍未送达(\(message.lastError ?? ""))。可在通知管理中重发。"
+        alert.body = "发往 \(message.recipient) 的\(["sms": "短信", "email": "邮件"][message.channel] ?? "站内信")在 \(message.attempts) 次尝试后仍未送达(\(message.lastError ?? ""))。可在通知管理中重发。"
         alert.caseID = message.caseID
         alert.createdAt = now
         try await alert.create(on: db)
@@ -267,5 +272,69 @@ enum NotificationController {
             try await AuditTrail.append(context.entry("notification.resend", subjectType: "notification", subjectID: id.uuidString, at: now), on: tx)
         }
         return .accepted
+    }
+}
+
+/// What the local mail gateway "sent": recipient, masked address and subject, never the address in clear.
+final class MailLogRecord: Model, @unchecked Sendable {
+    static let schema = "mail_log"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "recipient") var recipient: String
+    @Field(key: "subject") var subject: String
+    @Field(key: "body") var body: String
+    @Field(key: "sent_at") var sentAt: Date
+
+    init() {}
+}
+
+/// The e-mail provider. Like the SMS gateway, the local implementation records what it sent and
+/// can be told to fail, so that an outage exercises the retries.
+final class LocalMailGateway: Sendable {
+    private let failing = NIOLockedValueBox(false)
+
+    var isFailing: Bool {
+        get { failing.withLockedValue { $0 } }
+        set { failing.withLockedValue { $0 = newValue } }
+    }
+
+    func send(to address: String, recipient: String, subject: String, text: String, at now: Date, on db: any Database) async throws {
+        guard !isFailing else { throw DeliveryFailure(description: "邮件网关暂时不可用(421)") }
+        let entry = MailLogRecord()
+        entry.recipient = recipient + " " + PersonalData.mask(address, as: .email)
+        entry.subject = String(subject.prefix(200))
+        entry.body = String(text.prefix(2000))
+        entry.sentAt = now
+        try await entry.create(on: db)
+    }
+}
+
+extension Application {
+    private struct MailGatewayKey: StorageKey { typealias Value = LocalMailGateway }
+
+    var mailGateway: LocalMailGateway {
+        get { storage[MailGatewayKey.self] ?? LocalMailGateway() }
+        set { storage[MailGatewayKey.self] = newValue }
+    }
+}
+
+/// 0011: e-mail addresses for notifications, and the local mail gateway's log.
+struct AddApplicantEmail: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(ApplicantRecord.schema).field("email_sealed", .string).update()
+        try await database.schema(ApplicantRecord.schema).field("email_masked", .string).update()
+        try await database.schema(MailLogRecord.schema)
+            .id()
+            .field("recipient", .string, .required)
+            .field("subject", .string, .required)
+            .field("body", .string, .required)
+            .field("sent_at", .datetime, .required)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(MailLogRecord.schema).delete()
+        try await database.schema(ApplicantRecord.schema).deleteField("email_masked").update()
+        try await database.schema(ApplicantRecord.schema).deleteField("email_sealed").update()
     }
 }
