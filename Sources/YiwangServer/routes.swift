@@ -45,7 +45,7 @@ func routes(_ app: Application) throws {
     api.post("cases", ":id", "transitions", use: CaseAPIController.transition)
     api.put("cases", ":id", "form", use: CaseAPIController.updateForm)
     api.post("cases", ":id", "extension", use: CaseAPIController.extend)
-    api.on(.PUT, "cases", ":id", "materials", ":index", body: .collect(maxSize: materialUpload), use: CaseAPIController.uploadMaterial)
+    api.grouped(SignedInOnly()).on(.PUT, "cases", ":id", "materials", ":index", body: .collect(maxSize: materialUpload), use: CaseAPIController.uploadMaterial)
     api.post("cases", ":id", "materials", use: CaseAPIController.reuseMaterial)
     api.get("cases", ":id", "files", ":file", use: CaseAPIController.downloadMaterial)
     api.get("me", "materials", use: CaseAPIController.reusableMaterials)
@@ -109,7 +109,7 @@ func routes(_ app: Application) throws {
     app.get("me", "cases", ":id", use: ApplicantCasePageController.myCase)
     app.post("me", "cases", ":id", "actions", use: ApplicantCasePageController.act)
     app.post("me", "cases", ":id", "form", use: ApplicantCasePageController.saveForm)
-    app.on(.POST, "me", "cases", ":id", "materials", body: .collect(maxSize: materialUpload), use: ApplicantCasePageController.upload)
+    app.grouped(SignedInOnly()).on(.POST, "me", "cases", ":id", "materials", body: .collect(maxSize: materialUpload), use: ApplicantCasePageController.upload)
     app.get("cases", ":id", "print", ":kind", use: CasePages.printDocument)
 
     // MARK: Staff pages
@@ -128,7 +128,7 @@ func routes(_ app: Application) throws {
     app.post("admin", "cases", ":id", "actions", use: CaseDeskPageController.act)
     app.post("admin", "cases", ":id", "extension", use: CaseDeskPageController.extend)
     app.post("admin", "cases", ":id", "form", use: CaseDeskPageController.saveForm)
-    app.on(.POST, "admin", "cases", ":id", "materials", body: .collect(maxSize: materialUpload), use: CaseDeskPageController.upload)
+    app.grouped(SignedInOnly()).on(.POST, "admin", "cases", ":id", "materials", body: .collect(maxSize: materialUpload), use: CaseDeskPageController.upload)
     app.get("admin", "window", use: CaseDeskPageController.window)
     app.post("admin", "window", "lookup", use: CaseDeskPageController.lookUp)
     app.post("admin", "window", "register", use: CaseDeskPageController.register)

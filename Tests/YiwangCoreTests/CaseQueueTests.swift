@@ -54,5 +54,6 @@ final class CaseQueueTests: XCTestCase {
             XCTAssertThrowsError(try EmailAddress(bad), bad)
         }
         XCTAssertEqual(PersonalData.mask("zhangming@example.cn", as: .email), "zh***@example.cn")
+        XCTAssertEqual(PersonalData.mask("li@qq.com", as: .email), "l***@qq.com", "a short name keeps one letter")
     }
 }

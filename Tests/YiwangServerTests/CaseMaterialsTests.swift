@@ -469,4 +469,24 @@ final class CaseMaterialsTests: XCTestCase {
             XCTAssertEqual(try problem(res).code, "case.form_invalid")
         }
     }
+
+    func testAnOnlineApplicationIsTheApplicantsOwnUntilSubmitted() async throws {
+        try await withApp { app, _ in
+            try await registerPerson(app)
+            let citizen = try await applicantToken(app, citizenID)
+            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            let draft = try await send(app, .POST, "/api/v1/cases", NewCaseRequest(item: foodCode, form: ["applicantName": .string("张明")], submit: false), token: citizen, key: "draft")
+            let id = try draft.content.decode(CaseView.self).id
+            var res = try await fetch(app, "/api/v1/cases/\(id)", token: clerk)
+            XCTAssertEqual(res.status, .notFound, "a draft is not the department's to read")
+            res = try await fetch(app, "/api/v1/cases?state=draft", token: clerk)
+            XCTAssertEqual(try res.content.decode(CaseService.Listing.self).total, 0)
+            let submitted = try await fileCase(app, token: citizen, key: "submitted")
+            res = try await upload(app, submitted, "1", samplePDF("clerk"), token: clerk)
+            XCTAssertEqual(res.status, .forbidden, "a clerk does not add to an online application")
+            res = try await upload(app, submitted, "1", samplePDF("anonymous"), token: "nobody")
+            XCTAssertEqual(res.status, .unauthorized)
+            XCTAssertEqual(storedFiles(app), [])
+        }
+    }
 }

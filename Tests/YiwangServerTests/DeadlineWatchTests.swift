@@ -69,4 +69,40 @@ final class DeadlineWatchTests: XCTestCase {
             XCTAssertEqual(step?.reason, "办理期限届满，依法视为准予")
         }
     }
+
+    func testAnOverdueCaseWaitingForItsDeferredMaterialIsApprovedOnTimeoutOnceItArrives() async throws {
+        try await withApp { app, clock in
+            try await registerPerson(app)
+            let citizen = try await applicantToken(app, citizenID)
+            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            var headers = HTTPHeaders.bearer(citizen)
+            headers.add(name: "Idempotency-Key", value: "deferred")
+            var id: UUID?
+            try await app.test(.POST, "/api/v1/cases", headers: headers, beforeRequest: { req in
+                try req.content.encode(NewCaseRequest(item: foodCode, form: ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")], submit: true))
+            }, afterResponse: { res async throws in id = try res.content.decode(CaseView.self).id })
+            try await supplyMaterials(app, id!, token: citizen, [1])
+            try await app.test(.POST, "/api/v1/cases/\(id!)/transitions", headers: .bearer(clerk), beforeRequest: { req in
+                try req.content.encode(TransitionRequest(action: .accept))
+            }, afterResponse: { res async in XCTAssertEqual(res.status, .ok, res.body.string) })
+            let record = try await CaseRecord.find(id!, on: app.db)!
+            XCTAssertTrue(record.deferredOutstanding)
+            let version = try await ItemVersionRecord.find(record.versionID, on: app.db)!
+            var guide = try version.guide()
+            guide.approveOnTimeout = true
+            version.content = try ItemVersionRecord.encode(guide)
+            try await version.save(on: app.db)
+            // Overdue with the material still missing: no approval, a red alert instead.
+            clock.advance(by: 8 * 86_400)
+            var report = try await DeadlineWatch(app: app).runOnce()
+            XCTAssertEqual(report, .init(warned: 0, overdue: 1, approvedOnTimeout: 0))
+            // The material arrives: the next run gives the approval the law provides.
+            let late = try await applicantToken(app, citizenID)
+            try await supplyMaterials(app, id!, token: late, [3])
+            report = try await DeadlineWatch(app: app).runOnce()
+            XCTAssertEqual(report.approvedOnTimeout, 1)
+            let after = try await CaseRecord.find(id!, on: app.db)!
+            XCTAssertEqual(after.state, .approved)
+        }
+    }
 }

@@ -20,7 +20,8 @@ public enum PersonalData {
         case .creditCode: return keep(8, 2)
         case .email:
             guard let at = value.firstIndex(of: "@") else { return keep(1, 0) }
-            return String(value[..<at].prefix(2)) + "***" + String(value[at...])
+            let local = value[..<at]
+            return String(local.prefix(local.count > 3 ? 2 : 1)) + "***" + String(value[at...])
         case .name:
             guard let first = characters.first else { return "" }
             return String(first) + String(repeating: "*", count: max(1, characters.count - 1))

@@ -112,3 +112,14 @@ enum CaseAPIController {
         try await CaseService(request: request).reusableMaterials()
     }
 }
+
+/// Refuses anonymous callers before a large body is read: only someone signed in may make the
+/// server hold a 20 MB upload in memory.
+struct SignedInOnly: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if case .anonymous = request.actor {
+            throw DomainError(.unauthenticated, code: "access.unauthenticated", message: "请先登录后再上传材料。")
+        }
+        return try await next.respond(to: request)
+    }
+}

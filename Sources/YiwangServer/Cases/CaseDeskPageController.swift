@@ -81,17 +81,16 @@ enum CaseDeskPageController {
         var page: PageContext
         var applicant: ApplicantView?
         var items: [ItemOption]
-        var identifier: String
+        /// The number looked up, masked: the full number never comes back into the page.
+        var identifierMasked: String?
         var registerName: String
-        var registerPhone: String
         var showRegister: Bool
         var error: String?
         var errors: [FieldError]
     }
 
     static func renderWindow(
-        _ request: Request, applicant: ApplicantRecord? = nil, identifier: String = "", showRegister: Bool = false, name: String = "", phone: String = "",
-        error: DomainError? = nil
+        _ request: Request, applicant: ApplicantRecord? = nil, showRegister: Bool = false, name: String = "", error: DomainError? = nil
     ) async throws -> Response {
         _ = request.csrfToken()
         var items: [WindowPage.ItemOption] = []
@@ -104,7 +103,8 @@ enum CaseDeskPageController {
         }
         let response = try await request.view.render("cases/window", WindowPage(
             page: PageContext(request: request, title: "综合窗口受理"), applicant: applicant.map { ApplicantView($0) }, items: items,
-            identifier: identifier, registerName: name, registerPhone: phone, showRegister: showRegister, error: error?.message,
+            identifierMasked: showRegister ? (request.session.data[Self.pendingIdentifier]).map { PersonalData.mask($0, as: .idNumber) } : nil,
+            registerName: name, showRegister: showRegister, error: error?.message,
             errors: error?.fieldErrors ?? [])).encodeResponse(for: request)
         if let error { response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind)) }
         response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
@@ -128,33 +128,43 @@ enum CaseDeskPageController {
         let typed = (form.identifier ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         do {
             let record = try await IdentityAPIController.lookUpApplicant(request, typed)
-            return try await renderWindow(request, applicant: record, identifier: typed)
+            request.session.data[Self.pendingIdentifier] = nil
+            return try await renderWindow(request, applicant: record)
         } catch let error as DomainError where error.code == "applicant.not_found" {
-            return try await renderWindow(request, identifier: typed, showRegister: ResidentIDNumber.isValid(typed), error: error)
+            // Kept in the session for the registration that may follow, never echoed into the page.
+            let person = ResidentIDNumber.isValid(typed)
+            request.session.data[Self.pendingIdentifier] = person ? typed : nil
+            return try await renderWindow(request, showRegister: person, error: error)
         } catch let error as DomainError where error.kind == .invalid {
-            return try await renderWindow(request, identifier: typed, error: error)
+            return try await renderWindow(request, error: error)
         }
     }
 
-    /// Registers a person who comes to the hall without an account: name, ID number and phone,
-    /// checked as online; they set a password later with their ID card at a kiosk or online.
+    /// The ID number looked up and not found, kept for the registration that may follow.
+    static let pendingIdentifier = "window.identifier"
+
+    /// Registers a person who comes to the hall without an account: the ID number just looked up,
+    /// name and phone, checked as online. The account serves the hall; signing in online needs a
+    /// password, which the platform cannot yet hand over (see docs/cases.md).
     @Sendable static func register(_ request: Request) async throws -> Response {
         if let redirect = try AdminPageController.requireStaff(request, .handleCaseAtWindow) { return redirect }
         struct Form: Content {
             var csrf: String?
-            var identifier: String?
             var name: String?
             var phone: String?
         }
         let form = try request.content.decode(Form.self)
         try request.verifyCSRF(form.csrf)
         try request.authorizeSomewhere(.lookUpApplicants)
-        let typed = (form.identifier ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        guard let typed = request.session.data[Self.pendingIdentifier] else {
+            return try await renderWindow(request, error: .invalid("applicant.identifier", "请先输入申请人的公民身份号码查找，未找到时再登记。"))
+        }
         do {
             let record = try await IdentityService(request: request).registerPersonAtWindow(idNumber: typed, name: form.name ?? "", phone: form.phone ?? "")
-            return try await renderWindow(request, applicant: record, identifier: typed)
+            request.session.data[Self.pendingIdentifier] = nil
+            return try await renderWindow(request, applicant: record)
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
-            return try await renderWindow(request, identifier: typed, showRegister: true, name: form.name ?? "", phone: form.phone ?? "", error: error)
+            return try await renderWindow(request, showRegister: true, name: form.name ?? "", error: error)
         }
     }
 

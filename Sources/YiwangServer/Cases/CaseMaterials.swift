@@ -67,6 +67,11 @@ struct CreateCaseMaterials: AsyncMigration {
             try await database.schema(CaseRecord.schema)
                 .field(.definition(name: .key(.string(name)), dataType: type, constraints: constraints)).update()
         }
+        // Cases filed before this migration take their place in the queue.
+        for record in try await CaseRecord.query(on: database).all() {
+            record.refreshQueueOrder()
+            try await record.save(on: database)
+        }
         if let sql = database as? any SQLDatabase {
             try await sql.raw("CREATE INDEX case_materials_case ON case_materials (case_id, material_index)").run()
             try await sql.raw("CREATE INDEX case_materials_applicant ON case_materials (applicant_id, supplied_at)").run()
@@ -106,19 +111,42 @@ struct MaterialStore: Sendable {
     func put(_ bytes: [UInt8]) throws -> String {
         let hash = Self.sha256(bytes)
         guard !exists(hash) else { return hash }
+        try write(keys.seal(bytes: bytes), as: hash)
+        return hash
+    }
+
+    /// Re-seals a file under the current data key (after a key rotation); answers whether it had to.
+    func reseal(_ sha256: String) throws -> Bool {
+        guard let data = FileManager.default.contents(atPath: path(sha256)) else { return false }
+        let sealed = Array(data)
+        guard sealed.count > 5 else { return false }
+        let idLength = Int(sealed[4])
+        guard sealed.count > 5 + idLength, String(decoding: sealed[5..<(5 + idLength)], as: UTF8.self) != keys.currentKeyID else { return false }
+        try write(keys.seal(bytes: try keys.open(bytes: sealed)), as: sha256)
+        return true
+    }
+
+    /// Writes a new file beside the target, syncs it, renames it into place and syncs the
+    /// directory; any failure leaves no partial file and answers in Chinese.
+    private func write(_ sealed: [UInt8], as hash: String) throws {
         let directory = root + "/" + hash.prefix(2)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let temporary = directory + "/." + hash + "." + UUID().uuidString
-        let sealed = keys.seal(bytes: bytes)
-        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let handle = FileHandle(forWritingAtPath: temporary)
-        else { throw DomainError(.conflict, code: "material.store_failed", message: "材料暂时无法保存，请稍后重试。") }
-        try handle.write(contentsOf: sealed)
-        try handle.synchronize()
-        try handle.close()
+        let failed = DomainError(.conflict, code: "material.store_failed", message: "材料暂时无法保存，请稍后重试。")
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
+                let handle = FileHandle(forWritingAtPath: temporary)
+            else { throw failed }
+            defer { try? handle.close() }
+            try handle.write(contentsOf: sealed)
+            try handle.synchronize()
+        } catch {
+            unlink(temporary)
+            throw failed
+        }
         guard rename(temporary, path(hash)) == 0 else {
             unlink(temporary)
-            throw DomainError(.conflict, code: "material.store_failed", message: "材料暂时无法保存，请稍后重试。")
+            throw failed
         }
         // The rename itself must reach the disk before the database says the file exists.
         let directoryDescriptor = open(directory, O_RDONLY)
@@ -126,7 +154,6 @@ struct MaterialStore: Sendable {
             fsync(directoryDescriptor)
             close(directoryDescriptor)
         }
-        return hash
     }
 
     /// Reads a file back, checking that it is still what its name says.

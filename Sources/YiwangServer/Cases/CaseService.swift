@@ -114,7 +114,9 @@ struct CaseView: Content {
 /// transaction.
 struct CaseService {
     let db: any Database
-    let now: Date
+    /// The moment of the change (a step taken in the same breath, such as a 即办件's approval
+    /// after its acceptance, comes a millisecond later so the timeline keeps its order).
+    private(set) var now: Date
     let actor: Actor
     let context: AuditContext
     let calendars: CalendarStore
@@ -341,12 +343,12 @@ struct CaseService {
     var materialStore: MaterialStore { get throws { MaterialStore(root: materialsRoot, keys: keys) } }
 
     /// Who may give materials for a case: the applicant online, the clerk at the window.
+    /// Only for cases filed at the window may a clerk change the form or give materials; an
+    /// online application is the applicant's own.
     private func authorizeFiling(_ record: CaseRecord) throws {
-        let allowed = PolicyAction.anyOf(.submit, filedAtWindow: record.channel == "window" || isStaff).contains { Policy.allows(actor, $0, on: record.owner) }
+        let allowed = PolicyAction.anyOf(.submit, filedAtWindow: record.channel == "window").contains { Policy.allows(actor, $0, on: record.owner) }
         if !allowed { try Policy.authorize(actor, .applyForService, on: record.owner) }
     }
-
-    private var isStaff: Bool { if case .staff = actor { true } else { false } }
 
     /// Gives a material for a case: a new upload (checked by content, stored once by hash before
     /// the row that names it commits) or a file the applicant gave before.
@@ -481,8 +483,13 @@ struct CaseService {
         return record
     }
 
+    /// The applicant (or an agent who may follow their cases, or who filed this one); staff in
+    /// scope, except for an applicant's own online draft, which is theirs alone until submitted.
     func mayRead(_ record: CaseRecord) -> Bool {
-        Policy.allows(actor, .viewOwnCases, on: .applicant(record.applicantID)) || Policy.allows(actor, .readCases, on: record.owner)
+        if Policy.allows(actor, .viewOwnCases, on: .applicant(record.applicantID)) { return true }
+        if record.filedBy == context.actor, Policy.allows(actor, .applyForService, on: .applicant(record.applicantID)) { return true }
+        if record.state == .draft && record.channel != "window" { return false }
+        return Policy.allows(actor, .readCases, on: record.owner)
     }
 
     /// A case and the catalog version it is judged by.
@@ -581,6 +588,8 @@ struct CaseService {
             // The work queue: cases waiting for staff, in `CaseQueue` order (green channel, then
             // the earliest deadline), read from an index. A state filter also shows finished ones.
             if state == nil { query.filter(\.$queueOrder < CaseQueue.outOfQueue) }
+            // An online draft is the applicant's alone; staff see the drafts begun at the window.
+            if state == .draft { query.filter(\.$channel == "window") }
             query.sort(\.$queueOrder).sort(\.$createdAt)
         }
         let total = try await query.count()
@@ -709,6 +718,8 @@ struct CaseService {
         if let clock {
             record.clock = clock
             let deadline = try clock.deadline(calendar)
+            // A deadline that moved (a special procedure ended) is watched afresh.
+            if record.deadline != deadline?.date.description { record.alertLevel = "none" }
             record.deadline = deadline?.date.description
             record.deadlineProvisional = deadline?.provisional ?? false
         }
@@ -725,12 +736,15 @@ struct CaseService {
             on: tx)
         let messages = Self.notifications(record, action: action, reason: reason, event: event.id!, at: now, channels: try await applicantChannels(record, on: tx))
         if !messages.isEmpty { try await messages.create(on: tx) }  // one multi-row insert
-        if action == .accept && CaseVariants.decidedAtAcceptance(guide) {
-            // 即办件: decided on the spot, in the same transaction as the acceptance.
+        if action == .accept && CaseVariants.decidedAtAcceptance(guide) && !record.deferredOutstanding {
+            // 即办件: decided on the spot, in the same transaction as the acceptance (with 容缺
+            // materials still to come, it waits for them like any other case).
             var immediate = options
             immediate.onTheSpot = true
             immediate.greenChannel = false
-            try await transition(record, .approve, reason: nil, guide: guide, options: immediate, on: tx)
+            var later = self
+            later.now = now.addingTimeInterval(0.001)
+            try await later.transition(record, .approve, reason: nil, guide: guide, options: immediate, on: tx)
         }
     }
 

@@ -38,6 +38,18 @@ struct DeadlineWatch {
             if inclusive { query.filter(\.$deadline <= last) } else { query.filter(\.$deadline < last) }
             due += try await query.all(\.$id)
         }
+        // Overdue cases already alerted whose item approves on timeout and whose 容缺 materials
+        // have since arrived: the approval the watch could not give before.
+        let overdue = try await CaseRecord.query(on: db).filter(\.$stateRaw ~~ [CaseState.accepted.rawValue, CaseState.underReview.rawValue])
+            .filter(\.$alertLevel == "red").filter(\.$deadline < today.description).filter(\.$deferredOutstanding == false)
+            .field(\.$id).field(\.$versionID).all()
+        var approvesOnTimeout: [UUID: Bool] = [:]
+        for record in overdue {
+            if approvesOnTimeout[record.versionID] == nil {
+                approvesOnTimeout[record.versionID] = try await ItemVersionRecord.find(record.versionID, on: db)?.guide().approveOnTimeout ?? false
+            }
+            if approvesOnTimeout[record.versionID] == true { due.append(record.id!) }
+        }
         for start in stride(from: 0, to: due.count, by: batch) {
             let cases = try await CaseRecord.query(on: db).filter(\.$id ~~ Array(due[start..<min(start + batch, due.count)])).all()
             for record in cases {
@@ -52,6 +64,7 @@ struct DeadlineWatch {
                     }
                 }
                 guard urgency == "yellow" || urgency == "red", Self.rank(urgency) > Self.rank(record.alertLevel) else { continue }
+                // Claimed with a compare-and-set: of several instances, one raises the alert.
                 struct Claimed: Decodable { var id: UUID }
                 let claimed = try await sql.update(CaseRecord.schema).set("alert_level", to: urgency)
                     .where("id", .equal, record.id!).where("alert_level", .equal, record.alertLevel)
@@ -72,12 +85,12 @@ struct DeadlineWatch {
         let body = "受理编号 \(record.number ?? "")，办理期限 \(record.deadline ?? "")" + (overdue ? "，已超期，请立即处理并说明原因。" : "，请抓紧办理。")
         var messages = [
             OutboxRecord(
-                dedupeKey: "\(record.id!.uuidString):deadline:\(level):staff", caseID: record.id, recipient: "department:" + record.departmentCode,
+                dedupeKey: "\(record.id!.uuidString):deadline:\(record.deadline ?? ""):\(level):staff", caseID: record.id, recipient: "department:" + record.departmentCode,
                 channel: "inbox", subject: subject, body: body, at: now)
         ]
         if overdue {
             messages.append(OutboxRecord(
-                dedupeKey: "\(record.id!.uuidString):deadline:red:applicant", caseID: record.id, recipient: "applicant:" + record.applicantID,
+                dedupeKey: "\(record.id!.uuidString):deadline:\(record.deadline ?? ""):red:applicant", caseID: record.id, recipient: "applicant:" + record.applicantID,
                 channel: "inbox", subject: "您的办件已超过办理期限", body: "您申报的“\(record.itemName)”已超过承诺办理期限，监察部门已督办。", at: now))
         }
         let queued = messages

@@ -131,16 +131,27 @@ struct RotateKeysCommand: AsyncCommand {
                 record.identifierSealed = try reseal(record.identifierSealed) ?? record.identifierSealed
                 record.phoneSealed = try reseal(record.phoneSealed)
                 record.representativeSealed = try reseal(record.representativeSealed)
+                record.emailSealed = try reseal(record.emailSealed)
                 if changed {
                     try await record.save(on: tx)
                     resealed += 1
                 }
+            }
+            // Case forms, as filed.
+            for record in try await CaseRecord.query(on: tx).all() where KeyRing.keyID(of: record.formSealed) != keys.currentKeyID {
+                record.formSealed = keys.seal(try keys.open(record.formSealed))
+                try await record.save(on: tx)
+                resealed += 1
             }
             try await AuditTrail.append(
                 AuditContext.system("cli:rotate-keys", channel: "cli").entry("privacy.rotateKeys", subjectType: "keys", subjectID: keys.currentKeyID, after: "\(resealed)", at: now),
                 on: tx)
             return resealed
         }
-        context.console.print("已用当前密钥 \(keys.currentKeyID) 重新加密 \(resealed) 个账号的个人数据。")
+        // Material files, each rewritten in place (a new file, then a rename).
+        let store = try app.materialStore
+        var files = 0
+        for hash in Set(try await CaseMaterialRecord.query(on: app.db).all(\.$sha256)) where try store.reseal(hash) { files += 1 }
+        context.console.print("已用当前密钥 \(keys.currentKeyID) 重新加密 \(resealed) 条记录的个人数据和 \(files) 个材料文件。")
     }
 }

@@ -98,7 +98,8 @@ struct IdentityService {
     }
 
     /// A person registered by a clerk at the window, checked like an online registration. The
-    /// password is random and never shown: the account serves the hall until its owner claims it.
+    /// password is random and never shown: the account serves the hall; the platform has no way
+    /// yet for its owner to set a password of their own (an SMS-code claim is the next step).
     func registerPersonAtWindow(idNumber: String, name: String, phone: String) async throws -> ApplicantRecord {
         let unusable = "Win-" + [UInt8].random(count: 24).base64URLEncoded + "-9a"
         return try await registerPerson(RegisterPersonRequest(idNumber: idNumber, name: name, phone: phone, password: unusable))
