@@ -7,8 +7,9 @@ import YiwangTestSupport
 @testable import YiwangServer
 
 final class DeadlineWatchTests: XCTestCase {
-    /// Files and accepts a case on Sunday 2026-11-22: its deadline is Friday 2026-11-27.
-    func acceptedCase(_ app: Application) async throws -> UUID {
+    /// Files and accepts a case on Sunday 2026-11-22: its deadline is Friday 2026-11-27. Only the
+    /// materials named are given (material 3 may follow: 容缺).
+    func acceptedCase(_ app: Application, materials: [Int] = [1, 3]) async throws -> UUID {
         try await registerPerson(app)
         let citizen = try await applicantToken(app, citizenID)
         let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
@@ -18,11 +19,21 @@ final class DeadlineWatchTests: XCTestCase {
         try await app.test(.POST, "/api/v1/cases", headers: headers, beforeRequest: { req in
             try req.content.encode(NewCaseRequest(item: foodCode, form: ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")], submit: true))
         }, afterResponse: { res async throws in id = try res.content.decode(CaseView.self).id })
-        try await supplyMaterials(app, id!, token: citizen)
+        try await supplyMaterials(app, id!, token: citizen, materials)
         try await app.test(.POST, "/api/v1/cases/\(id!)/transitions", headers: .bearer(clerk), beforeRequest: { req in
             try req.content.encode(TransitionRequest(action: .accept, reason: nil))
-        }, afterResponse: { res async in XCTAssertEqual(res.status, .ok) })
+        }, afterResponse: { res async in XCTAssertEqual(res.status, .ok, res.body.string) })
         return id!
+    }
+
+    /// The item's version in force says silence means approval (超时默认).
+    func allowApprovalOnTimeout(_ app: Application, _ id: UUID) async throws {
+        let record = try await CaseRecord.find(id, on: app.db)!
+        let version = try await ItemVersionRecord.find(record.versionID, on: app.db)!
+        var guide = try version.guide()
+        guide.approveOnTimeout = true
+        version.content = try ItemVersionRecord.encode(guide)
+        try await version.save(on: app.db)
     }
 
     func testWarningsAndAlertsAreRaisedOnceEachAndCatchUpAfterDowntime() async throws {
@@ -52,13 +63,7 @@ final class DeadlineWatchTests: XCTestCase {
     func testItemsThatAllowItAreApprovedOnTimeoutByThePlatform() async throws {
         try await withApp { app, clock in
             let id = try await acceptedCase(app)
-            // The item's version in force says silence means approval (超时默认).
-            let record = try await CaseRecord.find(id, on: app.db)!
-            let version = try await ItemVersionRecord.find(record.versionID, on: app.db)!
-            var guide = try version.guide()
-            guide.approveOnTimeout = true
-            version.content = try ItemVersionRecord.encode(guide)
-            try await version.save(on: app.db)
+            try await allowApprovalOnTimeout(app, id)
             clock.advance(by: 8 * 86_400)
             let report = try await DeadlineWatch(app: app).runOnce()
             XCTAssertEqual(report.approvedOnTimeout, 1)
@@ -72,36 +77,19 @@ final class DeadlineWatchTests: XCTestCase {
 
     func testAnOverdueCaseWaitingForItsDeferredMaterialIsApprovedOnTimeoutOnceItArrives() async throws {
         try await withApp { app, clock in
-            try await registerPerson(app)
-            let citizen = try await applicantToken(app, citizenID)
-            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
-            var headers = HTTPHeaders.bearer(citizen)
-            headers.add(name: "Idempotency-Key", value: "deferred")
-            var id: UUID?
-            try await app.test(.POST, "/api/v1/cases", headers: headers, beforeRequest: { req in
-                try req.content.encode(NewCaseRequest(item: foodCode, form: ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")], submit: true))
-            }, afterResponse: { res async throws in id = try res.content.decode(CaseView.self).id })
-            try await supplyMaterials(app, id!, token: citizen, [1])
-            try await app.test(.POST, "/api/v1/cases/\(id!)/transitions", headers: .bearer(clerk), beforeRequest: { req in
-                try req.content.encode(TransitionRequest(action: .accept))
-            }, afterResponse: { res async in XCTAssertEqual(res.status, .ok, res.body.string) })
-            let record = try await CaseRecord.find(id!, on: app.db)!
-            XCTAssertTrue(record.deferredOutstanding)
-            let version = try await ItemVersionRecord.find(record.versionID, on: app.db)!
-            var guide = try version.guide()
-            guide.approveOnTimeout = true
-            version.content = try ItemVersionRecord.encode(guide)
-            try await version.save(on: app.db)
+            let id = try await acceptedCase(app, materials: [1])
+            try await allowApprovalOnTimeout(app, id)
+            let record = try await CaseRecord.find(id, on: app.db)
+            XCTAssertEqual(record?.deferredOutstanding, true)
             // Overdue with the material still missing: no approval, a red alert instead.
             clock.advance(by: 8 * 86_400)
             var report = try await DeadlineWatch(app: app).runOnce()
             XCTAssertEqual(report, .init(warned: 0, overdue: 1, approvedOnTimeout: 0))
             // The material arrives: the next run gives the approval the law provides.
-            let late = try await applicantToken(app, citizenID)
-            try await supplyMaterials(app, id!, token: late, [3])
+            try await supplyMaterials(app, id, token: try await applicantToken(app, citizenID), [3])
             report = try await DeadlineWatch(app: app).runOnce()
             XCTAssertEqual(report.approvedOnTimeout, 1)
-            let after = try await CaseRecord.find(id!, on: app.db)!
+            let after = try await CaseRecord.find(id, on: app.db)!
             XCTAssertEqual(after.state, .approved)
         }
     }
