@@ -82,6 +82,7 @@ enum AppMigrations {
             CreateCases(),  // 0009
             CreateCaseMaterials(),  // 0010
             AddApplicantEmail(),  // 0011
+            CreatePasswordResets(),  // 0012
         ]
     }
 }

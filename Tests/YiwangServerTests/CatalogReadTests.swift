@@ -163,7 +163,7 @@ final class CatalogReadTests: XCTestCase {
     func testPublicPagesRenderInChinese() async throws {
         try await withApp { app, _ in
             for path in ["/", "/items", "/items?q=%E9%A3%9F%E5%93%81&zeroVisit=true", "/items/\(foodCode)", "/items/\(foodCode)/print",
-                         "/items/\(foodCode)/form-template", "/departments", "/departments/\(Fixtures.cityDepartment)", "/admin/login"] {
+                         "/items/\(foodCode)/form-template", "/departments", "/departments/\(Fixtures.cityDepartment)", "/admin/login", "/password-reset", "/signin?reset=1"] {
                 try await app.test(.GET, path) { res async in
                     XCTAssertEqual(res.status, .ok, path)
                     XCTAssertEqual(res.headers.contentType?.subType, "html", path)

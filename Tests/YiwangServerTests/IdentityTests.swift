@@ -368,3 +368,65 @@ final class SessionAndLockoutTests: XCTestCase {
         }
     }
 }
+
+final class PasswordResetTests: XCTestCase {
+    /// The six ASCII digits after 验证码 (一 counts as a number to Swift, so filter ASCII).
+    static func code(in text: String) -> String {
+        String(text.split(separator: "验证码").last.map { $0.filter { $0.isASCII && $0.isNumber } }?.prefix(6) ?? "")
+    }
+
+    func post(_ app: Application, _ path: String, _ body: some Content) async throws -> XCTHTTPResponse {
+        var response: XCTHTTPResponse?
+        try await app.test(.POST, path, beforeRequest: { req in try req.content.encode(body) }, afterResponse: { res async in response = res })
+        return response!
+    }
+
+    func testACodeSentToThePhoneOnFileSetsANewPasswordAndEndsEverySession() async throws {
+        try await withApp { app, clock in
+            try await registerPerson(app)
+            let oldToken = try await applicantToken(app, citizenID)
+            var res = try await post(app, "/api/v1/password-reset", ResetCodeRequest(account: "110101199003074514"))
+            XCTAssertEqual(res.status, .accepted, "an unknown account gets the same answer")
+            res = try await post(app, "/api/v1/password-reset", ResetCodeRequest(account: citizenID))
+            XCTAssertEqual(res.status, .accepted)
+            let texts = app.smsGateway.received(by: "13800000001")
+            XCTAssertEqual(texts.count, 1)
+            let code = Self.code(in: texts[0])
+            XCTAssertEqual(code.count, 6)
+            let logged = try await SMSLogRecord.query(on: app.db).all().map(\.body)
+            XCTAssertFalse(logged.contains { $0.contains(code) }, "the log never keeps the code")
+            res = try await post(app, "/api/v1/password-reset", ResetCodeRequest(account: citizenID))
+            XCTAssertEqual(res.status, .tooManyRequests, "one code a minute")
+
+            let wrong = code == "000000" ? "111111" : "000000"
+            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: wrong, password: "Brand-New-Pass-2026"))
+            XCTAssertEqual(try problem(res).code, "reset.code")
+            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: code, password: "short"))
+            XCTAssertEqual(try problem(res).code, "reset.password")
+            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: code, password: "Brand-New-Pass-2026"))
+            XCTAssertEqual(res.status, .noContent, res.body.string)
+            try await app.test(.GET, "/api/v1/me", headers: .bearer(oldToken)) { res async in XCTAssertEqual(res.status, .unauthorized, "old tokens end") }
+            _ = try await applicantToken(app, citizenID, password: "Brand-New-Pass-2026")
+            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: code, password: "Another-Pass-2026x"))
+            XCTAssertEqual(try problem(res).code, "reset.used")
+
+            // Five wrong tries spend a code; an old code expires.
+            clock.advance(by: 61)
+            _ = try await post(app, "/api/v1/password-reset", ResetCodeRequest(account: citizenID))
+            for _ in 0..<PasswordReset.maximumAttempts {
+                _ = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: "999999", password: "Brand-New-Pass-2026"))
+            }
+            let fresh = Self.code(in: app.smsGateway.received(by: "13800000001").last!)
+            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: fresh, password: "Brand-New-Pass-2027"))
+            XCTAssertEqual(try problem(res).code, fresh == "999999" ? "reset.used" : "reset.exhausted")
+            clock.advance(by: 61)
+            _ = try await post(app, "/api/v1/password-reset", ResetCodeRequest(account: citizenID))
+            clock.advance(by: PasswordReset.validFor + 1)
+            let late = Self.code(in: app.smsGateway.received(by: "13800000001").last!)
+            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: late, password: "Brand-New-Pass-2027"))
+            XCTAssertEqual(try problem(res).code, "reset.expired")
+            let trail = try await AuditEventRecord.query(on: app.db).filter(\.$action == "auth.passwordReset").count()
+            XCTAssertEqual(trail, 1)
+        }
+    }
+}

@@ -19,13 +19,15 @@ enum AccountPageController {
         var error: String?
         var next: String
         var staff: Bool
+        var passwordReset: Bool
     }
 
     static func renderSignIn(_ request: Request, staff: Bool, account: String = "", error: String? = nil, next: String, status: HTTPStatus = .ok) async throws -> Response {
         _ = request.csrfToken()
         let title = staff ? "工作人员登录" : "登录"
         let response = try await request.view.render(staff ? "admin/login" : "account/signin", SignInPage(
-            page: PageContext(request: request, title: title), account: account, error: error, next: next, staff: staff)).encodeResponse(for: request)
+            page: PageContext(request: request, title: title), account: account, error: error, next: next, staff: staff,
+            passwordReset: (try? request.query.get(String.self, at: "reset")) == "1")).encodeResponse(for: request)
         response.status = status
         return response
     }

@@ -98,8 +98,8 @@ struct IdentityService {
     }
 
     /// A person registered by a clerk at the window, checked like an online registration. The
-    /// password is random and never shown: the account serves the hall; the platform has no way
-    /// yet for its owner to set a password of their own (an SMS-code claim is the next step).
+    /// password is random and never shown: its owner sets their own through 找回密码 (a code
+    /// sent to the phone the clerk recorded).
     func registerPersonAtWindow(idNumber: String, name: String, phone: String) async throws -> ApplicantRecord {
         let unusable = "Win-" + [UInt8].random(count: 24).base64URLEncoded + "-9a"
         return try await registerPerson(RegisterPersonRequest(idNumber: idNumber, name: name, phone: phone, password: unusable))
@@ -310,6 +310,11 @@ struct IdentityService {
         }
     }
 
+    /// Voids every bearer token of the principal still in force.
+    static func revokeTokens(of principal: Principal, at now: Date, on db: any Database) async throws {
+        try await AccessTokenRecord.query(on: db).filter(\.$principal == principal.key).filter(\.$revokedAt == nil).set(\.$revokedAt, to: now).update()
+    }
+
     /// Ends every session and token of the principal, on every device.
     func signOutEverywhere(_ principal: Principal) async throws {
         let now = self.now
@@ -325,8 +330,7 @@ struct IdentityService {
                 record.sessionsRevokedAt = now
                 try await record.save(on: tx)
             }
-            try await AccessTokenRecord.query(on: tx).filter(\.$principal == principal.key).filter(\.$revokedAt == nil)
-                .set(\.$revokedAt, to: now).update()
+            try await Self.revokeTokens(of: principal, at: now, on: tx)
             try await AuditTrail.append(context.entry("auth.signOutEverywhere", subjectType: "account", subjectID: principal.key, at: now), on: tx)
         }
         tokens.invalidate()

@@ -179,8 +179,7 @@ struct StaffAdministration {
             guard try apply(record) else { return record }
             try await record.save(on: tx)
             if endSessions {
-                try await AccessTokenRecord.query(on: tx).filter(\.$principal == Principal.staff(record.id!).key).filter(\.$revokedAt == nil)
-                    .set(\.$revokedAt, to: now).update()
+                try await IdentityService.revokeTokens(of: Principal.staff(record.id!), at: now, on: tx)
             }
             try await AuditTrail.append(Self.event(action, record: record, context: context, before: before, after: recordGrants ? record.grantsJSON : (record.disabled ? "disabled" : "enabled"), at: now), on: tx)
             return record

@@ -40,17 +40,24 @@ struct DeliveryFailure: Error, CustomStringConvertible {
 /// text, records what it sent, and can be told to fail (an outage) to exercise the retries.
 final class LocalSMSGateway: Sendable {
     private let failing = NIOLockedValueBox(false)
+    /// What each handset received lately, in memory only (the log never keeps codes): stands for
+    /// the applicant's phone when the platform runs without a real provider.
+    private let handsets = NIOLockedValueBox([String: [String]]())
+
+    func received(by phone: String) -> [String] { handsets.withLockedValue { $0[phone] ?? [] } }
 
     var isFailing: Bool {
         get { failing.withLockedValue { $0 } }
         set { failing.withLockedValue { $0 = newValue } }
     }
 
-    func send(to phone: String, recipient: String, text: String, at now: Date, on db: any Database) async throws {
+    /// `logged`: what the log keeps instead of the text (a verification code is never kept).
+    func send(to phone: String, recipient: String, text: String, logged: String? = nil, at now: Date, on db: any Database) async throws {
         guard !isFailing else { throw DeliveryFailure(description: "短信网关暂时不可用(503)") }
         let entry = SMSLogRecord()
         entry.recipient = recipient + " " + PersonalData.mask(phone, as: .phone)
-        entry.body = String(text.prefix(500))
+        entry.body = String((logged ?? text).prefix(500))
+        handsets.withLockedValue { $0[phone, default: []] = Array(($0[phone, default: []] + [text]).suffix(20)) }
         entry.sentAt = now
         try await entry.create(on: db)
     }
