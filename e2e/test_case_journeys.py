@@ -78,6 +78,16 @@ def required_to_upload(item: dict) -> list[int]:
             if material["required"] and material["source"] not in ("eLicence", "sharedData")]
 
 
+# The decision document's title and wording, by the item's result (证照/批文 are 行政许可).
+DECISIONS = {
+    "licence": ("准予行政许可决定书", "决定准予许可"),
+    "approvalDocument": ("准予行政许可决定书", "决定准予许可"),
+    "filingRecord": ("备案通知书", "予以备案"),
+    "payment": ("给付决定书", "决定予以给付"),
+    "other": ("办理结果通知书", "决定予以办理"),
+}
+
+
 def choose_market_item(server: str) -> dict:
     """The market item the journeys apply for, with its full guide (form and materials)."""
     candidates = []
@@ -440,9 +450,10 @@ def test_01_online_application_with_correction(server, driver, screenshot, marke
     assert urlparse(driver.find_element(By.ID, "decision-link").get_attribute("href")).path == f"/cases/{case_id}/print/decision"
     driver.get(server + f"/cases/{case_id}/print/decision")
     assert_page_ok(driver, "the decision")
-    assert driver.find_element(By.ID, "document-title").text == "准予行政许可决定书"
+    title, wording = DECISIONS[item["result"]["kind"]]
+    assert driver.find_element(By.ID, "document-title").text == title
     decision = body_text(driver)
-    assert f"您申请的“{item['name']}”，经审查，符合法定条件和标准，决定准予许可。" in decision, decision[:600]
+    assert f"您申请的“{item['name']}”，经审查，符合法定条件和标准，{wording}。" in decision, decision[:600]
     assert "张明" in decision and document in decision and MARKET_DEPARTMENT in decision and number in decision, decision[:600]
     screenshot(driver, "47-decision")
 

@@ -126,6 +126,26 @@ public enum ResultKind: String, Codable, CaseIterable, Sendable, Hashable {
         case .other: "其他"
         }
     }
+
+    /// The decision document's title and wording, by what the item gives: a licence or approval
+    /// (行政许可), a filing (备案), a payment (给付), or another result.
+    public var decisionTitle: (approved: String, denied: String) {
+        switch self {
+        case .licence, .approvalDocument: ("准予行政许可决定书", "不予行政许可决定书")
+        case .filingRecord: ("备案通知书", "不予备案通知书")
+        case .payment: ("给付决定书", "不予给付决定书")
+        case .other: ("办理结果通知书", "不予办理决定书")
+        }
+    }
+
+    public var approvalWording: String {
+        switch self {
+        case .licence, .approvalDocument: "决定准予许可"
+        case .filingRecord: "予以备案"
+        case .payment: "决定予以给付"
+        case .other: "决定予以办理"
+        }
+    }
 }
 
 /// 常见问题.

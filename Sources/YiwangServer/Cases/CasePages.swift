@@ -320,6 +320,8 @@ enum CasePages {
             var at: Date
             var reason: String?
             var back: String
+            /// 决定准予许可, 予以备案, 决定予以给付 … as the item's result calls for.
+            var approvalWording: String
         }
         let id = try caseID(request)
         let service = try CaseService(request: request)
@@ -338,7 +340,8 @@ enum CasePages {
             title = "一次性补正告知书"
         case "decision":
             step = view.timeline.last { [CaseAction.approve, .approveOnTimeout, .deny, .rejectAtAcceptance].map(\.rawValue).contains($0.action) }
-            title = step.map { $0.action == CaseAction.deny.rawValue ? "不予行政许可决定书" : $0.action == CaseAction.rejectAtAcceptance.rawValue ? "不予受理决定书" : "准予行政许可决定书" } ?? ""
+            let titles = guide.result.kind.decisionTitle
+            title = step.map { $0.action == CaseAction.deny.rawValue ? titles.denied : $0.action == CaseAction.rejectAtAcceptance.rawValue ? "不予受理决定书" : titles.approved } ?? ""
         default:
             throw DomainError.notFound("case.document", "没有这种文书。")
         }
@@ -351,7 +354,7 @@ enum CasePages {
         let response = try await request.view.render("cases/document", DocumentPage(
             title: title, kind: step.action, view: view, applicantName: applicant?.name ?? "", departmentName: department?.name ?? record.departmentCode,
             consultationPhone: guide.consultationPhone, address: guide.address, at: step.at, reason: step.reason,
-            back: (staff ? "/admin/cases/" : "/me/cases/") + id.uuidString)).encodeResponse(for: request)
+            back: (staff ? "/admin/cases/" : "/me/cases/") + id.uuidString, approvalWording: guide.result.kind.approvalWording)).encodeResponse(for: request)
         response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         return response
     }
