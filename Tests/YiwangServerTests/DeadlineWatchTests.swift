@@ -34,6 +34,9 @@ final class DeadlineWatchTests: XCTestCase {
         guide.approveOnTimeout = true
         version.content = try ItemVersionRecord.encode(guide)
         try await version.save(on: app.db)
+        // Cases carry the flag of the version they were filed under (versions in force never change).
+        record.approvesOnTimeout = true
+        try await record.save(on: app.db)
     }
 
     func testWarningsAndAlertsAreRaisedOnceEachAndCatchUpAfterDowntime() async throws {

@@ -62,14 +62,16 @@ struct CreateCaseMaterials: AsyncMigration {
             ("deferred_due", .string, []),
             ("result_document", .string, []),
             ("queue_order", .string, [.required, .sql(.default(CaseQueue.outOfQueue))]),
+            ("approves_on_timeout", .bool, [.required, .sql(.default(false))]),
         ]
         for (name, type, constraints) in columns {
             try await database.schema(CaseRecord.schema)
                 .field(.definition(name: .key(.string(name)), dataType: type, constraints: constraints)).update()
         }
-        // Cases filed before this migration take their place in the queue.
+        // Cases filed before this migration take their place in the queue and keep their item's 超时默认.
         for record in try await CaseRecord.query(on: database).all() {
             record.refreshQueueOrder()
+            record.approvesOnTimeout = try await ItemVersionRecord.find(record.versionID, on: database)?.guide().approveOnTimeout ?? false
             try await record.save(on: database)
         }
         if let sql = database as? any SQLDatabase {
@@ -81,12 +83,13 @@ struct CreateCaseMaterials: AsyncMigration {
             try await sql.raw("CREATE INDEX cases_department_queue ON cases (department_code, queue_order, id)").run()
             try await sql.raw("CREATE INDEX cases_region_queue ON cases (region_code, queue_order, id)").run()
             try await sql.raw("CREATE INDEX cases_deadline_watch ON cases (state, alert_level, deadline)").run()
+            try await sql.raw("CREATE INDEX cases_timeout_watch ON cases (approves_on_timeout, alert_level, deadline)").run()
         }
     }
 
     func revert(on database: any Database) async throws {
         try await database.schema(CaseMaterialRecord.schema).delete()
-        for name in ["green_channel", "green_channel_reason", "assisted_by", "commitment_signed", "commitment_check_due", "deferred_due", "result_document", "queue_order"] {
+        for name in ["green_channel", "green_channel_reason", "assisted_by", "commitment_signed", "commitment_check_due", "deferred_due", "result_document", "queue_order", "approves_on_timeout"] {
             try await database.schema(CaseRecord.schema).deleteField(.string(name)).update()
         }
     }

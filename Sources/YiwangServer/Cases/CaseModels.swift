@@ -45,6 +45,9 @@ final class CaseRecord: Model, @unchecked Sendable {
     @OptionalField(key: "deferred_due") var deferredDue: String?
     /// The result document recorded at decision or certificate (文号 or certificate number).
     @OptionalField(key: "result_document") var resultDocument: String?
+    /// 超时默认, from the catalog version the case was filed under (which never changes for it):
+    /// kept on the case so the deadline watch finds such cases from an index.
+    @Field(key: "approves_on_timeout") var approvesOnTimeout: Bool
     /// Where the case stands in its department's work queue (`CaseQueue.order`).
     @Field(key: "queue_order") var queueOrder: String
 

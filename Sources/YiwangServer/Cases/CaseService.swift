@@ -234,6 +234,7 @@ struct CaseService {
         record.alertLevel = "none"
         record.greenChannel = false
         record.commitmentSigned = body.commitment == true
+        record.approvesOnTimeout = guide.approveOnTimeout
         // 代办: a clerk at the window, or an agent acting for a company.
         record.assistedBy = atWindow || context.actor != "applicant:" + applicantID ? context.actor : nil
         record.createdAt = now

@@ -40,16 +40,9 @@ struct DeadlineWatch {
         }
         // Overdue cases already alerted whose item approves on timeout and whose 容缺 materials
         // have since arrived: the approval the watch could not give before.
-        let overdue = try await CaseRecord.query(on: db).filter(\.$stateRaw ~~ [CaseState.accepted.rawValue, CaseState.underReview.rawValue])
-            .filter(\.$alertLevel == "red").filter(\.$deadline < today.description).filter(\.$deferredOutstanding == false)
-            .field(\.$id).field(\.$versionID).all()
-        var approvesOnTimeout: [UUID: Bool] = [:]
-        for record in overdue {
-            if approvesOnTimeout[record.versionID] == nil {
-                approvesOnTimeout[record.versionID] = try await ItemVersionRecord.find(record.versionID, on: db)?.guide().approveOnTimeout ?? false
-            }
-            if approvesOnTimeout[record.versionID] == true { due.append(record.id!) }
-        }
+        due += try await CaseRecord.query(on: db).filter(\.$approvesOnTimeout == true).filter(\.$alertLevel == "red")
+            .filter(\.$deadline < today.description).filter(\.$stateRaw ~~ [CaseState.accepted.rawValue, CaseState.underReview.rawValue])
+            .filter(\.$deferredOutstanding == false).all(\.$id)
         for start in stride(from: 0, to: due.count, by: batch) {
             let cases = try await CaseRecord.query(on: db).filter(\.$id ~~ Array(due[start..<min(start + batch, due.count)])).all()
             for record in cases {

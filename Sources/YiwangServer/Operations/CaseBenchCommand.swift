@@ -171,7 +171,7 @@ struct CaseBenchCommand: AsyncCommand {
         let columns = [
             "id", "item_code", "item_name", "version_id", "applicant_id", "filed_by", "department_code", "region_code", "state", "form_sealed", "form_shown",
             "channel", "deadline", "deadline_provisional", "deferred_outstanding", "alert_level", "created_at", "updated_at", "green_channel",
-            "commitment_signed", "queue_order", "number",
+            "commitment_signed", "queue_order", "number", "approves_on_timeout",
         ]
         let batch = 1_000
         var written = 0
@@ -194,6 +194,7 @@ struct CaseBenchCommand: AsyncCommand {
                         SQLBind("bench"), SQLBind(department), SQLBind(region), SQLBind(state.rawValue), SQLBind("-"), SQLBind("{}"), SQLBind("web"),
                         SQLBind(text), SQLBind(false), SQLBind(false), SQLBind(alert), SQLBind(created), SQLBind(created), SQLBind(false), SQLBind(false),
                         SQLBind(CaseQueue.order(state: state, greenChannel: false, deadline: text, createdAt: created)), SQLBind("B\(index)"),
+                        SQLBind(false),
                     ])
                 }
                 try await insert.run()
