@@ -56,4 +56,33 @@ final class CaseQueueTests: XCTestCase {
         XCTAssertEqual(PersonalData.mask("zhangming@example.cn", as: .email), "zh***@example.cn")
         XCTAssertEqual(PersonalData.mask("li@qq.com", as: .email), "l***@qq.com", "a short name keeps one letter")
     }
+
+    func testUrgencyFollowsTheClockAndSaysWhyThereIsNone() {
+        let today = d("2026-11-30")
+        XCTAssertEqual(CaseUrgency.of(state: .accepted, deadline: "2026-12-10", today: today, warnWithin: 2, calendar: calendar), .green)
+        XCTAssertEqual(CaseUrgency.of(state: .underReview, deadline: "2026-12-02", today: today, warnWithin: 2, calendar: calendar), .yellow)
+        XCTAssertEqual(CaseUrgency.of(state: .accepted, deadline: "2026-11-27", today: today, warnWithin: 2, calendar: calendar), .red)
+        XCTAssertEqual(CaseUrgency.of(state: .specialProcedure, deadline: nil, today: today, warnWithin: 2, calendar: calendar), .suspended)
+        XCTAssertEqual(CaseUrgency.of(state: .approved, deadline: "2026-11-27", today: today, warnWithin: 2, calendar: calendar), .none, "decided: no clock")
+        XCTAssertEqual(CaseUrgency.allCases.sorted { $0.alertRank < $1.alertRank }.last, .red)
+    }
+
+    func testCasesAreReadAndFiledByThoseThePolicyNames() {
+        let owner = ResourceOwner(departmentCreditCode: "11100000000013338W", regionCode: "350100000000", applicantID: "A")
+        let applicant = Actor.applicant(ApplicantActor(accountID: "A", kind: .person, displayName: "张明"))
+        let stranger = Actor.applicant(ApplicantActor(accountID: "B", kind: .person, displayName: "李华"))
+        let clerk = Actor.staff(account: "clerk", grants: [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: "11100000000013338W"))])
+        let hotline = Actor.staff(account: "hotline", grants: [Grant(role: .hotlineOperator, scope: .everywhere)])
+        func subject(_ state: CaseState, window: Bool) -> CaseSubject { CaseSubject(owner: owner, state: state, filedAtWindow: window, filedBy: "applicant:A") }
+        XCTAssertTrue(Policy.mayRead(applicant, case: subject(.draft, window: false)))
+        XCTAssertFalse(Policy.mayRead(stranger, case: subject(.submitted, window: false)))
+        XCTAssertFalse(Policy.mayRead(clerk, case: subject(.draft, window: false)), "an online draft is the applicant's alone")
+        XCTAssertFalse(Policy.mayRead(hotline, case: subject(.draft, window: false)))
+        XCTAssertTrue(Policy.mayRead(clerk, case: subject(.draft, window: true)))
+        XCTAssertTrue(Policy.mayRead(clerk, case: subject(.submitted, window: false)))
+        XCTAssertTrue(Policy.mayFile(applicant, case: subject(.draft, window: false)))
+        XCTAssertFalse(Policy.mayFile(clerk, case: subject(.submitted, window: false)), "clerks add only to window cases")
+        XCTAssertTrue(Policy.mayFile(clerk, case: subject(.submitted, window: true)))
+        XCTAssertFalse(Policy.mayFile(hotline, case: subject(.submitted, window: true)))
+    }
 }

@@ -41,8 +41,8 @@ final class CaseAPITests: XCTestCase {
         try await withApp { app, _ in
             try await registerPerson(app)
             let citizen = try await applicantToken(app, citizenID)
-            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
-            let approver = try await staffToken(app, "approver", [Grant(role: .approver, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            let clerk = try await staffToken(app, "clerk", cityClerk)
+            let approver = try await staffToken(app, "approver", cityApprover)
 
             let created = try await file(app, token: citizen, key: "apply-1")
             XCTAssertEqual(created.status, .created, created.body.string)
@@ -115,7 +115,7 @@ final class CaseAPITests: XCTestCase {
             let citizen = try await applicantToken(app, citizenID)
             let stranger = try await applicantToken(app, agentID)
             let districtApprover = try await staffToken(app, "district", [Grant(role: .approver, scope: Scope(departmentCreditCode: Fixtures.districtDepartment))])
-            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            let clerk = try await staffToken(app, "clerk", cityClerk)
 
             var res = try await file(app, token: citizen, key: nil)
             XCTAssertEqual(try problem(res).code, "case.idempotency_key")
@@ -162,7 +162,7 @@ final class CaseAPITests: XCTestCase {
         try await withApp { app, clock in
             try await registerPerson(app)
             let citizen = try await applicantToken(app, citizenID)
-            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            let clerk = try await staffToken(app, "clerk", cityClerk)
             try await staffToken(app, "district", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.districtDepartment))])
             var ids: [UUID] = []
             for key in ["a", "b"] { ids.append(try (try await file(app, token: citizen, key: key)).content.decode(CaseView.self).id) }
@@ -178,13 +178,13 @@ final class CaseAPITests: XCTestCase {
             try await app.test(.GET, "/api/v1/cases", headers: .bearer(clerkNow)) { res async throws in
                 let listing = try res.content.decode(CaseService.Listing.self)
                 XCTAssertEqual(listing.cases.map(\.id), [ids[1], ids[0]], "the running clock first")
-                XCTAssertEqual(listing.cases.map(\.urgency), ["yellow", "none"])
+                XCTAssertEqual(listing.cases.map(\.urgency), [.yellow, .none])
             }
             clock.advance(by: 4 * 86_400)
             clerkNow = try await applicantToken(app, "clerk", password: testPassword)
             let districtNow = try await applicantToken(app, "district", password: testPassword)
             try await app.test(.GET, "/api/v1/cases?state=accepted", headers: .bearer(clerkNow)) { res async throws in
-                XCTAssertEqual(try res.content.decode(CaseService.Listing.self).cases.map(\.urgency), ["red"])
+                XCTAssertEqual(try res.content.decode(CaseService.Listing.self).cases.map(\.urgency), [.red])
             }
             try await app.test(.GET, "/api/v1/cases", headers: .bearer(districtNow)) { res async throws in
                 XCTAssertEqual(try res.content.decode(CaseService.Listing.self).total, 0, "another department's queue is empty")
@@ -199,8 +199,8 @@ final class CaseAPITests: XCTestCase {
         try await withApp { app, _ in
             try await registerPerson(app)
             let citizen = try await applicantToken(app, citizenID)
-            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
-            let approver = try await staffToken(app, "approver", [Grant(role: .approver, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            let clerk = try await staffToken(app, "clerk", cityClerk)
+            let approver = try await staffToken(app, "approver", cityApprover)
             let id = try (try await file(app, token: citizen, key: "x")).content.decode(CaseView.self).id
             func extend(_ days: Int, _ reason: String, token: String) async throws -> XCTHTTPResponse {
                 var response: XCTHTTPResponse?

@@ -10,8 +10,6 @@ import YiwangTestSupport
 /// who may read the case, 材料复用, 容缺受理, filing at the window with the green channel, and drafts.
 final class CaseMaterialsTests: XCTestCase {
     let goodForm: [String: JSONValue] = ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")]
-    let cityClerk = [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))]
-    let cityApprover = [Grant(role: .approver, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))]
     let districtClerk = [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.districtDepartment))]
 
     // MARK: Helpers
@@ -474,7 +472,7 @@ final class CaseMaterialsTests: XCTestCase {
         try await withApp { app, _ in
             try await registerPerson(app)
             let citizen = try await applicantToken(app, citizenID)
-            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            let clerk = try await staffToken(app, "clerk", cityClerk)
             let draft = try await send(app, .POST, "/api/v1/cases", NewCaseRequest(item: foodCode, form: ["applicantName": .string("张明")], submit: false), token: citizen, key: "draft")
             let id = try draft.content.decode(CaseView.self).id
             var res = try await fetch(app, "/api/v1/cases/\(id)", token: clerk)

@@ -12,7 +12,7 @@ final class DeadlineWatchTests: XCTestCase {
     func acceptedCase(_ app: Application, materials: [Int] = [1, 3]) async throws -> UUID {
         try await registerPerson(app)
         let citizen = try await applicantToken(app, citizenID)
-        let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+        let clerk = try await staffToken(app, "clerk", cityClerk)
         var headers = HTTPHeaders.bearer(citizen)
         headers.add(name: "Idempotency-Key", value: "watch")
         var id: UUID?

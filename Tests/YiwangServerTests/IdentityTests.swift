@@ -185,7 +185,7 @@ final class RegistrationTests: XCTestCase {
             let auditText = try await AuditEventRecord.query(on: app.db).all().map { "\($0.before ?? "") \($0.after ?? "") \($0.subjectID)" }.joined()
             XCTAssertFalse(auditText.contains(citizenID), "the trail never holds a full ID number")
 
-            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))])
+            let clerk = try await staffToken(app, "clerk", cityClerk)
             let hotline = try await staffToken(app, "hotline", [Grant(role: .hotlineOperator, scope: .everywhere)])
             try await app.test(.POST, "/api/v1/applicants/lookup", headers: .bearer(hotline), beforeRequest: { req in
                 try req.content.encode(["identifier": citizenID])

@@ -87,7 +87,7 @@ final class StaffAdministrationTests: XCTestCase {
     func testTheHTTPLayerEnforcesThePolicyForEveryRoleAndScope() async throws {
         try await withApp { app, _ in
             let person = try await registerPerson(app)
-            let cityClerk = [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))]
+            let cityClerk = cityClerk
             let districtClerk = [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.districtDepartment))]
             let hash = try app.password.hash(testPassword)
             for (name, grants) in [("target.city", cityClerk), ("target.district", districtClerk)] {

@@ -72,6 +72,8 @@ func staffToken(_ app: Application, _ account: String, _ grants: [Grant]) async 
 
 let catalogAdmin = [Grant(role: .catalogAdministrator, scope: .everywhere)]
 let cityMarketAdmin = [Grant(role: .departmentAdministrator, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))]
+let cityClerk = [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))]
+let cityApprover = [Grant(role: .approver, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))]
 
 extension HTTPHeaders {
     static func bearer(_ token: String) -> HTTPHeaders {

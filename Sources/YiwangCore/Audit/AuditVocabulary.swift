@@ -23,7 +23,7 @@ public enum AuditVocabulary {
     }
 
     public static func channel(_ code: String) -> String {
-        ["web": "网页", "kiosk": "自助终端", "api": "应用接口", "cli": "命令行", "system": "平台"][code] ?? code
+        ["web": "网页", "kiosk": "自助终端", "api": "应用接口", "cli": "命令行", "system": "平台", "window": "综合窗口"][code] ?? code
     }
 
     /// Role codes as stored (comma-separated) in Chinese.

@@ -206,3 +206,34 @@ public enum CaseQueue {
         return (green ? "0" : deadline == nil ? "2" : "1") + (deadline ?? "9999-12-31") + filed
     }
 }
+
+/// How urgent a case is for the staff who hold it: the colour of its running deadline, or why
+/// there is none. Alerts are raised at yellow and red, each once per deadline.
+public enum CaseUrgency: String, Codable, Sendable, CaseIterable {
+    case green, yellow, red, suspended, none
+
+    public var chineseName: String {
+        switch self {
+        case .green: "正常"
+        case .yellow: "预警"
+        case .red: "超期"
+        case .suspended: "暂停计时"
+        case .none: "未计时"
+        }
+    }
+
+    /// Order of alerts: an alert is raised only when a case becomes more urgent than its last.
+    public var alertRank: Int {
+        switch self {
+        case .red: 2
+        case .yellow: 1
+        default: 0
+        }
+    }
+
+    public static func of(state: CaseState, deadline: String?, today: LocalDate, warnWithin: Int, calendar: WorkingCalendar) -> CaseUrgency {
+        if state == .specialProcedure { return .suspended }
+        guard state.clockRuns, let text = deadline, let date = try? LocalDate(text) else { return .none }
+        return CaseUrgency(rawValue: DeadlineClock.status(of: date, today: today, warnWithin: warnWithin, calendar: calendar).rawValue) ?? .none
+    }
+}

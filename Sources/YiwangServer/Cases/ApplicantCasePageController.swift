@@ -21,9 +21,6 @@ enum ApplicantCasePageController {
         var applicantName: String?
     }
 
-    /// The applicant, or a redirect to sign in that comes back here.
-    static func signedInApplicant(_ request: Request) -> (ApplicantRecord, ApplicantActor)? { request.applicant }
-
     static func publishedGuide(_ request: Request, code: String) async throws -> (ItemRecord, ServiceGuide, String) {
         guard let item = try await ItemRecord.query(on: request.db).filter(\.$implementationCode == code.uppercased()).first(),
             let versionID = item.publishedVersionID, let version = try await ItemVersionRecord.find(versionID, on: request.db)
@@ -51,7 +48,7 @@ enum ApplicantCasePageController {
 
     @Sendable static func applyPage(_ request: Request) async throws -> Response {
         let code = request.parameters.get("code") ?? ""
-        guard let (record, actor) = signedInApplicant(request) else {
+        guard let (record, actor) = request.applicant else {
             if request.staffAccount != nil { throw DomainError.forbidden("工作人员请通过窗口受理为申请人申报。") }
             return request.redirect(to: "/signin?next=" + request.returnTo)
         }
@@ -73,7 +70,7 @@ enum ApplicantCasePageController {
     /// idempotency key, so a double click files one case.
     @Sendable static func apply(_ request: Request) async throws -> Response {
         let code = request.parameters.get("code") ?? ""
-        guard let (record, actor) = signedInApplicant(request) else { return request.redirect(to: "/signin?next=" + request.returnTo) }
+        guard let (record, actor) = request.applicant else { return request.redirect(to: "/signin?next=" + request.returnTo) }
         let posted = try request.content.decode([String: String].self)
         try request.verifyCSRF(posted["csrf"])
         let subject = try await applicantOf(request, record: record, actor: actor)
@@ -125,7 +122,7 @@ enum ApplicantCasePageController {
         let state: CaseState? = raw.isEmpty ? nil : CaseState(rawValue: raw)
         if !raw.isEmpty && state == nil { throw DomainError.invalid("case.state", "没有这种办件状态。") }
         let paging = try PageRequest(page: try? request.query.get(Int.self, at: "page"), per: 20)
-        return try await CaseService(request: request).list(state: state, page: paging, warnWithin: request.application.settings.deadlineWarningDays)
+        return try await CaseService(request: request).list(state: state, page: paging)
     }
 
     @Sendable static func myCase(_ request: Request) async throws -> Response {

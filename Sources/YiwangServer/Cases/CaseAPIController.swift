@@ -36,7 +36,7 @@ enum CaseAPIController {
             state = parsed
         }
         let paging = try PageRequest(page: query.page, per: query.per, defaultPer: 20)
-        return try await try CaseService(request: request).list(state: state, page: paging, warnWithin: request.application.settings.deadlineWarningDays)
+        return try await CaseService(request: request).list(state: state, page: paging)
     }
 
     @Sendable static func show(_ request: Request) async throws -> CaseView {
@@ -97,14 +97,14 @@ enum CaseAPIController {
     }
 
     /// A download that is never cached by a shared proxy and never rendered inline as a page.
-    static func fileResponse(_ bytes: [UInt8], type: String, name: String, inline: Bool = false) -> Response {
+    static func fileResponse(_ bytes: [UInt8], type: String, name: String) -> Response {
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: type)
         headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         // RFC 5987: only ASCII letters and digits stay as they are; everything else is %-encoded UTF-8.
         let encoded = name.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")) ?? "file"
-        headers.replaceOrAdd(name: .contentDisposition, value: "\(inline ? "inline" : "attachment"); filename*=UTF-8''\(encoded)")
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename*=UTF-8''\(encoded)")
         return Response(status: .ok, headers: headers, body: .init(data: Data(bytes)))
     }
 

@@ -66,6 +66,15 @@ final class CaseRecord: Model, @unchecked Sendable {
         ResourceOwner(departmentCreditCode: departmentCode, regionCode: regionCode, applicantID: applicantID)
     }
 
+    /// What the policy weighs when someone reads or files for the case.
+    var subject: CaseSubject {
+        CaseSubject(owner: owner, state: state, filedAtWindow: channel == "window", filedBy: filedBy)
+    }
+
+    func urgency(today: LocalDate, warnWithin: Int, calendar: WorkingCalendar) -> CaseUrgency {
+        CaseUrgency.of(state: state, deadline: deadline, today: today, warnWithin: warnWithin, calendar: calendar)
+    }
+
     var clock: DeadlineClock? {
         get { clockJSON.flatMap { try? JSONDecoder().decode(DeadlineClock.self, from: Data($0.utf8)) } }
         set { clockJSON = newValue.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) } }

@@ -155,31 +155,17 @@ struct CasePage: Encodable {
     var notice: String?
     var error: String?
     var errors: [FieldError]
-
-    static func channelName(_ channel: String) -> String {
-        switch channel {
-        case "window": "综合窗口"
-        case "kiosk": "自助终端"
-        case "api": "接口"
-        default: "网上办事大厅"
-        }
-    }
 }
 
 enum CasePages {
-    struct PostedForm: Content {
-        var csrf: String?
-    }
-
     /// Renders a case for the applicant (`/me/cases/…`) or for staff (`/admin/cases/…`).
     static func render(
         _ request: Request, _ id: UUID, staff: Bool, notice: String? = nil, error: DomainError? = nil, typed: [String: JSONValue]? = nil
     ) async throws -> Response {
         _ = request.csrfToken()
         let service = try CaseService(request: request)
-        let record = try await service.visibleCase(id)
-        let (_, guide) = try await service.load(id, on: request.db)
-        let view = try await service.view(record)
+        let (record, guide) = try await service.load(id, on: request.db)
+        let view = try await service.view(record, guide: guide)
         let department = try await DepartmentRecord.query(on: request.db).filter(\.$creditCode == record.departmentCode).first()
         let profile: [PrefillSource: ProfileValue]
         if let applicant = try await ApplicantRecord.find(UUID(uuidString: record.applicantID), on: request.db) {
@@ -198,19 +184,20 @@ enum CasePages {
         let values = editable ? try (typed ?? service.formValues(record)) : [:]
         let inputs = editable ? FormInput.inputs(guide.form, values: values, profile: profile, errors: error?.fieldErrors ?? []) : []
         let lastReason = { (action: CaseAction) in view.timeline.last { $0.action == action.rawValue }?.reason }
+        // The same rules as `CaseService.supplyMaterial` and `extendDeadline`.
+        let acceptsMaterials = CaseVariants.acceptsMaterials(record.state, deferredOutstanding: record.deferredOutstanding)
+            && Policy.mayFile(request.actor, case: record.subject)
+        let mayExtend = staff && (try? CaseVariants.checkExtension(workingDays: 1, state: record.state)) != nil
+            && (record.clock?.extensions ?? 1) < DeadlineClock.maximumExtensions && Policy.allows(request.actor, .decideCase, on: record.owner)
         let page = CasePage(
             page: PageContext(request: request, title: record.number.map { "办件 \($0)" } ?? record.itemName),
             view: view, base: staff ? "/admin/cases" : "/me/cases", staff: staff,
-            urgencyName: CaseService.urgencyNames[view.urgency] ?? view.urgency, channelName: CasePage.channelName(record.channel),
+            urgencyName: view.urgency.chineseName, channelName: AuditVocabulary.channel(record.channel),
             formLines: formLines, inputs: inputs, editable: editable,
-            // The same rule as `CaseService.supplyMaterial`: the applicant, or a clerk at the window.
-            acceptsMaterials: CaseVariants.acceptsMaterials(record.state, deferredOutstanding: record.deferredOutstanding)
-                && (staff ? Policy.allows(request.actor, .handleCaseAtWindow, on: record.owner)
-                    : Policy.allows(request.actor, .applyForService, on: record.owner)),
-            reusable: staff ? [] : try await service.reusableMaterials(),
+            acceptsMaterials: acceptsMaterials,
+            reusable: acceptsMaterials && !staff ? try await service.reusableMaterials() : [],
             buttons: view.allowedActions.filter { $0 != .submit || !editable }.map(ActionButton.init),
-            mayExtend: staff && (record.state.clockRuns || record.state == .specialProcedure) && (record.clock?.extensions ?? 1) == 0
-                && Policy.allows(request.actor, .decideCase, on: record.owner),
+            mayExtend: mayExtend,
             maximumExtension: CaseVariants.maximumExtensionWorkingDays,
             correctionNotice: record.state == .correctionRequested ? lastReason(.requestCorrection) : nil,
             decisionReason: lastReason(.deny) ?? lastReason(.rejectAtAcceptance) ?? lastReason(.terminate),
@@ -325,9 +312,8 @@ enum CasePages {
         }
         let id = try caseID(request)
         let service = try CaseService(request: request)
-        let record = try await service.visibleCase(id)
-        let (_, guide) = try await service.load(id, on: request.db)
-        let view = try await service.view(record)
+        let (record, guide) = try await service.load(id, on: request.db)
+        let view = try await service.view(record, guide: guide)
         let kind = request.parameters.get("kind") ?? ""
         let step: CaseView.Step?
         let title: String

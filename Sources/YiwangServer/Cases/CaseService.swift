@@ -91,7 +91,7 @@ struct CaseView: Content {
     var channel: String
     var deadline: String?
     var deadlineProvisional: Bool
-    var urgency: String
+    var urgency: CaseUrgency
     var form: [String: JSONValue]
     var materials: [Material]
     /// Required materials still missing, by name (the one-time correction notice lists them).
@@ -344,11 +344,8 @@ struct CaseService {
     var materialStore: MaterialStore { get throws { MaterialStore(root: materialsRoot, keys: keys) } }
 
     /// Who may give materials for a case: the applicant online, the clerk at the window.
-    /// Only for cases filed at the window may a clerk change the form or give materials; an
-    /// online application is the applicant's own.
     private func authorizeFiling(_ record: CaseRecord) throws {
-        let allowed = PolicyAction.anyOf(.submit, filedAtWindow: record.channel == "window").contains { Policy.allows(actor, $0, on: record.owner) }
-        if !allowed { try Policy.authorize(actor, .applyForService, on: record.owner) }
+        if !Policy.mayFile(actor, case: record.subject) { try Policy.authorize(actor, .applyForService, on: record.owner) }
     }
 
     /// Gives a material for a case: a new upload (checked by content, stored once by hash before
@@ -484,24 +481,22 @@ struct CaseService {
         return record
     }
 
-    /// The applicant (or an agent who may follow their cases, or who filed this one); staff in
-    /// scope, except for an applicant's own online draft, which is theirs alone until submitted.
-    func mayRead(_ record: CaseRecord) -> Bool {
-        if Policy.allows(actor, .viewOwnCases, on: .applicant(record.applicantID)) { return true }
-        if record.filedBy == context.actor, Policy.allows(actor, .applyForService, on: .applicant(record.applicantID)) { return true }
-        if record.state == .draft && record.channel != "window" { return false }
-        return Policy.allows(actor, .readCases, on: record.owner)
-    }
+    func mayRead(_ record: CaseRecord) -> Bool { Policy.mayRead(actor, case: record.subject) }
 
     /// A case and the catalog version it is judged by.
     func load(_ id: UUID, on db: any Database) async throws -> (CaseRecord, ServiceGuide) {
         guard let record = try await CaseRecord.find(id, on: db), isPlatform || mayRead(record) else {
             throw DomainError.notFound("case.not_found", "未找到该办件。")
         }
+        return (record, try await guide(of: record, on: db))
+    }
+
+    /// The rules of the catalog version the case was filed under.
+    func guide(of record: CaseRecord, on db: any Database) async throws -> ServiceGuide {
         guard let version = try await ItemVersionRecord.find(record.versionID, on: db) else {
             throw DomainError.notFound("case.version_missing", "办件所依据的事项版本不存在。")
         }
-        return (record, try version.guide())
+        return try version.guide()
     }
 
     /// The actions the caller may take now, as buttons and as `allowedActions`.
@@ -514,8 +509,10 @@ struct CaseService {
         }
     }
 
-    func view(_ record: CaseRecord) async throws -> CaseView {
-        let (_, guide) = try await load(record.id!, on: db)
+    /// The case as the API and the pages show it. Pass the guide when it is already at hand.
+    func view(_ record: CaseRecord, guide known: ServiceGuide? = nil) async throws -> CaseView {
+        let guide: ServiceGuide
+        if let known { guide = known } else { guide = try await self.guide(of: record, on: db) }
         let steps = try await CaseEventRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$at).all().map { event in
             CaseView.Step(
                 at: event.at, action: event.action, actionName: CaseLifecycle.eventName(event.action),
@@ -528,7 +525,7 @@ struct CaseService {
         return CaseView(
             id: record.id!, number: record.number, state: record.state, stateName: record.state.chineseName,
             item: .init(code: record.itemCode, name: record.itemName), channel: record.channel, deadline: record.deadline,
-            deadlineProvisional: record.deadlineProvisional, urgency: Self.urgency(record, today: today, warnWithin: warnWithin, calendar: calendar),
+            deadlineProvisional: record.deadlineProvisional, urgency: record.urgency(today: today, warnWithin: warnWithin, calendar: calendar),
             form: record.shownFormValues,
             materials: checklist.lines.map { line in
                 CaseView.Material(
@@ -550,7 +547,7 @@ struct CaseService {
         var itemName: String
         var deadline: String?
         /// green, yellow (within the warning threshold), red (overdue), suspended, or none (no clock running).
-        var urgency: String
+        var urgency: CaseUrgency
         var urgencyName: String
         var greenChannel: Bool
         var deferredOutstanding: Bool
@@ -567,7 +564,7 @@ struct CaseService {
 
     /// An applicant's own cases (newest first), or a staff member's work queue in their scope
     /// (most urgent first: earliest deadline).
-    func list(state: CaseState?, page: PageRequest, warnWithin: Int) async throws -> Listing {
+    func list(state: CaseState?, page: PageRequest) async throws -> Listing {
         let query = CaseRecord.query(on: db)
         if let state { query.filter(\.$stateRaw == state.rawValue) }
         switch actor {
@@ -599,23 +596,14 @@ struct CaseService {
         let today = self.today
         return Listing(
             cases: records.map { record in
-                let urgency = Self.urgency(record, today: today, warnWithin: warnWithin, calendar: calendar)
+                let urgency = record.urgency(today: today, warnWithin: warnWithin, calendar: calendar)
                 return Summary(
                     id: record.id!, number: record.number, state: record.state, stateName: record.state.chineseName, itemCode: record.itemCode,
-                    itemName: record.itemName, deadline: record.deadline, urgency: urgency, urgencyName: Self.urgencyNames[urgency] ?? urgency,
+                    itemName: record.itemName, deadline: record.deadline, urgency: urgency, urgencyName: urgency.chineseName,
                     greenChannel: record.greenChannel, deferredOutstanding: record.deferredOutstanding, channel: record.channel,
                     updatedAt: record.updatedAt)
             },
             total: total, page: page.page, per: page.per)
-    }
-
-    static let urgencyNames = ["green": "正常", "yellow": "预警", "red": "超期", "suspended": "暂停计时", "none": "未计时"]
-
-    static func urgency(_ record: CaseRecord, today: LocalDate, warnWithin: Int, calendar: WorkingCalendar) -> String {
-        guard record.state.clockRuns || record.state == .specialProcedure, let text = record.deadline, let deadline = try? LocalDate(text) else {
-            return record.state == .specialProcedure ? "suspended" : "none"
-        }
-        return DeadlineClock.status(of: deadline, today: today, warnWithin: warnWithin, calendar: calendar).rawValue
     }
 
     // MARK: The lifecycle
@@ -661,7 +649,7 @@ struct CaseService {
         }
         let calendar = try await calendars.calendar(on: tx, now: now)
         let facts = CaseFacts(
-            deferredMaterialsOutstanding: record.deferredOutstanding && [.approve, .deny, .approveOnTimeout].contains(action),
+            deferredMaterialsOutstanding: record.deferredOutstanding,
             approvesOnTimeout: guide.approveOnTimeout,
             pastDeadline: record.deadline.flatMap { try? LocalDate($0) }.map { $0 < today } ?? false,
             producesCertificate: guide.result.kind == .licence)

@@ -46,8 +46,8 @@ struct DeadlineWatch {
         for start in stride(from: 0, to: due.count, by: batch) {
             let cases = try await CaseRecord.query(on: db).filter(\.$id ~~ Array(due[start..<min(start + batch, due.count)])).all()
             for record in cases {
-                let urgency = CaseService.urgency(record, today: today, warnWithin: warnWithin, calendar: calendar)
-                if urgency == "red", let version = try await ItemVersionRecord.find(record.versionID, on: db), try version.guide().approveOnTimeout {
+                let urgency = record.urgency(today: today, warnWithin: warnWithin, calendar: calendar)
+                if urgency == .red && record.approvesOnTimeout {
                     do {
                         _ = try await CaseService(platform: app, job: "deadline-watch").perform(.approveOnTimeout, reason: "办理期限届满，依法视为准予", on: record.id!)
                         report.approvedOnTimeout += 1
@@ -56,24 +56,22 @@ struct DeadlineWatch {
                         // Another instance decided it first, or deferred materials block it: alert instead.
                     }
                 }
-                guard urgency == "yellow" || urgency == "red", Self.rank(urgency) > Self.rank(record.alertLevel) else { continue }
+                guard urgency.alertRank > (CaseUrgency(rawValue: record.alertLevel)?.alertRank ?? 0) else { continue }
                 // Claimed with a compare-and-set: of several instances, one raises the alert.
                 struct Claimed: Decodable { var id: UUID }
-                let claimed = try await sql.update(CaseRecord.schema).set("alert_level", to: urgency)
+                let claimed = try await sql.update(CaseRecord.schema).set("alert_level", to: urgency.rawValue)
                     .where("id", .equal, record.id!).where("alert_level", .equal, record.alertLevel)
                     .returning("id").all(decoding: Claimed.self)
                 guard !claimed.isEmpty else { continue }
                 try await raise(urgency, for: record, at: now, on: db)
-                if urgency == "yellow" { report.warned += 1 } else { report.overdue += 1 }
+                if urgency == .yellow { report.warned += 1 } else { report.overdue += 1 }
             }
         }
         return report
     }
 
-    static func rank(_ level: String) -> Int { ["none": 0, "yellow": 1, "red": 2][level] ?? 0 }
-
-    private func raise(_ level: String, for record: CaseRecord, at now: Date, on db: any Database) async throws {
-        let overdue = level == "red"
+    private func raise(_ urgency: CaseUrgency, for record: CaseRecord, at now: Date, on db: any Database) async throws {
+        let (level, overdue) = (urgency.rawValue, urgency == .red)
         let subject = overdue ? "办件超期：\(record.itemName)" : "办件即将到期：\(record.itemName)"
         let body = "受理编号 \(record.number ?? "")，办理期限 \(record.deadline ?? "")" + (overdue ? "，已超期，请立即处理并说明原因。" : "，请抓紧办理。")
         var messages = [

@@ -177,10 +177,6 @@ enum AccountPageController {
         var emailError: String?
     }
 
-    static func requireApplicant(_ request: Request) throws -> (ApplicantRecord, ApplicantActor)? {
-        request.applicant
-    }
-
     @Sendable static func me(_ request: Request) async throws -> Response { try await me(request, emailError: nil) }
 
     static func me(_ request: Request, emailError: String?, status: HTTPStatus = .ok) async throws -> Response {

@@ -36,20 +36,24 @@ struct DeliveryFailure: Error, CustomStringConvertible {
     var description: String
 }
 
-/// The SMS provider. The local implementation behaves like a gateway: it accepts a number and
-/// text, records what it sent, and can be told to fail (an outage) to exercise the retries.
-final class LocalSMSGateway: Sendable {
+/// What the local gateways share: a switch that makes them fail like a provider in an outage.
+class LocalGateway: @unchecked Sendable {
     private let failing = NIOLockedValueBox(false)
-    /// What each handset received lately, in memory only (the log never keeps codes): stands for
-    /// the applicant's phone when the platform runs without a real provider.
-    private let handsets = NIOLockedValueBox([String: [String]]())
-
-    func received(by phone: String) -> [String] { handsets.withLockedValue { $0[phone] ?? [] } }
 
     var isFailing: Bool {
         get { failing.withLockedValue { $0 } }
         set { failing.withLockedValue { $0 = newValue } }
     }
+}
+
+/// The SMS provider. The local implementation behaves like a gateway: it accepts a number and
+/// text, records what it sent, and can be told to fail (an outage) to exercise the retries.
+final class LocalSMSGateway: LocalGateway, @unchecked Sendable {
+    /// What each handset received lately, in memory only (the log never keeps codes): stands for
+    /// the applicant's phone when the platform runs without a real provider.
+    private let handsets = NIOLockedValueBox([String: [String]]())
+
+    func received(by phone: String) -> [String] { handsets.withLockedValue { $0[phone] ?? [] } }
 
     /// `logged`: what the log keeps instead of the text (a verification code is never kept).
     func send(to phone: String, recipient: String, text: String, logged: String? = nil, at now: Date, on db: any Database) async throws {
@@ -297,13 +301,7 @@ final class MailLogRecord: Model, @unchecked Sendable {
 
 /// The e-mail provider. Like the SMS gateway, the local implementation records what it sent and
 /// can be told to fail, so that an outage exercises the retries.
-final class LocalMailGateway: Sendable {
-    private let failing = NIOLockedValueBox(false)
-
-    var isFailing: Bool {
-        get { failing.withLockedValue { $0 } }
-        set { failing.withLockedValue { $0 = newValue } }
-    }
+final class LocalMailGateway: LocalGateway, @unchecked Sendable {
 
     func send(to address: String, recipient: String, subject: String, text: String, at now: Date, on db: any Database) async throws {
         guard !isFailing else { throw DeliveryFailure(description: "邮件网关暂时不可用(421)") }

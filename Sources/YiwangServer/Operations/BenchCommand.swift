@@ -23,20 +23,9 @@ struct BenchCommand: AsyncCommand {
         let itemCount = max(1, min(signature.items ?? 10_000, 50_000))
         let requests = max(100, min(signature.requests ?? 2_000, 100_000))
         let concurrency = max(1, min(signature.concurrency ?? 2, 64))
-        try await migrateAndPrepare(app)
-        // Two clients on one address would hit the per-address API limit at once; the bucket is
-        // still taken on every call, so its cost stays in the figures.
-        var unlimited = app.settings
-        unlimited.apiCallsPerMinute = 100_000_000
-        app.rateLimits = RateLimits(settings: unlimited)
-        guard try await DemoCity.isEmpty(app.db) else {
-            console.error("基准测试需要空数据库：请设置新的 YIWANG_DATA_DIR 或指向一次性的 PostgreSQL 数据库。")
-            throw ExitCode(2)
-        }
-        let engine: String
-        if case .postgres = app.settings.database { engine = "PostgreSQL" } else { engine = "SQLite (WAL, synchronous=\(app.settings.sqliteSynchronous))" }
+        let engine = try await Benchmark.prepare(app, console: console)
         console.print("Yiwang benchmark — \(engine), \(itemCount) items, \(requests) requests per route, \(concurrency) concurrent clients")
-        console.print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_048_576) MiB")
+        Benchmark.printMachine(console)
 
         // Import
         let demo = try DemoCity.loadDocument(app)
@@ -186,16 +175,51 @@ struct BenchCommand: AsyncCommand {
         let client = app.client
         // Warm up connections, caches and templates.
         for index in 0..<min(50, requests) { _ = try await client.send(method, headers: headers, to: URI(string: url(index))) }
+        return try await Benchmark.measure(count: requests, concurrency: concurrency) { index in
+            let response = try await client.send(method, headers: headers, to: URI(string: url(index)))
+            guard response.status == .ok else { throw Abort(.internalServerError, reason: "bench request failed: \(response.status)") }
+        }
+    }
+
+    func report(_ name: String, _ summary: LatencySummary, _ console: any Console) {
+        Benchmark.report(name, summary, unit: "req/s", console)
+    }
+}
+
+/// What the benchmark commands share: the set-up, running operations over concurrent workers,
+/// and one line of figures per measurement.
+enum Benchmark {
+    /// Migrates, lifts the per-address API limit (the clients share one address; the bucket is
+    /// still taken on every call, so its cost stays in the figures) and refuses a database that
+    /// is not empty. Answers the engine, as the report names it.
+    static func prepare(_ app: Application, console: any Console) async throws -> String {
+        try await migrateAndPrepare(app)
+        var unlimited = app.settings
+        unlimited.apiCallsPerMinute = 100_000_000
+        app.rateLimits = RateLimits(settings: unlimited)
+        guard try await DemoCity.isEmpty(app.db) else {
+            console.error("基准测试需要空数据库：请设置新的 YIWANG_DATA_DIR 或指向一次性的 PostgreSQL 数据库。")
+            throw ExitCode(2)
+        }
+        if case .postgres = app.settings.database { return "PostgreSQL" }
+        return "SQLite (WAL, synchronous=\(app.settings.sqliteSynchronous))"
+    }
+
+    static func printMachine(_ console: any Console) {
+        console.print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_048_576) MiB")
+    }
+
+    /// Runs `count` operations over `concurrency` workers and summarises their latencies.
+    static func measure(count: Int, concurrency: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> LatencySummary {
         let started = ContinuousClock.now
         let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
             for worker in 0..<concurrency {
                 group.addTask {
                     var samples: [Double] = []
                     var index = worker
-                    while index < requests {
+                    while index < count {
                         let begin = ContinuousClock.now
-                        let response = try await client.send(method, headers: headers, to: URI(string: url(index)))
-                        guard response.status == .ok else { throw Abort(.internalServerError, reason: "bench request failed: \(response.status)") }
+                        try await operation(index)
                         samples.append((ContinuousClock.now - begin).milliseconds)
                         index += concurrency
                     }
@@ -207,11 +231,11 @@ struct BenchCommand: AsyncCommand {
         return LatencySummary(samples: samples, seconds: (ContinuousClock.now - started).seconds)
     }
 
-    func report(_ name: String, _ summary: LatencySummary, _ console: any Console) {
-        let label = name.count < 36 ? name + String(repeating: " ", count: 36 - name.count) : name
+    static func report(_ name: String, _ summary: LatencySummary, unit: String, _ console: any Console) {
+        let label = name.count < 40 ? name + String(repeating: " ", count: 40 - name.count) : name
         console.print(label + String(
-            format: "%8.0f req/s   p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms   (n=%d)",
-            summary.throughput, summary.p50, summary.p99, summary.max, summary.count))
+            format: "%8.0f %@   p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms   (n=%d)", summary.throughput, unit, summary.p50, summary.p99, summary.max,
+            summary.count))
     }
 }
 

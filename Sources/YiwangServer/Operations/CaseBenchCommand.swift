@@ -28,18 +28,9 @@ struct CaseBenchCommand: AsyncCommand {
         let concurrency = max(1, min(signature.concurrency ?? 4, 64))
         let openCount = max(1_000, min(signature.openCases ?? 1_000_000, 5_000_000))
         let requests = max(100, min(signature.requests ?? 2_000, 100_000))
-        try await migrateAndPrepare(app)
-        var unlimited = app.settings
-        unlimited.apiCallsPerMinute = 100_000_000
-        app.rateLimits = RateLimits(settings: unlimited)
-        guard try await DemoCity.isEmpty(app.db) else {
-            console.error("基准测试需要空数据库：请设置新的 YIWANG_DATA_DIR 或指向一次性的 PostgreSQL 数据库。")
-            throw ExitCode(2)
-        }
-        let engine: String
-        if case .postgres = app.settings.database { engine = "PostgreSQL" } else { engine = "SQLite (WAL, synchronous=\(app.settings.sqliteSynchronous))" }
+        let engine = try await Benchmark.prepare(app, console: console)
         console.print("Yiwang case benchmark — \(engine), \(caseCount) cases over HTTP with \(concurrency) clients, \(openCount) open cases")
-        console.print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_048_576) MiB")
+        Benchmark.printMachine(console)
         _ = try await DemoCity.seed(app)
         let sql = app.db as! any SQLDatabase
 
@@ -47,7 +38,7 @@ struct CaseBenchCommand: AsyncCommand {
         try await sql.raw("CREATE TABLE bench_transactions (id TEXT PRIMARY KEY, body TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)").run()
         let payload = String(repeating: "办", count: 300)
         let sqlite = sql.dialect.name == "sqlite"
-        let raw = try await measureConcurrently(count: caseCount, concurrency: concurrency) { index in
+        let raw = try await Benchmark.measure(count: caseCount, concurrency: concurrency) { index in
             let transaction: @Sendable () async throws -> Void = {
                 try await app.db.transaction { tx in
                     let sql = tx as! any SQLDatabase
@@ -58,7 +49,7 @@ struct CaseBenchCommand: AsyncCommand {
             // On SQLite, one writer at a time as the platform does: the ceiling without busy-handler sleeps.
             if sqlite { try await AuditTrail.sqliteWriters.run(transaction) } else { try await transaction() }
         }
-        report("raw transaction (2 inserts, ceiling)", raw, unit: "tx/s", console)
+        Benchmark.report("raw transaction (2 inserts, ceiling)", raw, unit: "tx/s", console)
 
         // Submit and accept over HTTP, each case reusing a material given once (材料复用).
         guard let item = try await ItemRecord.query(on: app.db).filter(\.$name == "食品经营许可(延续)").first(),
@@ -110,7 +101,7 @@ struct CaseBenchCommand: AsyncCommand {
         let accept = try JSONEncoder().encode(TransitionRequest(action: .accept))
         let submitSamples = SampleBox()
         let acceptSamples = SampleBox()
-        let submitAccept = try await measureConcurrently(count: caseCount, concurrency: concurrency) { index in
+        let submitAccept = try await Benchmark.measure(count: caseCount, concurrency: concurrency) { index in
             let begin = ContinuousClock.now
             let created = try await client.post(URI(string: base + "/cases"), headers: headers(citizenToken, key: "bench-\(index)")) { $0.body = ByteBuffer(data: body) }
             guard created.status == .created else { throw Abort(.internalServerError, reason: "submit failed: \(created.status) \(created.body.map { String(buffer: $0) } ?? "")") }
@@ -121,9 +112,9 @@ struct CaseBenchCommand: AsyncCommand {
             await submitSamples.add((middle - begin).milliseconds)
             await acceptSamples.add((ContinuousClock.now - middle).milliseconds)
         }
-        report("submit + accept over HTTP (per case)", submitAccept, unit: "cases/s", console)
-        report("  submit request", LatencySummary(samples: await submitSamples.samples, seconds: submitAccept.seconds), unit: "req/s", console)
-        report("  accept request", LatencySummary(samples: await acceptSamples.samples, seconds: submitAccept.seconds), unit: "req/s", console)
+        Benchmark.report("submit + accept over HTTP (per case)", submitAccept, unit: "cases/s", console)
+        Benchmark.report("  submit request", LatencySummary(samples: await submitSamples.samples, seconds: submitAccept.seconds), unit: "req/s", console)
+        Benchmark.report("  accept request", LatencySummary(samples: await acceptSamples.samples, seconds: submitAccept.seconds), unit: "req/s", console)
         console.print(String(format: "cases/s as a share of the raw transaction rate: %.0f%% (goal: at least 50%%; goal: ≥ 1000 cases/s, p99 ≤ 20 ms)", 100 * submitAccept.throughput / raw.throughput))
 
         // Many open cases: generated rows, as the lifecycle would leave them.
@@ -146,12 +137,12 @@ struct CaseBenchCommand: AsyncCommand {
         // The approver's work queue, first page and a later one: one client alone (the time a
         // request takes), then the concurrent clients (what waiting for the two cores adds).
         for clients in Set([1, concurrency]).sorted() {
-            let queue = try await measureConcurrently(count: requests, concurrency: clients) { index in
+            let queue = try await Benchmark.measure(count: requests, concurrency: clients) { index in
                 let page = index % 10 == 9 ? 50 : 1
                 let response = try await client.get(URI(string: base + "/cases?page=\(page)"), headers: headers(approverToken))
                 guard response.status == .ok else { throw Abort(.internalServerError, reason: "queue failed: \(response.status)") }
             }
-            report("approver work queue, \(clients) client\(clients == 1 ? "" : "s")", queue, unit: "req/s", console)
+            Benchmark.report("approver work queue, \(clients) client\(clients == 1 ? "" : "s")", queue, unit: "req/s", console)
         }
         let total = try await CaseRecord.query(on: app.db).count()
         console.print("cases in the database: \(total) (goal: queue p99 ≤ 10 ms)")
@@ -201,35 +192,6 @@ struct CaseBenchCommand: AsyncCommand {
             }
             written += rows
         }
-    }
-
-    /// Runs `count` operations over `concurrency` workers and summarises their latencies.
-    func measureConcurrently(count: Int, concurrency: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> LatencySummary {
-        let started = ContinuousClock.now
-        let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for worker in 0..<concurrency {
-                group.addTask {
-                    var samples: [Double] = []
-                    var index = worker
-                    while index < count {
-                        let begin = ContinuousClock.now
-                        try await operation(index)
-                        samples.append((ContinuousClock.now - begin).milliseconds)
-                        index += concurrency
-                    }
-                    return samples
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
-        return LatencySummary(samples: samples, seconds: (ContinuousClock.now - started).seconds)
-    }
-
-    func report(_ name: String, _ summary: LatencySummary, unit: String, _ console: any Console) {
-        let label = name.count < 40 ? name + String(repeating: " ", count: 40 - name.count) : name
-        console.print(label + String(
-            format: "%8.0f %@   p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms   (n=%d)", summary.throughput, unit, summary.p50, summary.p99, summary.max,
-            summary.count))
     }
 }
 

@@ -1,0 +1,36 @@
+import Foundation
+
+/// What the policy needs to know of a case beyond its owner.
+public struct CaseSubject: Sendable {
+    public var owner: ResourceOwner
+    public var state: CaseState
+    /// Filed at the comprehensive window (a clerk files for the applicant standing there).
+    public var filedAtWindow: Bool
+    /// Who filed it (account name), so an agent may follow what they filed.
+    public var filedBy: String
+
+    public init(owner: ResourceOwner, state: CaseState, filedAtWindow: Bool, filedBy: String) {
+        self.owner = owner
+        self.state = state
+        self.filedAtWindow = filedAtWindow
+        self.filedBy = filedBy
+    }
+}
+
+extension Policy {
+    /// Who may read a case: the applicant (or an agent who may follow their cases, or who filed
+    /// this one); staff in scope, except for an online draft, which is the applicant's alone.
+    public static func mayRead(_ actor: Actor, case subject: CaseSubject) -> Bool {
+        guard let applicant = subject.owner.applicantID else { return false }
+        if allows(actor, .viewOwnCases, on: .applicant(applicant)) { return true }
+        if subject.filedBy == actor.accountName, allows(actor, .applyForService, on: .applicant(applicant)) { return true }
+        if subject.state == .draft && !subject.filedAtWindow { return false }
+        return allows(actor, .readCases, on: subject.owner)
+    }
+
+    /// Who may change the form or give materials: the applicant online; for a case filed at the
+    /// window, also the clerk there.
+    public static func mayFile(_ actor: Actor, case subject: CaseSubject) -> Bool {
+        PolicyAction.anyOf(.submit, filedAtWindow: subject.filedAtWindow).contains { allows(actor, $0, on: subject.owner) }
+    }
+}
