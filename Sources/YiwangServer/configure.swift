@@ -38,7 +38,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let keys = try DataProtection.keyRing(for: settings)
     app.useKeyRing(keys)
     AuditTrail.use(AuditChain(key: keys.derivedKey(purpose: "audit-chain")))
-    app.rateLimits = RateLimits(settings: settings)
+    app.rateLimits = RateLimits(settings: settings, keys: keys)
     app.tokenCache = TokenCache()
     app.calendarStore = CalendarStore()
     app.smsGateway = LocalSMSGateway()
@@ -57,13 +57,16 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(ProblemMiddleware())
     app.middleware.use(SecurityHeadersMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
+    app.middleware.use(BodyShapeGuard())
+    app.middleware.use(StaticFiles(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(app.sessions.middleware)
+    app.middleware.use(SessionsReady())
     app.middleware.use(APIRateLimitMiddleware())
     app.middleware.use(ActorMiddleware())
 
     app.openAPIDocument = try OperationsController.loadOpenAPI(app)
     try routes(app)
+    app.routeTable = RouteTable(app.routes.all)
     registerCommands(app)
 }
 
@@ -83,6 +86,8 @@ enum AppMigrations {
             CreateCaseMaterials(),  // 0010
             AddApplicantEmail(),  // 0011
             CreatePasswordResets(),  // 0012
+            SealAuditHead(),  // 0013
+            AtomicThrottles(),  // 0014
         ]
     }
 }
@@ -100,13 +105,28 @@ func prepareDatabase(_ app: Application) async throws {
     }
 }
 
-/// Lists every request once, with its status and time, for operators.
+/// Lists every request once, with its route, status, time and the kind of caller, and feeds the
+/// latency metrics. Only the route pattern is logged (never the path's values or the query, which
+/// may carry what a person typed), so the log holds no personal data.
 struct RequestLogMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next.respond(to: request)
-        let milliseconds = (ContinuousClock.now - start).milliseconds
-        request.logger.debug("\(request.method) \(request.url.path) \(response.status.code) \(String(format: "%.2f", milliseconds))ms")
+        let duration = ContinuousClock.now - start
+        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
+        PlatformMetrics.shared.observe(method: request.method.rawValue, route: route, status: response.status.code, duration: duration)
+        let actor: String
+        switch request.actor {
+        case .anonymous: actor = "anonymous"
+        case .applicant: actor = "applicant"
+        case .staff: actor = "staff"
+        }
+        request.logger.log(
+            level: request.application.settings.jsonLogs ? .info : .debug, "request",
+            metadata: [
+                "method": .string(request.method.rawValue), "route": .string(route), "status": .stringConvertible(response.status.code),
+                "duration_ms": .string(String(format: "%.2f", duration.milliseconds)), "actor": .string(actor), "channel": .string(request.channel),
+            ])
         return response
     }
 }
@@ -145,6 +165,6 @@ struct ChineseDateTag: LeafTag {
             return .string("")
         }
         let c = ChinaTime.calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return .string(String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!))
+        return .string(String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0))
     }
 }

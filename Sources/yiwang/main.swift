@@ -5,7 +5,7 @@ import YiwangServer
 
 /// `yiwang serve | migrate | seed --demo | export | import | lint-catalog | bench` — see README.
 var environment = try Environment.detect()
-try LoggingSystem.bootstrap(from: &environment)
+if !JSONLogHandler.bootstrapIfAsked() { try LoggingSystem.bootstrap(from: &environment) }
 let app = try await Application.make(environment)
 var status: Int32 = 0
 do {
@@ -13,6 +13,7 @@ do {
     try await configure(app, settings: settings)
     try await prepareForCommand(app, arguments: environment.arguments)
     try await app.execute()
+    await finishCommand(app, arguments: environment.arguments)
 } catch let error as ConfigurationError {
     app.logger.critical("\(error.description)")
     status = 78

@@ -49,6 +49,8 @@ final class AuthorizationMatrixTests: XCTestCase {
         .revealPersonalData: [.windowClerk, .supervisor],
         .manageCalendar: [.systemAdministrator],
         .readCases: [.windowClerk, .approver, .departmentAdministrator, .supervisor, .hotlineOperator],
+        // The scans themselves: not the hotline, not the department's administrator.
+        .readCaseMaterials: [.windowClerk, .approver, .supervisor],
         .handleCaseAtWindow: [.windowClerk],
         .decideCase: [.approver],
         .manageNotifications: [.systemAdministrator],
@@ -150,7 +152,11 @@ final class AuthorizationMatrixTests: XCTestCase {
                 for scope in Self.scopes {
                     let actor = staff(role, scope.scope)
                     for resource in Self.resources {
-                        let want = Self.publicActions.contains(action) || (roles.contains(role) && scope.reaches.contains(resource.name))
+                        // An applicant's own record is city-wide only for a (masked) look-up; anything
+                        // more of it needs an unrestricted grant (or a case in scope: `mayReveal`).
+                        let reaches = resource.name == "applicantRecord" && action != .lookUpApplicants
+                            ? scope.scope == .everywhere : scope.reaches.contains(resource.name)
+                        let want = Self.publicActions.contains(action) || (roles.contains(role) && reaches)
                         let context = "\(role.rawValue) with \(scope.name) grant, \(action.rawValue) on \(resource.name)"
                         XCTAssertEqual(Policy.allows(actor, action, on: resource.owner), want, context)
                         // authorize agrees with allows, and a signed-in refusal is forbidden, not unauthenticated.
@@ -162,9 +168,20 @@ final class AuthorizationMatrixTests: XCTestCase {
                 }
             }
         }
-        // The matrix cannot silently shrink: 7 roles × 15 actions × 5 scopes × 6 resources.
+        // The matrix cannot silently shrink: 7 roles × 16 actions × 5 scopes × 6 resources.
         XCTAssertEqual(checked, Self.allRoles.count * Self.staffActions.count * Self.scopes.count * Self.resources.count)
-        XCTAssertEqual(checked, 7 * 15 * 5 * 6)
+        XCTAssertEqual(checked, 7 * 16 * 5 * 6)
+    }
+
+    func testRevealReachesApplicantsWithACaseInScopeOnly() {
+        let clerk = staff(.windowClerk, Scope(departmentCreditCode: "DEPT-A"))
+        XCTAssertFalse(Policy.mayReveal(clerk, applicantID: "A", casesHandledBy: []), "no case with the department: no reveal")
+        XCTAssertFalse(
+            Policy.mayReveal(clerk, applicantID: "A", casesHandledBy: [ResourceOwner(departmentCreditCode: "DEPT-B", regionCode: Self.districtA)]))
+        XCTAssertTrue(Policy.mayReveal(clerk, applicantID: "A", casesHandledBy: [Self.inScope]))
+        XCTAssertTrue(Policy.mayReveal(staff(.supervisor, .everywhere), applicantID: "A", casesHandledBy: []))
+        XCTAssertFalse(Policy.mayReveal(staff(.hotlineOperator, .everywhere), applicantID: "A", casesHandledBy: [Self.inScope]))
+        XCTAssertTrue(Policy.allows(clerk, .lookUpApplicants, on: .applicant("A")), "finding a walk-in applicant (masked) stays city-wide")
     }
 
     func testAnyOfSeveralGrantsSuffices() {

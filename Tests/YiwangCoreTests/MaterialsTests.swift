@@ -178,7 +178,7 @@ final class MaterialsTests: XCTestCase {
         XCTAssertEqual(PolicyAction.anyOf(.submit, filedAtWindow: false), [.applyForService])
         XCTAssertEqual(PolicyAction.anyOf(.withdraw, filedAtWindow: true), [.applyForService, .handleCaseAtWindow])
         XCTAssertEqual(PolicyAction.anyOf(.withdraw, filedAtWindow: false), [.applyForService])
-        XCTAssertEqual(PolicyAction.anyOf(.approve, filedAtWindow: false, onTheSpot: true), [.handleCaseAtWindow])
+        XCTAssertEqual(PolicyAction.anyOf(.approve, filedAtWindow: false, onTheSpot: true), [.decideCase, .handleCaseAtWindow])
         XCTAssertEqual(PolicyAction.anyOf(.approve, filedAtWindow: true, onTheSpot: false), [.decideCase])
         XCTAssertEqual(PolicyAction.anyOf(.accept, filedAtWindow: true), [.handleCaseAtWindow])
         XCTAssertEqual(PolicyAction.anyOf(.deny, filedAtWindow: true, onTheSpot: true), [.decideCase], "only approval happens on the spot")
@@ -216,10 +216,10 @@ final class MaterialsTests: XCTestCase {
     func testSealedFilesOpenToTheSameBytesAndHideTheirContent() throws {
         let keys = try ring()
         let original = concat(pdf, Array(repeating: 0x41, count: 100))
-        let sealed = keys.seal(bytes: original)
+        let sealed = try keys.seal(bytes: original)
         XCTAssertTrue(sealed.starts(with: Array("YWB1".utf8)))
         XCTAssertNil(sealed.firstRange(of: Array("%PDF".utf8)), "the content is not readable on disk")
-        XCTAssertNotEqual(keys.seal(bytes: original), sealed, "a fresh nonce every time")
+        XCTAssertNotEqual(try keys.seal(bytes: original), sealed, "a fresh nonce every time")
         XCTAssertEqual(try keys.open(bytes: sealed), original)
         XCTAssertEqual(try keys.open(bytes: keys.seal(bytes: [])), [])
     }
@@ -227,7 +227,7 @@ final class MaterialsTests: XCTestCase {
     func testATamperedSealedFileNeverOpens() throws {
         let keys = try ring()
         let original = concat(pdf, Array(repeating: 0x41, count: 100))
-        let sealed = keys.seal(bytes: original)
+        let sealed = try keys.seal(bytes: original)
         // "YWB1", the key ID's length (1 byte) and "k1": the nonce starts at 7, the ciphertext at 19.
         for offset in [7, 19, 40, sealed.count - 1] {
             var damaged = sealed

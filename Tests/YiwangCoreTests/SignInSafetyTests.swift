@@ -11,9 +11,11 @@ final class SignInSafetyTests: XCTestCase {
     }
 
     func testAcceptablePasswordHasNoProblems() {
-        XCTAssertEqual(PasswordRules.problems(in: "Yiwang-demo-2026"), [])
-        XCTAssertEqual(PasswordRules.problems(in: "Yiwang-demo-2026", account: "zhangsan"), [])
-        XCTAssertNoThrow(try PasswordRules.check("Yiwang-demo-2026"))
+        XCTAssertEqual(PasswordRules.problems(in: "Guiyang-window-2026"), [])
+        XCTAssertEqual(PasswordRules.problems(in: "Guiyang-window-2026", account: "zhangsan"), [])
+        XCTAssertNoThrow(try PasswordRules.check("Guiyang-window-2026"))
+        // The demo city's published password is never a real account's.
+        XCTAssertEqual(PasswordRules.problems(in: "Yiwang-demo-2026"), ["该密码过于常见，请换一个。"])
         // Chinese characters count as the symbol class.
         XCTAssertEqual(PasswordRules.problems(in: "政务服务abcd1234"), [])
     }

@@ -89,9 +89,15 @@ final class CaseAPITests: XCTestCase {
 
             try await app.test(.GET, "/api/v1/cases/\(view.id)", headers: .bearer(citizen)) { res async throws in
                 let final = try res.content.decode(CaseView.self)
+                // Uploads and form edits are on the timeline too, without changing the state.
+                XCTAssertEqual(
+                    final.timeline.map(\.action),
+                    ["submit", "requestCorrection", "supplyMaterial", "submit", "requestCorrection", "supplyMaterial", "submit", "accept", "review", "approve", "issueCertificate", "deliver", "close"])
                 XCTAssertEqual(
                     final.timeline.map(\.state),
-                    ["submitted", "correctionRequested", "preReview", "correctionRequested", "preReview", "accepted", "underReview", "approved", "certificateIssued", "delivered", "closed"])
+                    ["submitted", "correctionRequested", "correctionRequested", "preReview", "correctionRequested", "correctionRequested", "preReview", "accepted", "underReview", "approved", "certificateIssued", "delivered", "closed"])
+                // The applicant sees roles, never staff account names.
+                XCTAssertEqual(Set(final.timeline.map(\.actor)), ["申请人", "综合窗口人员", "后台审批人员"])
                 XCTAssertEqual(final.timeline[1].reason, "请补充：1. 食品安全管理制度；2. 场所平面图；缺少材料：食品经营许可申请书、食品安全管理制度", "one notice lists every missing material")
                 XCTAssertEqual(final.materials.map { $0.files.count }, [1, 0, 1])
                 XCTAssertEqual(final.resultDocument, "3501002026112200001-证")

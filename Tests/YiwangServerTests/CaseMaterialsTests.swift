@@ -226,7 +226,7 @@ final class CaseMaterialsTests: XCTestCase {
             let sha = original.sha256
 
             // A second case names the earlier file instead of uploading it again.
-            let reusing = NewCaseRequest(item: foodCode, form: goodForm, materials: [MaterialReference(material: 0, reuse: sha)], submit: true)
+            let reusing = NewCaseRequest(item: foodCode, form: goodForm, materials: [MaterialReference(material: 1, reuse: sha)], submit: true)
             res = try await send(app, .POST, "/api/v1/cases", reusing, token: citizen, key: "second")
             XCTAssertEqual(res.status, .created, res.body.string)
             let second = try res.content.decode(CaseView.self)
@@ -243,7 +243,7 @@ final class CaseMaterialsTests: XCTestCase {
             XCTAssertEqual(Array(res.body.readableBytesView), bytes)
 
             // Reused again, through the case's own materials endpoint.
-            res = try await send(app, .POST, "/api/v1/cases/\(second.id)/materials", MaterialReference(material: 2, reuse: sha), token: citizen)
+            res = try await send(app, .POST, "/api/v1/cases/\(second.id)/materials", MaterialReference(material: 3, reuse: sha), token: citizen)
             XCTAssertEqual(res.status, .created, res.body.string)
             XCTAssertTrue(try res.content.decode(CaseView.File.self).reused)
 
@@ -255,20 +255,20 @@ final class CaseMaterialsTests: XCTestCase {
 
             // A hash the applicant never gave is not found.
             res = try await send(
-                app, .POST, "/api/v1/cases/\(second.id)/materials", MaterialReference(material: 0, reuse: String(repeating: "0", count: 64)), token: citizen)
+                app, .POST, "/api/v1/cases/\(second.id)/materials", MaterialReference(material: 1, reuse: String(repeating: "0", count: 64)), token: citizen)
             XCTAssertEqual(res.status, .notFound)
             XCTAssertEqual(try problem(res).code, "material.reuse_not_found")
 
             // Another citizen who learned the hash cannot take the file, in a new case or an existing one.
             let casesBefore = try await CaseRecord.query(on: app.db).count()
-            let stealing = NewCaseRequest(item: foodCode, form: goodForm, materials: [MaterialReference(material: 0, reuse: sha)], submit: true)
+            let stealing = NewCaseRequest(item: foodCode, form: goodForm, materials: [MaterialReference(material: 1, reuse: sha)], submit: true)
             res = try await send(app, .POST, "/api/v1/cases", stealing, token: stranger, key: "steal")
             XCTAssertEqual(res.status, .notFound)
             XCTAssertEqual(try problem(res).code, "material.reuse_not_found")
             let casesAfter = try await CaseRecord.query(on: app.db).count()
             XCTAssertEqual(casesAfter, casesBefore, "no case created")
             let own = try await fileCase(app, token: stranger, key: "own")
-            res = try await send(app, .POST, "/api/v1/cases/\(own)/materials", MaterialReference(material: 0, reuse: sha), token: stranger)
+            res = try await send(app, .POST, "/api/v1/cases/\(own)/materials", MaterialReference(material: 1, reuse: sha), token: stranger)
             XCTAssertEqual(res.status, .notFound)
             XCTAssertEqual(try problem(res).code, "material.reuse_not_found")
             let taken = try await CaseMaterialRecord.query(on: app.db).filter(\.$caseID == own).count()
@@ -432,7 +432,7 @@ final class CaseMaterialsTests: XCTestCase {
             XCTAssertEqual(res.status, .created, res.body.string)
             let draft = try res.content.decode(CaseView.self)
             XCTAssertEqual(draft.state, .draft)
-            XCTAssertTrue(draft.allowedActions.contains(.submit))
+            XCTAssertFalse(draft.allowedActions.contains(.submit), "submitting is offered only once the form is complete")
 
             // What is there must be right, even in a draft.
             res = try await send(app, .PUT, "/api/v1/cases/\(draft.id)/form", FormUpdateRequest(form: ["businessKind": .string("其他")]), token: citizen)

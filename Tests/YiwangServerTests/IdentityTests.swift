@@ -185,7 +185,9 @@ final class RegistrationTests: XCTestCase {
             let auditText = try await AuditEventRecord.query(on: app.db).all().map { "\($0.before ?? "") \($0.after ?? "") \($0.subjectID)" }.joined()
             XCTAssertFalse(auditText.contains(citizenID), "the trail never holds a full ID number")
 
-            let clerk = try await staffToken(app, "clerk", cityClerk)
+            // A department's clerk reveals only applicants with a case there (HardeningTests);
+            // a city-wide grant reveals anyone.
+            let clerk = try await staffToken(app, "clerk", [Grant(role: .windowClerk, scope: .everywhere)])
             let hotline = try await staffToken(app, "hotline", [Grant(role: .hotlineOperator, scope: .everywhere)])
             try await app.test(.POST, "/api/v1/applicants/lookup", headers: .bearer(hotline), beforeRequest: { req in
                 try req.content.encode(["identifier": citizenID])
@@ -210,12 +212,14 @@ final class RegistrationTests: XCTestCase {
 }
 
 final class SessionAndLockoutTests: XCTestCase {
-    func testRepeatedFailuresLockAccountsKnownAndUnknownAlike() async throws {
-        try await withApp(seed: false) { app, clock in
+    func testRepeatedFailuresLockTheSourceKnownAndUnknownAlikeButNotTheHolder() async throws {
+        // Every request comes through a trusted proxy, which names the caller's address.
+        try await withApp(seed: false, settings: { $0.trustedProxies = ["unknown"] }) { app, clock in
             try await registerPerson(app)
-            func attempt(_ account: String, _ password: String) async throws -> XCTHTTPResponse {
+            func attempt(_ account: String, _ password: String, from address: String = "10.0.0.66") async throws -> XCTHTTPResponse {
                 var response: XCTHTTPResponse?
                 try await app.test(.POST, "/api/v1/auth/token", beforeRequest: { req in
+                    req.headers.replaceOrAdd(name: "X-Forwarded-For", value: address)
                     try req.content.encode(TokenRequest(account: account, password: password))
                 }, afterResponse: { res async in response = res })
                 return response!
@@ -235,24 +239,50 @@ final class SessionAndLockoutTests: XCTestCase {
                 XCTAssertEqual(fifth.headers.first(name: .retryAfter), "60")
             }
             let whileLocked = try await attempt(citizenID, strongPassword)
-            XCTAssertEqual(whileLocked.status, .tooManyRequests, "the right password does not open a locked account")
+            XCTAssertEqual(whileLocked.status, .tooManyRequests, "the guessing source stays locked, even with the right password")
+            // The holder, from their own address, is not locked out by someone else's guesses.
+            let holder = try await attempt(citizenID, strongPassword, from: "10.0.0.7")
+            XCTAssertEqual(holder.status, .created, "a lock never reaches another source")
             clock.advance(by: 61)
-            let sixth = try await attempt(citizenID, "Wrong-Pass-6")
-            XCTAssertEqual(sixth.headers.first(name: .retryAfter), "120", "each further failure doubles the lock")
-            clock.advance(by: 121)
-            let right = try await attempt(citizenID, strongPassword)
-            XCTAssertEqual(right.status, .created)
+            let sixth = try await attempt(unknown, "Wrong-Pass-6")
+            XCTAssertEqual(sixth.headers.first(name: .retryAfter), "120", "each further failure from the source doubles its lock")
+            // A quiet hour forgets the count: one wrong try later is one failure, not a longer lock.
+            clock.advance(by: 3 * 3600)
+            let later = try await attempt(unknown, "Wrong-Pass-7")
+            XCTAssertEqual(later.status, .unauthorized, "after a quiet hour the count starts again")
             let history = try await SignInEventRecord.query(on: app.db).all().map(\.outcome)
-            XCTAssertEqual(history.filter { $0 == "wrongPassword" }.count, 6)
+            XCTAssertEqual(history.filter { $0 == "wrongPassword" }.count, 5)
             XCTAssertEqual(history.filter { $0 == "locked" }.count, 1)
             XCTAssertEqual(history.filter { $0 == "succeeded" }.count, 1)
-            // Success clears the count; the unknown identifier's count lives in the same table.
+            // The success cleared the account's counts; no address is stored in the throttle.
             let sql = app.db as! any SQLDatabase
-            let left = try await sql.raw("SELECT key FROM sign_in_throttle").all().count
-            XCTAssertEqual(left, 1, "only the unknown identifier is still counted")
+            struct Key: Decodable { var key: String }
+            let keys = try await sql.raw("SELECT key FROM sign_in_throttle").all(decoding: Key.self).map(\.key)
+            XCTAssertFalse(keys.contains { $0.contains("10.0.0") }, "\(keys)")
             // The refused attempts are attributed to nobody, the success to the account.
             let refused = try await AuditEventRecord.query(on: app.db).filter(\.$action == "auth.signInRefused").all()
             XCTAssertTrue(refused.allSatisfy { $0.actor == "anonymous" })
+        }
+    }
+
+    func testParallelGuessesGetNoMoreThanTheFreeFailures() async throws {
+        try await withApp(seed: false) { app, _ in
+            try await registerPerson(app)
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for index in 0..<24 {
+                    group.addTask {
+                        var status = HTTPStatus.ok
+                        try await app.test(.POST, "/api/v1/auth/token", beforeRequest: { req in
+                            try req.content.encode(TokenRequest(account: citizenID, password: "Wrong-Guess-\(index)"))
+                        }, afterResponse: { res async in status = res.status })
+                        return status
+                    }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            let history = try await SignInEventRecord.query(on: app.db).all().map(\.outcome)
+            XCTAssertEqual(history.filter { $0 == "wrongPassword" }.count, 5, "exactly five passwords were checked: \(statuses)")
+            XCTAssertEqual(statuses.filter { $0 == .tooManyRequests }.count, 20)
         }
     }
 
@@ -271,7 +301,7 @@ final class SessionAndLockoutTests: XCTestCase {
                     } else {
                         XCTAssertEqual(res.status, .tooManyRequests)
                         XCTAssertEqual(try problem(res).code, "request.rate_limited")
-                        XCTAssertEqual(res.headers.first(name: .retryAfter), "1800")
+                        XCTAssertEqual(res.headers.first(name: .retryAfter), "3600", "the window opened by the first attempt")
                     }
                 })
             }
@@ -407,8 +437,10 @@ final class PasswordResetTests: XCTestCase {
             XCTAssertEqual(res.status, .noContent, res.body.string)
             try await app.test(.GET, "/api/v1/me", headers: .bearer(oldToken)) { res async in XCTAssertEqual(res.status, .unauthorized, "old tokens end") }
             _ = try await applicantToken(app, citizenID, password: "Brand-New-Pass-2026")
+            // Used, spent and expired codes read like wrong ones: no answer tells more.
             res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: code, password: "Another-Pass-2026x"))
-            XCTAssertEqual(try problem(res).code, "reset.used")
+            XCTAssertEqual(res.status, .badRequest)
+            XCTAssertEqual(try problem(res).code, "reset.code")
 
             // Five wrong tries spend a code; an old code expires.
             clock.advance(by: 61)
@@ -418,13 +450,13 @@ final class PasswordResetTests: XCTestCase {
             }
             let fresh = Self.code(in: app.smsGateway.received(by: "13800000001").last!)
             res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: fresh, password: "Brand-New-Pass-2027"))
-            XCTAssertEqual(try problem(res).code, fresh == "999999" ? "reset.used" : "reset.exhausted")
+            XCTAssertEqual(try problem(res).code, "reset.code", "five wrong tries spent the code")
             clock.advance(by: 61)
             _ = try await post(app, "/api/v1/password-reset", ResetCodeRequest(account: citizenID))
             clock.advance(by: PasswordReset.validFor + 1)
             let late = Self.code(in: app.smsGateway.received(by: "13800000001").last!)
             res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: late, password: "Brand-New-Pass-2027"))
-            XCTAssertEqual(try problem(res).code, "reset.expired")
+            XCTAssertEqual(try problem(res).code, "reset.code", "an expired code")
             let trail = try await AuditEventRecord.query(on: app.db).filter(\.$action == "auth.passwordReset").count()
             XCTAssertEqual(trail, 1)
         }

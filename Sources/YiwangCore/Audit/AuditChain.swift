@@ -106,6 +106,47 @@ public struct AuditChain: Sendable {
         return mac.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
+    /// The seal of the chain's head: an HMAC over the head's sequence and hash under the chain's
+    /// key, so that a head copied from an earlier row (after its successors were deleted) or reset
+    /// to empty does not match. Domain-separated from link hashes, which start with a hash.
+    public func headSeal(sequence: Int64, hash: String) -> String {
+        mac("yiwang-audit-head-v1\u{1F}\(sequence)\u{1F}\(hash)")
+    }
+
+    /// The signature of a checkpoint kept outside the database (HMAC-SHA256 until the platform
+    /// has SM2 seals).
+    public func checkpointSignature(_ kind: AuditCheckpoint.Kind, sequence: Int64, hash: String, atMilliseconds: Int64) -> String {
+        "hmac-sha256:" + mac("yiwang-audit-checkpoint-v1\u{1F}\(kind.rawValue)\u{1F}\(sequence)\u{1F}\(hash)\u{1F}\(atMilliseconds)")
+    }
+
+    /// A signed checkpoint of the head as it is now.
+    public func checkpoint(_ kind: AuditCheckpoint.Kind = .checkpoint, sequence: Int64, hash: String, at: Date) -> AuditCheckpoint {
+        let milliseconds = AuditEntry.milliseconds(at)
+        return AuditCheckpoint(
+            kind: kind, sequence: sequence, hash: hash, atMilliseconds: milliseconds,
+            signature: checkpointSignature(kind, sequence: sequence, hash: hash, atMilliseconds: milliseconds))
+    }
+
+    public func isGenuine(_ checkpoint: AuditCheckpoint) -> Bool {
+        constantTimeEqual(
+            checkpoint.signature,
+            checkpointSignature(checkpoint.kind, sequence: checkpoint.sequence, hash: checkpoint.hash, atMilliseconds: checkpoint.atMilliseconds))
+    }
+
+    public func isGenuineHead(sequence: Int64, hash: String, seal: String?) -> Bool {
+        guard let seal else { return false }
+        return constantTimeEqual(seal, headSeal(sequence: sequence, hash: hash))
+    }
+
+    private func mac(_ text: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        return x.count == y.count && zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     /// The link that follows `previous` (nil for the first).
     public func link(_ entry: AuditEntry, after previous: (sequence: Int64, hash: String)?) -> AuditLink {
         let sequence = (previous?.sequence ?? 0) + 1
@@ -127,6 +168,17 @@ public struct AuditBreak: Sendable, Equatable, Codable {
         case missing
         /// The chain ends before the recorded head (rows deleted from the end) or runs past it.
         case truncated
+        /// The head's seal does not match it: the head was rewritten (after deleting a tail, or
+        /// reset to empty) or rows were added behind the platform's back.
+        case headForged
+        /// The chain is empty although a checkpoint recorded links.
+        case emptied
+        /// The chain ends before the latest checkpoint outside the database.
+        case shorterThanCheckpoint
+        /// The link at a checkpoint's sequence is not the one the checkpoint recorded.
+        case checkpointMismatch
+        /// The latest checkpoint's signature is wrong (the checkpoint file was edited).
+        case checkpointForged
     }
 
     public var kind: Kind
@@ -151,6 +203,12 @@ public struct AuditVerifier: Sendable {
     public mutating func feed(_ link: AuditLink) -> Bool {
         guard firstBreak == nil else { return false }
         checked += 1
+        if let checkpoint, link.sequence == checkpoint.sequence, link.hash != checkpoint.hash {
+            firstBreak = AuditBreak(
+                kind: .checkpointMismatch, sequence: link.sequence,
+                message: "第\(link.sequence)条留痕与\(Self.describe(checkpoint))记录的不是同一条：此前的记录被整体替换。")
+            return false
+        }
         let expectedSequence = (previous?.sequence ?? 0) + 1
         let expectedPrevious = previous?.hash ?? AuditChain.genesisHash
         if chain.hash(link.entry, sequence: link.sequence, previousHash: link.previousHash) != link.hash {
@@ -164,6 +222,59 @@ public struct AuditVerifier: Sendable {
         }
         previous = (link.sequence, link.hash)
         return firstBreak == nil
+    }
+
+    /// The latest checkpoint kept outside the database, set before feeding so that the link at
+    /// its sequence is compared as it streams past.
+    public private(set) var checkpoint: AuditCheckpoint?
+    var checkpointSeen = false
+
+    /// Sets the checkpoint to compare the chain with; a checkpoint with a wrong signature is
+    /// itself a break (someone edited the file).
+    public mutating func expect(_ checkpoint: AuditCheckpoint) {
+        guard chain.isGenuine(checkpoint) else {
+            firstBreak = AuditBreak(
+                kind: .checkpointForged, sequence: checkpoint.sequence,
+                message: "检查点文件中第\(checkpoint.sequence)条的检查点签名不符：检查点文件被改动，无法据此判断留痕是否完整。")
+            return
+        }
+        self.checkpoint = checkpoint
+    }
+
+    /// Compares the end of the chain with the head recorded alongside it, its seal, and the
+    /// latest checkpoint outside the database.
+    public mutating func finish(head: (sequence: Int64, hash: String)?, seal: String?) {
+        guard firstBreak == nil else { return }
+        if let checkpoint, checkpoint.sequence > 0 {
+            let lastSequence = previous?.sequence ?? 0
+            if checked == 0 {
+                firstBreak = AuditBreak(
+                    kind: .emptied, sequence: 1,
+                    message: "留痕表为空，但\(Self.describe(checkpoint))已记录到第\(checkpoint.sequence)条：全部留痕记录被删除。")
+                return
+            }
+            if lastSequence < checkpoint.sequence {
+                firstBreak = AuditBreak(
+                    kind: .shorterThanCheckpoint, sequence: lastSequence + 1,
+                    message: "留痕链在第\(lastSequence)条结束，而\(Self.describe(checkpoint))已记录到第\(checkpoint.sequence)条：末尾有\(checkpoint.sequence - lastSequence)条记录被删除。")
+                return
+            }
+        }
+        let sealedHead = head ?? (0, AuditChain.genesisHash)
+        if !chain.isGenuineHead(sequence: sealedHead.sequence, hash: sealedHead.hash, seal: seal) {
+            firstBreak = AuditBreak(
+                kind: .headForged, sequence: sealedHead.sequence,
+                message: "链头(第\(sealedHead.sequence)条)的密封值不符：链头被改写(例如删除末尾记录后伪造链头，或清空后重置)，或有记录绕过平台写入。")
+            return
+        }
+        finish(head: head)
+    }
+
+    static func describe(_ checkpoint: AuditCheckpoint) -> String {
+        let at = Date(timeIntervalSince1970: Double(checkpoint.atMilliseconds) / 1000)
+        let c = ChinaTime.calendar.dateComponents([.year, .month, .day, .hour, .minute], from: at)
+        let when = "\(c.year ?? 0)年\(c.month ?? 0)月\(c.day ?? 0)日\(String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0))"
+        return checkpoint.kind == .restore ? "\(when)的恢复记录" : "\(when)的检查点"
     }
 
     /// Compares the end of the chain with the head recorded alongside it.
@@ -182,4 +293,37 @@ public struct AuditVerifier: Sendable {
     }
 
     public var isIntact: Bool { firstBreak == nil }
+}
+
+/// A signed record of the chain's head, kept outside the database (an append-only file, and
+/// copies taken by outside witnesses through the API), so that cutting rows from the end of
+/// the chain, or deleting them all, shows even when the head is rewritten to match.
+public struct AuditCheckpoint: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// The head as the platform saw it.
+        case checkpoint
+        /// The database was restored from a backup ending here: checkpoints before it no longer apply.
+        case restore
+    }
+
+    public var kind: Kind
+    public var sequence: Int64
+    public var hash: String
+    public var atMilliseconds: Int64
+    public var signature: String
+
+    public init(kind: Kind, sequence: Int64, hash: String, atMilliseconds: Int64, signature: String) {
+        self.kind = kind
+        self.sequence = sequence
+        self.hash = hash
+        self.atMilliseconds = atMilliseconds
+        self.signature = signature
+    }
+
+    /// Whether a new head may be checkpointed after this one: the chain only grows, and the link
+    /// at this checkpoint's sequence must still be the one it recorded (`hashThen`).
+    public func admits(headSequence: Int64, hashThen: String?) -> Bool {
+        guard headSequence >= sequence else { return false }
+        return sequence == 0 || hashThen == hash
+    }
 }

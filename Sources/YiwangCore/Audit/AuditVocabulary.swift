@@ -12,6 +12,9 @@ public enum AuditVocabulary {
         "staff.enable": "启用账号", "staff.resetPassword": "重置密码", "catalog.import": "目录导入",
         "calendar.set": "录入节假日安排", "privacy.rotateKeys": "轮换数据密钥", "notification.resend": "重发通知",
         "case.create": "新建办件", "case.deadlineWarning": "办件即将到期预警", "case.deadlineOverdue": "办件超期告警",
+        "case.material": "提交材料", "case.materialReuse": "复用材料", "case.updateForm": "修改申请表", "case.print": "打印文书",
+        "case.materialDownload": "查阅材料文件", "auth.passwordResetRequested": "申请找回密码", "auth.passwordReset": "找回密码并重设",
+        "auth.passwordResetRefused": "找回密码验证码错误", "audit.restored": "从备份恢复数据库",
     ]
 
     /// The Chinese name of an action code, including the catalog's and the cases' own steps.

@@ -28,9 +28,34 @@ extension Policy {
         return allows(actor, .readCases, on: subject.owner)
     }
 
+    /// Who may open a case's material files: the applicant's side as for reading the case;
+    /// staff only with `readCaseMaterials` in scope (the hotline sees progress, not scans).
+    public static func mayReadFiles(_ actor: Actor, case subject: CaseSubject) -> Bool {
+        guard let applicant = subject.owner.applicantID else { return false }
+        if allows(actor, .viewOwnCases, on: .applicant(applicant)) { return true }
+        if subject.filedBy == actor.accountName, allows(actor, .applyForService, on: .applicant(applicant)) { return true }
+        if subject.state == .draft && !subject.filedAtWindow { return false }
+        return allows(actor, .readCaseMaterials, on: subject.owner)
+    }
+
     /// Who may change the form or give materials: the applicant online; for a case filed at the
     /// window, also the clerk there.
     public static func mayFile(_ actor: Actor, case subject: CaseSubject) -> Bool {
         PolicyAction.anyOf(.submit, filedAtWindow: subject.filedAtWindow).contains { allows(actor, $0, on: subject.owner) }
+    }
+}
+
+/// Who took a step, as the applicant's side sees it: the applicant, their agent, a role of the
+/// handling department, or the platform. Staff account names stay inside the department.
+public enum CaseTimelineActor {
+    public static func label(account: String, action: String, applicantID: String) -> String {
+        if account == "applicant:" + applicantID { return "申请人" }
+        if account.hasPrefix("applicant:") { return "经办人" }
+        if account.hasPrefix("system:") { return "平台" }
+        switch CaseAction(rawValue: action).flatMap(PolicyAction.init) {
+        case .handleCaseAtWindow?, .applyForService?: return StaffRole.windowClerk.chineseName
+        case .decideCase?: return StaffRole.approver.chineseName
+        default: return action == CaseLifecycle.deadlineExtended ? StaffRole.approver.chineseName : "工作人员"
+        }
     }
 }

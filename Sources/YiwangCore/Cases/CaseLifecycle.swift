@@ -139,12 +139,18 @@ public enum CaseLifecycle {
     /// Timeline entries that record a fact rather than a transition.
     public static let deferredMaterialsSupplied = "supplyDeferredMaterials"
     public static let deadlineExtended = "extendDeadline"
+    public static let formUpdated = "updateForm"
+    public static let materialSupplied = "supplyMaterial"
+    public static let materialReused = "reuseMaterial"
 
     /// The Chinese name of a timeline entry.
     public static func eventName(_ action: String) -> String {
         switch action {
         case deferredMaterialsSupplied: "补齐容缺材料"
         case deadlineExtended: "延长办理期限"
+        case formUpdated: "修改申请表"
+        case materialSupplied: "提交材料"
+        case materialReused: "复用材料"
         default: CaseAction(rawValue: action)?.chineseName ?? action
         }
     }

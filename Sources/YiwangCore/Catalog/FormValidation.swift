@@ -104,14 +104,16 @@ extension FormSchema {
         }
     }
 
+    /// A bound as people write it: whole numbers without ".0" (and no conversion that could
+    /// trap on a bound as large as 1e20).
     static func format(_ number: Double) -> String {
-        number == number.rounded() ? String(Int(number)) : String(number)
+        number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
     }
 }
 
 extension LocalDate {
     /// The first instant of this day in China time.
     public var startOfDayInChina: Date {
-        ChinaTime.calendar.date(from: DateComponents(year: year, month: month, day: day))!
+        ChinaTime.calendar.date(from: DateComponents(year: year, month: month, day: day)) ?? Date(timeIntervalSince1970: 0)
     }
 }

@@ -3,9 +3,11 @@ import Foundation
 /// The names people and organisations register under, and staff account names.
 public enum Names {
     /// A natural person's name as on the ID card: 2–40 characters, no digits or markup characters.
+    /// Chinese numerals are letters of a name (张三, 王五): only decimal digits are refused.
     public static func person(_ raw: String) throws(DomainError) -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (2...40).contains(name.count), !name.contains(where: { $0.isNumber || "<>\"'&;/\\".contains($0) }) else {
+        let hasDigit = name.unicodeScalars.contains { $0.properties.numericType == .decimal }
+        guard (2...40).contains(name.count), !hasDigit, !name.contains(where: { "<>\"'&;/\\".contains($0) }) else {
             throw .invalid("name.person", "请填写与证件一致的姓名(2至40个字符，不含数字和符号)。")
         }
         return name

@@ -10,6 +10,8 @@ public enum PasswordRules {
         "1234567890", "12345678910", "123456789a", "a123456789", "password123", "password1234", "qwertyuiop",
         "1qaz2wsx3edc", "qwer1234qwer", "abc1234567", "woaini1314", "iloveyou123", "88888888888", "admin12345",
         "admin123456", "zxcvbnm123", "aa12345678", "11111111111", "00000000000", "1q2w3e4r5t",
+        // The demo city's published password: never a real account's.
+        "yiwang-demo-2026",
     ]
 
     /// Every reason a password is too weak, in Chinese; empty when it is acceptable.

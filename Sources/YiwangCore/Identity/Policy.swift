@@ -160,8 +160,11 @@ public enum PolicyAction: String, CaseIterable, Sendable, Hashable {
     case revealPersonalData
     /// Enter or correct a year's official holiday arrangement in the working calendar.
     case manageCalendar
-    /// See cases handled by one's department (queues, timelines, materials).
+    /// See cases handled by one's department (queues, timelines, the list of materials).
     case readCases
+    /// Open the applicants' material files (scans of ID cards, contracts) of cases in scope;
+    /// every download is audited. The hotline follows progress and never needs the scans.
+    case readCaseMaterials
     /// The window's part of a case: pre-review, acceptance or refusal, correction notices, hand-out.
     case handleCaseAtWindow
     /// The back office's part: review, special procedures, decision, certificate, termination.
@@ -210,12 +213,13 @@ extension PolicyAction {
 
     /// The permissions, any one of which lets an actor take a case action. At the window a clerk
     /// files, submits and withdraws for the applicant who stands there (代办), and decides a
-    /// 即办件 on the spot (`onTheSpot`); elsewhere each action has its one permission.
+    /// 即办件 on the spot (`onTheSpot`, which the back office may also do); elsewhere each action
+    /// has its one permission.
     public static func anyOf(_ action: CaseAction, filedAtWindow: Bool, onTheSpot: Bool = false) -> [PolicyAction] {
         guard let own = PolicyAction(action) else { return [] }
         switch action {
         case .submit where filedAtWindow, .withdraw where filedAtWindow: return [own, .handleCaseAtWindow]
-        case .approve where onTheSpot: return [.handleCaseAtWindow]
+        case .approve where onTheSpot: return [own, .handleCaseAtWindow]
         default: return [own]
         }
     }
@@ -282,6 +286,8 @@ public enum Policy {
             [.systemAdministrator]
         case .readCases:
             [.windowClerk, .approver, .departmentAdministrator, .supervisor, .hotlineOperator]
+        case .readCaseMaterials:
+            [.windowClerk, .approver, .supervisor]
         case .handleCaseAtWindow:
             [.windowClerk]
         case .decideCase:
@@ -325,16 +331,30 @@ public enum Policy {
         if action.isApplicantAction { return applicantAllows(actor, action, on: owner) }
         let allowed = roles(for: action)
         return actor.grants.contains { grant in
-            allowed.contains(grant.role) && grantCovers(grant, owner)
+            allowed.contains(grant.role) && grantCovers(grant, owner, for: action)
         }
     }
 
     /// Whole-platform resources (import, export, the full lint, the whole trail) need an
-    /// unrestricted grant; an applicant's own record is city-wide, so any grant of the role reaches it.
-    private static func grantCovers(_ grant: Grant, _ owner: ResourceOwner) -> Bool {
+    /// unrestricted grant. An applicant's own record is city-wide: any window clerk may find a
+    /// walk-in applicant (masked), but anything more of it needs an unrestricted grant, or a
+    /// case of theirs in the grant's scope (`mayReveal`).
+    private static func grantCovers(_ grant: Grant, _ owner: ResourceOwner, for action: PolicyAction) -> Bool {
         if owner.isGlobal { return grant.scope == .everywhere }
-        if owner.applicantID != nil, owner.departmentCreditCode == nil, owner.regionCode == nil { return true }
+        if owner.applicantID != nil, owner.departmentCreditCode == nil, owner.regionCode == nil {
+            return action == .lookUpApplicants || grant.scope == .everywhere
+        }
         return grant.scope.covers(department: owner.departmentCreditCode, region: owner.regionCode)
+    }
+
+    /// Whether the actor may see an applicant's full identifier and phone: with an unrestricted
+    /// grant, or where the applicant has a case handled in the grant's scope (a clerk of one
+    /// department cannot reveal the whole city).
+    public static func mayReveal(_ actor: Actor, applicantID: String, casesHandledBy owners: [ResourceOwner]) -> Bool {
+        if allows(actor, .revealPersonalData, on: .applicant(applicantID)) { return true }
+        return owners.contains { owner in
+            allows(actor, .revealPersonalData, on: ResourceOwner(departmentCreditCode: owner.departmentCreditCode, regionCode: owner.regionCode, applicantID: applicantID))
+        }
     }
 
     /// Applicants act only on their own affairs; an agent only within the powers granted.

@@ -1,23 +1,58 @@
 import Foundation
 
-/// Exponential lockout after repeated sign-in failures on one account: the first few failures
-/// cost nothing, then each one locks the account for twice as long, up to a ceiling.
+/// Sign-in failures, counted so that guessing is slow and nobody can lock anyone else out:
+/// - per account **and source address**: after `freeFailures` consecutive failures that source
+///   is locked for `firstLock`, doubling with each further failure up to `longestLock`; a quiet
+///   `forgetAfter` since the last failure clears the count. A guesser locks only themselves.
+/// - per account, from every source: past `slowAfter` recent failures, each attempt (right or
+///   wrong) waits a little longer, up to `slowestDelay`, before its password is checked. A
+///   distributed guesser is slowed; the holder, from a source of their own, still gets in.
 public struct LockoutRule: Sendable, Equatable {
     public var freeFailures: Int
     public var firstLock: TimeInterval
     public var longestLock: TimeInterval
+    public var forgetAfter: TimeInterval
+    public var slowAfter: Int
+    public var slowestDelay: TimeInterval
 
-    public init(freeFailures: Int = 5, firstLock: TimeInterval = 60, longestLock: TimeInterval = 3600) {
+    public init(
+        freeFailures: Int = 5, firstLock: TimeInterval = 60, longestLock: TimeInterval = 3600, forgetAfter: TimeInterval = 3600,
+        slowAfter: Int = 10, slowestDelay: TimeInterval = 5
+    ) {
         self.freeFailures = freeFailures
         self.firstLock = firstLock
         self.longestLock = longestLock
+        self.forgetAfter = forgetAfter
+        self.slowAfter = slowAfter
+        self.slowestDelay = slowestDelay
     }
 
-    /// How long an account stays locked after its `failures`-th consecutive failure (0 = not locked).
+    /// How long a source stays locked after its `failures`-th consecutive failure (0 = not locked).
     public func lockDuration(afterFailures failures: Int) -> TimeInterval {
         guard failures >= freeFailures else { return 0 }
         let doublings = min(failures - freeFailures, 20)
         return min(firstLock * pow(2, Double(doublings)), longestLock)
+    }
+
+    /// The distinct lock lengths by failure count, from `freeFailures` until the longest, so
+    /// that the database can set the lock in the same statement that counts the attempt.
+    public var lockSteps: [(failures: Int, seconds: TimeInterval)] {
+        var steps: [(Int, TimeInterval)] = []
+        var failures = freeFailures
+        while true {
+            let lock = lockDuration(afterFailures: failures)
+            steps.append((failures, lock))
+            if lock >= longestLock || failures - freeFailures >= 20 { break }
+            failures += 1
+        }
+        return steps
+    }
+
+    /// How long an attempt waits before its password is checked, given the account's recent
+    /// failures from every source.
+    public func delay(accountFailures failures: Int) -> TimeInterval {
+        guard failures >= slowAfter else { return 0 }
+        return min(Double(failures - slowAfter + 1) * 0.5, slowestDelay)
     }
 }
 

@@ -84,7 +84,8 @@ public final class FixedTimeSource: TimeSource, @unchecked Sendable {
 
 /// Calendar days in China Standard Time; dates in guides and calendars are local dates.
 public enum ChinaTime {
-    public static let timeZone = TimeZone(identifier: "Asia/Shanghai")!
+    /// China Standard Time; a host without tzdata still gets UTC+8 (China keeps no daylight time).
+    public static let timeZone = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600) ?? .current
 
     public static var calendar: Calendar {
         var calendar = Calendar(identifier: .gregorian)
@@ -111,6 +112,6 @@ public enum ChinaTime {
 
     public static func dayString(_ date: Date) -> String {
         let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
     }
 }

@@ -9,19 +9,22 @@ import Foundation
 public struct KeyRing: Sendable {
     public let currentKeyID: String
     let keys: [String: SymmetricKey]
+    let currentKey: SymmetricKey
     let indexKey: SymmetricKey
 
     /// `keys`: ID → 32-byte key; `currentKeyID` seals new values; `indexKey` feeds the blind index.
     public init(keys: [String: [UInt8]], currentKeyID: String, indexKey: [UInt8]) throws(DomainError) {
-        guard keys[currentKeyID] != nil else {
+        guard let current = keys[currentKeyID] else {
             throw .invalid("config.key_missing", "当前数据密钥 \(currentKeyID) 不在密钥列表中。")
         }
         for (id, key) in keys {
             guard key.count == 32 else { throw .invalid("config.key_length", "数据密钥 \(id) 应为32字节。") }
-            guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-                throw .invalid("config.key_id", "数据密钥编号只能包含字母和数字。")
+            // Sealed files carry the ID's length in one byte.
+            guard !id.isEmpty, id.count <= 32, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                throw .invalid("config.key_id", "数据密钥编号只能包含字母和数字，最长32个字符。")
             }
         }
+        currentKey = SymmetricKey(data: current)
         guard indexKey.count == 32 else { throw .invalid("config.key_length", "索引密钥应为32字节。") }
         self.currentKeyID = currentKeyID
         self.keys = keys.mapValues { SymmetricKey(data: $0) }
@@ -52,10 +55,18 @@ public struct KeyRing: Sendable {
 
     public var keyIDs: [String] { keys.keys.sorted() }
 
-    public func seal(_ plaintext: String) -> String {
-        // AES-GCM sealing with a fresh random nonce cannot fail for a valid 32-byte key.
-        let box = try! AES.GCM.seal(Array(plaintext.utf8), using: keys[currentKeyID]!)
-        return "v1.\(currentKeyID).\(Self.base64URL(box.combined!))"
+    public func seal(_ plaintext: String) throws(DomainError) -> String {
+        "v1.\(currentKeyID).\(Self.base64URL(Data(try sealed(Array(plaintext.utf8)))))"
+    }
+
+    /// Nonce, ciphertext and tag under the current key (the `combined` form of a 12-byte nonce).
+    private func sealed(_ bytes: [UInt8]) throws(DomainError) -> [UInt8] {
+        do {
+            let box = try AES.GCM.seal(bytes, using: currentKey)
+            return Array(box.nonce) + Array(box.ciphertext) + Array(box.tag)
+        } catch {
+            throw .conflict("privacy.seal_failed", "个人信息加密失败，请稍后重试。")
+        }
     }
 
     public func open(_ sealed: String) throws(DomainError) -> String {
@@ -73,10 +84,9 @@ public struct KeyRing: Sendable {
 
     /// Seals a file (a scanned material): `YWB1`, the key ID's length and bytes, then nonce,
     /// ciphertext and tag. Binary, so a 20 MB scan does not grow by a third in base64.
-    public func seal(bytes: [UInt8]) -> [UInt8] {
-        let box = try! AES.GCM.seal(bytes, using: keys[currentKeyID]!)
+    public func seal(bytes: [UInt8]) throws(DomainError) -> [UInt8] {
         let id = Array(currentKeyID.utf8)
-        return Array("YWB1".utf8) + [UInt8(id.count)] + id + Array(box.combined!)
+        return Array("YWB1".utf8) + [UInt8(truncatingIfNeeded: id.count)] + id + (try sealed(bytes))
     }
 
     public func open(bytes sealed: [UInt8]) throws(DomainError) -> [UInt8] {

@@ -60,8 +60,9 @@ final class AuditEventRecord: Model, @unchecked Sendable {
     }
 }
 
-/// The chain's head: the last sequence and hash. Appenders lock this one row, which orders them,
-/// and a deleted tail shows up as a head that points past the last row.
+/// The chain's head: the last sequence and hash, sealed under the chain's key (0013). Appenders
+/// lock this one row, which orders them, and a deleted tail shows up as a head that points past
+/// the last row, or as a head whose seal does not match.
 final class AuditHeadRecord: Model, @unchecked Sendable {
     static let schema = "audit_head"
 
@@ -194,14 +195,19 @@ enum AuditTrail {
     /// (`UPDATE … RETURNING`): on SQLite that takes the write lock before anything is read, so a
     /// transaction that reads before it writes cannot fail when another connection commits in
     /// between (SQLITE_BUSY_SNAPSHOT); on PostgreSQL the row lock orders appenders. The head read
-    /// here serves every append of the transaction, so an append costs one INSERT (a trigger
-    /// moves the head).
+    /// here serves every append of the transaction (an append costs one INSERT), and the head is
+    /// moved and sealed once, at the end.
     static func writeTransaction<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if db.inTransaction, held != nil { return try await body(db) }
+        let called = ContinuousClock.now
         let transaction: @Sendable () async throws -> T = {
             try await db.transaction { tx in
                 let head = try await lockHead(tx)
-                return try await $held.withValue(head) { try await body(tx) }
+                PlatformMetrics.shared.writeWait(ContinuousClock.now - called)
+                let start = head.sequence
+                let result = try await $held.withValue(head) { try await body(tx) }
+                if head.sequence != start { try await moveHead(head, on: tx) }
+                return result
             }
         }
         // SQLite has one writer at a time. Taking turns here, in order, is far faster than
@@ -209,6 +215,14 @@ enum AuditTrail {
         // 100 ms); PostgreSQL orders writers itself with the head's row lock.
         guard (db as? any SQLDatabase)?.dialect.name == "sqlite" else { return try await transaction() }
         return try await sqliteWriters.run(transaction)
+    }
+
+    /// Writes the head and its seal: only the platform, holding the chain's key, can make a
+    /// head that verifies.
+    private static func moveHead(_ head: HeldHead, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "audit head needs SQL") }
+        let seal = try chain().headSeal(sequence: head.sequence, hash: head.hash)
+        try await sql.raw("UPDATE audit_head SET sequence = \(bind: head.sequence), hash = \(bind: head.hash), seal = \(bind: seal) WHERE id = 1").run()
     }
 
     static let sqliteWriters = TakingTurns()
@@ -225,22 +239,22 @@ enum AuditTrail {
     @discardableResult
     static func append(_ entry: AuditEntry, on db: any Database) async throws -> AuditLink {
         guard db.inTransaction else { return try await writeTransaction(on: db) { try await append(entry, on: $0) } }
+        let current = held
         let head: HeldHead
-        if let current = held {
-            head = current
-        } else {
-            head = try await lockHead(db)
-        }
+        if let current { head = current } else { head = try await lockHead(db) }
         let link = try chain().link(entry, after: head.sequence == 0 ? nil : (head.sequence, head.hash))
         try await AuditEventRecord(link).create(on: db)
         head.sequence = link.sequence
         head.hash = link.hash
+        // Inside someone else's plain transaction: nobody moves the head at its end, so move it now.
+        if current == nil { try await moveHead(head, on: db) }
         return link
     }
 
-    private struct HeadRow: Decodable {
+    struct HeadRow: Decodable {
         var sequence: Int64
         var hash: String
+        var seal: String?
     }
 
     struct Verification: Content {
@@ -249,13 +263,25 @@ enum AuditTrail {
         var headSequence: Int64
         var firstBreak: AuditBreak?
         var message: String
+        /// The latest checkpoint outside the database that the chain was compared with.
+        var checkpoint: CheckpointView?
     }
 
-    /// Walks the whole chain in sequence order, in batches, and compares its end with the head.
+    struct CheckpointView: Content {
+        var kind: String
+        var sequence: Int64
+        var hash: String
+        var at: Date
+    }
+
+    /// Walks the whole chain in sequence order, in batches, and compares its end with the head,
+    /// the head's seal and the latest checkpoint kept outside the database.
     /// Appends may race the walk: the head read before it must then lie on the walked chain.
-    static func verify(on db: any Database, batchSize: Int = 5000) async throws -> Verification {
+    static func verify(on db: any Database, checkpoints: AuditCheckpointFile? = nil, batchSize: Int = 5000) async throws -> Verification {
         let before = try await readHead(db)
         var verifier = AuditVerifier(chain: try chain())
+        let latest = try checkpoints?.latest()
+        if let latest { verifier.expect(latest) }
         var after: Int64 = 0
         var last: (sequence: Int64, hash: String)?
         var sawHeadBefore = before.sequence == 0
@@ -270,19 +296,27 @@ enum AuditTrail {
             after = next
         }
         let now = try await readHead(db)
-        if let last, last.sequence < now.sequence, sawHeadBefore {
-            // Rows were appended after the walk's last read: the chain up to it is what was checked.
-            verifier.finish(head: last)
+        if let last, last.sequence < now.sequence, sawHeadBefore, try chain().isGenuineHead(sequence: now.sequence, hash: now.hash, seal: now.seal) {
+            // Rows were appended after the walk's last read, under a genuine head: the chain up to
+            // the walk's end is what was checked.
+            verifier.finish(head: last, seal: try chain().headSeal(sequence: last.sequence, hash: last.hash))
         } else {
-            verifier.finish(head: now.sequence == 0 ? nil : (now.sequence, now.hash))
+            verifier.finish(head: now.sequence == 0 ? nil : (now.sequence, now.hash), seal: now.seal)
         }
-        let message = verifier.firstBreak?.message ?? "留痕链完整：共校验 \(verifier.checked) 条记录。"
-        return Verification(intact: verifier.isIntact, checked: verifier.checked, headSequence: now.sequence, firstBreak: verifier.firstBreak, message: message)
+        var message = verifier.firstBreak?.message ?? "留痕链完整：共校验 \(verifier.checked) 条记录。"
+        if verifier.isIntact {
+            message += latest.map { "已与链外检查点(第\($0.sequence)条)核对一致。" } ?? "未找到链外检查点，无法核对末尾是否被截短。"
+        }
+        return Verification(
+            intact: verifier.isIntact, checked: verifier.checked, headSequence: now.sequence, firstBreak: verifier.firstBreak, message: message,
+            checkpoint: latest.map {
+                CheckpointView(kind: $0.kind.rawValue, sequence: $0.sequence, hash: $0.hash, at: Date(timeIntervalSince1970: Double($0.atMilliseconds) / 1000))
+            })
     }
 
-    private static func readHead(_ db: any Database) async throws -> HeadRow {
+    static func readHead(_ db: any Database) async throws -> HeadRow {
         guard let sql = db as? any SQLDatabase,
-            let head = try await sql.select().columns("sequence", "hash").from(AuditHeadRecord.schema).where("id", .equal, 1).first(decoding: HeadRow.self)
+            let head = try await sql.select().columns("sequence", "hash", "seal").from(AuditHeadRecord.schema).where("id", .equal, 1).first(decoding: HeadRow.self)
         else { throw Abort(.internalServerError, reason: "audit head missing") }
         return head
     }

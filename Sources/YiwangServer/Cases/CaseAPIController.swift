@@ -63,11 +63,12 @@ enum CaseAPIController {
         return try await service.view(try await service.updateForm(try caseID(request), form: body.form))
     }
 
-    static func materialIndex(_ request: Request) throws -> Int {
-        guard let index = request.parameters.get("index").flatMap(Int.init), index >= 1, index <= 1000 else {
+    /// The material's position from the path, from 1 (its index in the item's list is checked later).
+    static func materialPosition(_ request: Request) throws -> Int {
+        guard let position = request.parameters.get("index").flatMap(Int.init), position >= 1, position <= 1000 else {
             throw DomainError.invalid("material.index", "材料序号应为从1开始的整数。")
         }
-        return index - 1
+        return position
     }
 
     /// `PUT /cases/{id}/materials/{n}`: the file itself as the body (any content type; the
@@ -76,7 +77,7 @@ enum CaseAPIController {
         let bytes = request.body.data.map { Array($0.readableBytesView) } ?? []
         let name = request.headers.first(name: "X-File-Name").map { $0.removingPercentEncoding ?? $0 }
         let service = try CaseService(request: request)
-        let file = try await service.supplyMaterial(try caseID(request), index: try materialIndex(request), upload: bytes, fileName: name, reuse: nil)
+        let file = try await service.supplyMaterial(try caseID(request), position: try materialPosition(request), upload: bytes, fileName: name, reuse: nil)
         return try await CaseService.fileView(file).encodeResponse(status: .created, for: request)
     }
 
@@ -84,7 +85,7 @@ enum CaseAPIController {
     @Sendable static func reuseMaterial(_ request: Request) async throws -> Response {
         let body = try request.content.decode(MaterialReference.self)
         let service = try CaseService(request: request)
-        let file = try await service.supplyMaterial(try caseID(request), index: body.material, upload: nil, fileName: nil, reuse: body.reuse)
+        let file = try await service.supplyMaterial(try caseID(request), position: body.material, upload: nil, fileName: nil, reuse: body.reuse)
         return try await CaseService.fileView(file).encodeResponse(status: .created, for: request)
     }
 
@@ -110,16 +111,5 @@ enum CaseAPIController {
 
     @Sendable static func reusableMaterials(_ request: Request) async throws -> [CaseView.File] {
         try await CaseService(request: request).reusableMaterials()
-    }
-}
-
-/// Refuses anonymous callers before a large body is read: only someone signed in may make the
-/// server hold a 20 MB upload in memory.
-struct SignedInOnly: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if case .anonymous = request.actor {
-            throw DomainError(.unauthenticated, code: "access.unauthenticated", message: "请先登录后再上传材料。")
-        }
-        return try await next.respond(to: request)
     }
 }

@@ -103,7 +103,7 @@ enum CaseDeskPageController {
         }
         let response = try await request.view.render("cases/window", WindowPage(
             page: PageContext(request: request, title: "综合窗口受理"), applicant: applicant.map { ApplicantView($0) }, items: items,
-            identifierMasked: showRegister ? (request.session.data[Self.pendingIdentifier]).map { PersonalData.mask($0, as: .idNumber) } : nil,
+            identifierMasked: showRegister ? (try pendingIdentifier(request)).map { PersonalData.mask($0, as: .idNumber) } : nil,
             registerName: name, showRegister: showRegister, error: error?.message,
             errors: error?.fieldErrors ?? [])).encodeResponse(for: request)
         if let error { response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind)) }
@@ -133,15 +133,21 @@ enum CaseDeskPageController {
         } catch let error as DomainError where error.code == "applicant.not_found" {
             // Kept in the session for the registration that may follow, never echoed into the page.
             let person = ResidentIDNumber.isValid(typed)
-            request.session.data[Self.pendingIdentifier] = person ? typed : nil
+            request.session.data[Self.pendingIdentifier] = person ? try request.application.keyRing.seal(typed) : nil
             return try await renderWindow(request, showRegister: person, error: error)
         } catch let error as DomainError where error.kind == .invalid {
             return try await renderWindow(request, error: error)
         }
     }
 
-    /// The ID number looked up and not found, kept for the registration that may follow.
+    /// The ID number looked up and not found, kept (sealed: sessions are rows in the database)
+    /// for the registration that may follow.
     static let pendingIdentifier = "window.identifier"
+
+    static func pendingIdentifier(_ request: Request) throws -> String? {
+        guard let sealed = request.session.data[Self.pendingIdentifier] else { return nil }
+        return try? request.application.keyRing.open(sealed)
+    }
 
     /// Registers a person who comes to the hall without an account: the ID number just looked up,
     /// name and phone, checked as online. The account serves the hall; signing in online needs a
@@ -156,7 +162,7 @@ enum CaseDeskPageController {
         let form = try request.content.decode(Form.self)
         try request.verifyCSRF(form.csrf)
         try request.authorizeSomewhere(.lookUpApplicants)
-        guard let typed = request.session.data[Self.pendingIdentifier] else {
+        guard let typed = try pendingIdentifier(request) else {
             return try await renderWindow(request, error: .invalid("applicant.identifier", "请先输入申请人的公民身份号码查找，未找到时再登记。"))
         }
         do {

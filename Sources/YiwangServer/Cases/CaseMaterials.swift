@@ -1,5 +1,6 @@
 import Crypto
 import Fluent
+import NIOConcurrencyHelpers
 import Foundation
 import SQLKit
 import Vapor
@@ -109,13 +110,20 @@ struct MaterialStore: Sendable {
 
     func exists(_ sha256: String) -> Bool { FileManager.default.fileExists(atPath: path(sha256)) }
 
-    /// Stores the bytes (once per content) and answers their hash.
+    /// Stores the bytes (once per content) and answers their hash and whether this call wrote
+    /// the file (a refused upload removes only a file it wrote).
     @discardableResult
-    func put(_ bytes: [UInt8]) throws -> String {
+    func put(_ bytes: [UInt8]) throws -> (sha256: String, written: Bool) {
         let hash = Self.sha256(bytes)
-        guard !exists(hash) else { return hash }
+        guard !exists(hash) else { return (hash, false) }
         try write(keys.seal(bytes: bytes), as: hash)
-        return hash
+        return (hash, true)
+    }
+
+    /// Removes a file no row names (after its upload was refused).
+    func remove(_ sha256: String) {
+        guard sha256.count == 64, sha256.allSatisfy(\.isHexDigit) else { return }
+        unlink(path(sha256))
     }
 
     /// Re-seals a file under the current data key (after a key rotation); answers whether it had to.
@@ -169,6 +177,23 @@ struct MaterialStore: Sendable {
             throw DomainError.conflict("material.file_corrupt", "材料文件已损坏，请联系管理员。")
         }
         return bytes
+    }
+}
+
+/// Hashes being uploaded in this process right now: a refused upload removes its new file only
+/// when no other upload of the same content is under way (it could commit a row naming it).
+enum UploadsInFlight {
+    private static let counts = NIOLockedValueBox<[String: Int]>([:])
+
+    static func pin(_ sha256: String) { counts.withLockedValue { $0[sha256, default: 0] += 1 } }
+
+    /// Unpins; true when this was the last upload of that content in flight.
+    static func unpin(_ sha256: String) -> Bool {
+        counts.withLockedValue { counts in
+            let left = (counts[sha256] ?? 1) - 1
+            counts[sha256] = left > 0 ? left : nil
+            return left <= 0
+        }
     }
 }
 

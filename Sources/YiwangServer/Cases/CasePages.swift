@@ -143,6 +143,8 @@ struct CasePage: Encodable {
     var inputs: [FormInput]
     var editable: Bool
     var acceptsMaterials: Bool
+    /// Whether the file names link to the files (the hotline sees the list, not the scans).
+    var mayOpenFiles: Bool
     var reusable: [CaseView.File]
     var buttons: [ActionButton]
     /// An approver may extend a running time limit once (延期).
@@ -195,6 +197,7 @@ enum CasePages {
             urgencyName: view.urgency.chineseName, channelName: AuditVocabulary.channel(record.channel),
             formLines: formLines, inputs: inputs, editable: editable,
             acceptsMaterials: acceptsMaterials,
+            mayOpenFiles: Policy.mayReadFiles(request.actor, case: record.subject),
             reusable: acceptsMaterials && !staff ? try await service.reusableMaterials() : [],
             buttons: view.allowedActions.filter { $0 != .submit || !editable }.map(ActionButton.init),
             mayExtend: mayExtend,
@@ -255,7 +258,7 @@ enum CasePages {
             let bytes = form.file.flatMap { $0.data.readableBytes > 0 ? Array($0.data.readableBytesView) : nil }
             let reuse = form.reuse.flatMap { $0.isEmpty ? nil : $0 }
             if bytes == nil && reuse == nil { throw DomainError.invalid("material.missing_file", "请选择要上传的文件，或选择一份以前提交过的材料。") }
-            let file = try await CaseService(request: request).supplyMaterial(id, index: material, upload: bytes, fileName: form.file?.filename, reuse: bytes == nil ? reuse : nil)
+            let file = try await CaseService(request: request).supplyMaterial(id, position: material, upload: bytes, fileName: form.file?.filename, reuse: bytes == nil ? reuse : nil)
             return request.redirect(to: (staff ? "/admin/cases/" : "/me/cases/") + id.uuidString + "?uploaded=" + (file.materialName.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
         } catch let error as DomainError where error.kind != .notFound {
             return try await render(request, id, staff: staff, error: error)

@@ -21,7 +21,7 @@ struct NewCaseRequest: Content {
 }
 
 struct MaterialReference: Content, Hashable {
-    /// Index into the item's materials, from 0.
+    /// The material's position in the item's list, from 1 (as the guide numbers them).
     var material: Int
     /// SHA-256 of a file this applicant gave before.
     var reuse: String
@@ -63,7 +63,9 @@ struct CaseView: Content {
     }
 
     struct Material: Content {
-        var index: Int
+        /// The material's position in the item's list, from 1: the number in upload paths and
+        /// in `MaterialReference.material`.
+        var position: Int
         var name: String
         var required: Bool
         var heldByPlatform: Bool
@@ -126,6 +128,7 @@ struct CaseService {
     let isPlatform: Bool
     let materialsRoot: String
     let warnWithin: Int
+    let quotaBytes: Int
 
     init(request: Request) throws {
         db = request.db
@@ -137,6 +140,7 @@ struct CaseService {
         isPlatform = false
         materialsRoot = request.application.settings.materialsDirectory
         warnWithin = request.application.settings.deadlineWarningDays
+        quotaBytes = request.application.settings.applicantQuotaBytes
     }
 
     /// The platform acting on its own, named in the trail.
@@ -155,6 +159,7 @@ struct CaseService {
         self.isPlatform = isPlatform
         materialsRoot = app.settings.materialsDirectory
         warnWithin = app.settings.deadlineWarningDays
+        quotaBytes = app.settings.applicantQuotaBytes
     }
 
     var today: LocalDate { LocalDate(now) }
@@ -213,7 +218,7 @@ struct CaseService {
             throw DomainError.invalid("case.form_invalid", "申请表填写有误，请按提示修改：" + checked.problems.map(\.message).joined(), fields: checked.problems)
         }
         let references = Array(Set(body.materials ?? [])).sorted { ($0.material, $0.reuse) < ($1.material, $1.reuse) }
-        for reference in references { try Self.checkMaterialIndex(reference.material, in: guide) }
+        for reference in references { _ = try Self.materialIndex(position: reference.material, in: guide) }
         let reused = try await reusableFiles(references.map(\.reuse), applicantID: applicantID, on: db)
 
         let record = CaseRecord()
@@ -226,7 +231,7 @@ struct CaseService {
         record.departmentCode = item.departmentCode
         record.regionCode = item.regionCode
         record.state = .draft
-        record.formSealed = keys.seal(try Self.json(checked.values))
+        record.formSealed = try keys.seal(try Self.json(checked.values))
         record.formShown = try Self.json(guide.form.masked(checked.values))
         record.channel = atWindow ? "window" : context.channel
         record.deadlineProvisional = false
@@ -242,7 +247,7 @@ struct CaseService {
         record.refreshQueueOrder()
         let (context, now) = (self.context, self.now)
         let service = self
-        return try await AuditTrail.writeTransaction(on: db) { tx in
+        let result = try await AuditTrail.writeTransaction(on: db) { tx in
             // Checked again under the write lock: two identical retries at once create one case.
             if let replay = try await service.replayed(scopeKey, hash: hash, on: tx) { return (replay, false) }
             try await record.create(on: tx)
@@ -257,12 +262,14 @@ struct CaseService {
             for reference in references {
                 guard let earlier = reused[reference.reuse] else { continue }
                 try await service.attach(
-                    record, index: reference.material, guide: guide, sha256: earlier.sha256, size: earlier.size, type: earlier.type,
+                    record, index: reference.material - 1, guide: guide, sha256: earlier.sha256, size: earlier.size, type: earlier.type,
                     fileName: earlier.fileName, reusedFrom: earlier.id, on: tx)
             }
             if submit { try await service.transition(record, .submit, reason: nil, guide: guide, on: tx) }
             return (record, true)
         }
+        if result.1, submit { Self.count(.submit, reaching: result.0.state) }
+        return result
     }
 
     private func replayed(_ scopeKey: String, hash: String, on db: any Database) async throws -> CaseRecord? {
@@ -300,12 +307,16 @@ struct CaseService {
             guard checked.isValid else {
                 throw DomainError.invalid("case.form_invalid", "申请表填写有误，请按提示修改：" + checked.problems.map(\.message).joined(), fields: checked.problems)
             }
-            record.formSealed = service.keys.seal(try Self.json(checked.values))
+            record.formSealed = try service.keys.seal(try Self.json(checked.values))
             record.formShown = try Self.json(guide.form.masked(checked.values))
             record.updatedAt = service.now
             try await record.save(on: tx)
             try await AuditTrail.append(
                 service.context.entry("case.updateForm", subjectType: "case", subjectID: id.uuidString, owner: record.owner, at: service.now), on: tx)
+            try await CaseEventRecord(
+                caseID: id, at: service.now, actor: service.context.actor, channel: service.context.channel, action: CaseLifecycle.formUpdated,
+                from: record.state, to: record.state, reason: nil
+            ).create(on: tx)
             return record
         }
     }
@@ -317,13 +328,18 @@ struct CaseService {
 
     // MARK: Materials
 
-    static func checkMaterialIndex(_ index: Int, in guide: ServiceGuide) throws(DomainError) {
-        guard guide.materials.indices.contains(index) else {
-            throw .invalid("material.index", "该事项没有第\(index + 1)项材料。", fields: [FieldError(field: "material", message: "材料序号不正确。")])
+    /// The index (from 0) of the material at `position` (from 1), refused when the item has no
+    /// such material or the platform fetches it itself.
+    static func materialIndex(position: Int, in guide: ServiceGuide) throws(DomainError) -> Int {
+        guard position >= 1, position <= guide.materials.count else {
+            throw .invalid(
+                "material.index", "该事项的材料序号应为1到\(guide.materials.count)之间的整数。", fields: [FieldError(field: "material", message: "材料序号不正确。")])
         }
+        let index = position - 1
         guard !guide.materials[index].source.isHeldByPlatform else {
             throw .conflict("material.held_by_platform", "“\(guide.materials[index].name)”由平台通过电子证照或数据共享获取，无需提交。")
         }
+        return index
     }
 
     /// Files this applicant gave before, by hash; a hash they never gave is refused, so nobody
@@ -349,61 +365,109 @@ struct CaseService {
     }
 
     /// Gives a material for a case: a new upload (checked by content, stored once by hash before
-    /// the row that names it commits) or a file the applicant gave before.
-    func supplyMaterial(_ id: UUID, index: Int, upload: [UInt8]?, fileName: String?, reuse: String?) async throws -> CaseMaterialRecord {
-        // Nothing reaches the disk before the caller is known to be allowed to give this
-        // material now; the transaction checks again under the lock.
+    /// the row that names it commits) or a file the applicant gave before. Every refusal comes
+    /// before the file reaches the disk; a file written for an upload the transaction then
+    /// refuses is removed again.
+    func supplyMaterial(_ id: UUID, position: Int, upload: [UInt8]?, fileName: String?, reuse: String?) async throws -> CaseMaterialRecord {
         let (current, guide) = try await load(id, on: db)
-        try checkSupply(current, index: index, guide: guide)
-        let stored: (sha256: String, size: Int, type: MaterialFileType, name: String)?
+        let index = try await checkSupply(current, position: position, guide: guide, on: db)
+        var stored: (sha256: String, size: Int, type: MaterialFileType, name: String)?
+        var written = false
         if let upload {
             let type = try MaterialFile.check(upload)
-            stored = (try materialStore.put(upload), upload.count, type, MaterialFile.displayName(fileName, type: type))
-        } else {
-            stored = nil
+            let sha256 = MaterialStore.sha256(upload)
+            try await checkQuota(applicantID: current.applicantID, adding: sha256, size: upload.count, on: db)
+            UploadsInFlight.pin(sha256)
+            do {
+                written = try materialStore.put(upload).written
+            } catch {
+                _ = UploadsInFlight.unpin(sha256)
+                throw error
+            }
+            stored = (sha256, upload.count, type, MaterialFile.displayName(fileName, type: type))
         }
         let service = self
-        return try await AuditTrail.writeTransaction(on: db) { tx in
-            let (record, guide) = try await service.load(id, on: tx)
-            try service.checkSupply(record, index: index, guide: guide)
-            var file = stored
-            var reusedFrom: UUID?
-            if file == nil, let reuse {
-                guard let earlier = try await service.reusableFiles([reuse], applicantID: record.applicantID, on: tx)[reuse] else {
-                    throw DomainError.notFound("material.reuse_not_found", "未找到可复用的材料文件，请重新上传。")
+        let uploaded = stored
+        do {
+            let material = try await AuditTrail.writeTransaction(on: db) { tx in
+                let (record, guide) = try await service.load(id, on: tx)
+                _ = try await service.checkSupply(record, position: position, guide: guide, on: tx)
+                var file = uploaded
+                var reusedFrom: UUID?
+                if let file {
+                    try await service.checkQuota(applicantID: record.applicantID, adding: file.sha256, size: file.size, on: tx)
+                } else if let reuse {
+                    guard let earlier = try await service.reusableFiles([reuse], applicantID: record.applicantID, on: tx)[reuse] else {
+                        throw DomainError.notFound("material.reuse_not_found", "未找到可复用的材料文件，请重新上传。")
+                    }
+                    file = (earlier.sha256, earlier.size, earlier.type, earlier.fileName)
+                    reusedFrom = earlier.id
                 }
-                file = (earlier.sha256, earlier.size, earlier.type, earlier.fileName)
-                reusedFrom = earlier.id
+                guard let file else { throw DomainError.invalid("material.missing_file", "请选择要上传的文件，或选择一份以前提交过的材料。") }
+                return try await service.attach(
+                    record, index: index, guide: guide, sha256: file.sha256, size: file.size, type: file.type, fileName: file.name,
+                    reusedFrom: reusedFrom, on: tx)
             }
-            guard let file else { throw DomainError.invalid("material.missing_file", "请选择要上传的文件，或选择一份以前提交过的材料。") }
-            return try await service.attach(
-                record, index: index, guide: guide, sha256: file.sha256, size: file.size, type: file.type, fileName: file.name,
-                reusedFrom: reusedFrom, on: tx)
+            if let stored { _ = UploadsInFlight.unpin(stored.sha256) }
+            return material
+        } catch {
+            if let stored {
+                let last = UploadsInFlight.unpin(stored.sha256)
+                if written, last, try await CaseMaterialRecord.query(on: db).filter(\.$sha256 == stored.sha256).count() == 0 {
+                    try materialStore.remove(stored.sha256)
+                }
+            }
+            throw error
         }
     }
 
-    private func checkSupply(_ record: CaseRecord, index: Int, guide: ServiceGuide) throws {
+    /// Whether this caller may give the material at `position` now; answers its index.
+    private func checkSupply(_ record: CaseRecord, position: Int, guide: ServiceGuide, on db: any Database) async throws -> Int {
         try authorizeFiling(record)
-        try Self.checkMaterialIndex(index, in: guide)
+        let index = try Self.materialIndex(position: position, in: guide)
         guard CaseVariants.acceptsMaterials(record.state, deferredOutstanding: record.deferredOutstanding) else {
             throw DomainError.conflict("material.case_locked", "办件当前状态为“\(record.state.chineseName)”，不能再提交材料。")
         }
+        if record.state != .draft && !record.state.isBeforeAcceptance {
+            guard try await checklist(record, guide: guide, on: db).deferrable.contains(where: { $0.index == index }) else {
+                throw DomainError.conflict("material.not_deferred", "办件已受理，只能补交容缺受理时缺少的材料。")
+            }
+        }
+        return index
     }
 
-    /// Records a material on a case. After acceptance it completes a 容缺 case: when the last
-    /// deferred material arrives the decision is unblocked and the department is told.
+    /// Refuses an upload that would take the applicant past their storage quota; a file they
+    /// already gave costs nothing again.
+    private func checkQuota(applicantID: String, adding sha256: String, size: Int, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        struct Row: Decodable {
+            var used: Int64?
+            var known: Int64?
+        }
+        let row = try await sql.raw("""
+            SELECT SUM(size) AS used, SUM(CASE WHEN sha256 = \(bind: sha256) THEN 1 ELSE 0 END) AS known
+            FROM (SELECT sha256, MAX(size) AS size FROM case_materials WHERE applicant_id = \(bind: applicantID) GROUP BY sha256) files
+            """).first(decoding: Row.self)
+        let used = Int(row?.used ?? 0)
+        guard (row?.known ?? 0) == 0 else { return }
+        let quota = quotaBytes
+        if used + size > quota {
+            let megabytes = { (bytes: Int) in String(format: "%.1f", Double(bytes) / 1_048_576) }
+            throw DomainError(
+                .tooLarge, code: "material.quota_exceeded",
+                message: "您的材料存储空间已用 \(megabytes(used)) MB，上限为 \(megabytes(quota)) MB，本文件无法保存。可复用以前提交过的文件，或联系综合窗口。")
+        }
+    }
+
+    /// Records a material on a case, with a timeline entry. After acceptance it completes a
+    /// 容缺 case: when the last deferred material arrives the decision is unblocked and the
+    /// department is told.
     @discardableResult
     private func attach(
         _ record: CaseRecord, index: Int, guide: ServiceGuide, sha256: String, size: Int, type: MaterialFileType, fileName: String,
         reusedFrom: UUID?, on tx: any Database
     ) async throws -> CaseMaterialRecord {
         let afterAcceptance = record.state != .draft && !record.state.isBeforeAcceptance
-        if afterAcceptance {
-            let checklist = try await self.checklist(record, guide: guide, on: tx)
-            guard checklist.deferrable.contains(where: { $0.index == index }) else {
-                throw DomainError.conflict("material.not_deferred", "办件已受理，只能补交容缺受理时缺少的材料。")
-            }
-        }
         let material = CaseMaterialRecord()
         material.id = UUID()
         material.caseID = record.id!
@@ -424,6 +488,11 @@ struct CaseService {
                 reusedFrom == nil ? "case.material" : "case.materialReuse", subjectType: "case", subjectID: record.id!.uuidString, owner: record.owner,
                 after: "\(index + 1):\(material.materialName):\(sha256.prefix(16))", at: now),
             on: tx)
+        try await CaseEventRecord(
+            caseID: record.id!, at: now, actor: context.actor, channel: context.channel,
+            action: reusedFrom == nil ? CaseLifecycle.materialSupplied : CaseLifecycle.materialReused,
+            from: record.state, to: record.state, reason: "第\(index + 1)项“\(material.materialName)”"
+        ).create(on: tx)
         record.updatedAt = now
         if afterAcceptance, try await checklist(record, guide: guide, on: tx).missing.isEmpty {
             record.deferredOutstanding = false
@@ -446,19 +515,36 @@ struct CaseService {
         return MaterialChecklist(guide: guide, supplied: Set(supplied), commitment: record.commitmentSigned)
     }
 
-    /// A material file, for those who may read the case.
+    /// A material file, for the applicant's side and the staff who may open files in scope.
+    /// A staff member's download is audited: scans of ID cards are read for a purpose.
     func materialFile(_ caseID: UUID, file: UUID) async throws -> (CaseMaterialRecord, [UInt8]) {
         let record = try await visibleCase(caseID)
+        guard Policy.mayReadFiles(actor, case: record.subject) else {
+            throw DomainError.forbidden("您可以查看办件进度，但无权查阅申请人提交的材料文件。")
+        }
         guard let material = try await CaseMaterialRecord.find(file, on: db), material.caseID == record.id else {
             throw DomainError.notFound("material.not_found", "未找到该材料。")
         }
-        return (material, try materialStore.get(material.sha256))
+        let bytes = try materialStore.get(material.sha256)
+        if case .staff = actor {
+            try await AuditTrail.append(
+                context.entry(
+                    "case.materialDownload", subjectType: "case", subjectID: caseID.uuidString, owner: record.owner,
+                    after: "\(material.materialIndex + 1):\(material.materialName):\(material.id!.uuidString)", at: now),
+                on: db)
+        }
+        return (material, bytes)
     }
 
     /// The applicant's earlier files, newest first, once per content (for 材料复用).
     func reusableMaterials() async throws -> [CaseView.File] {
-        guard case .applicant(let applicant) = actor else { return [] }
-        try Policy.authorize(actor, .viewOwnCases, on: .applicant(applicant.principalID))
+        guard case .applicant(let applicant) = actor else {
+            throw DomainError.forbidden("只有申请人有可复用的材料。")
+        }
+        // An agent who may only apply still reuses the company's files for the case they file.
+        if !Policy.allows(actor, .applyForService, on: .applicant(applicant.principalID)) {
+            try Policy.authorize(actor, .viewOwnCases, on: .applicant(applicant.principalID))
+        }
         let files = try await CaseMaterialRecord.query(on: db).filter(\.$applicantID == applicant.principalID).filter(\.$reusedFrom == nil)
             .sort(\.$suppliedAt, .descending).range(0..<200).all()
         var seen = Set<String>()
@@ -499,12 +585,41 @@ struct CaseService {
         return try version.guide()
     }
 
-    /// The actions the caller may take now, as buttons and as `allowedActions`.
-    func allowedActions(_ record: CaseRecord, guide: ServiceGuide) -> [CaseAction] {
-        CaseLifecycle.actions(from: record.state).filter { action in
-            let onTheSpot = action == .approve && CaseVariants.decidedAtAcceptance(guide)
-            return PolicyAction.anyOf(action, filedAtWindow: record.channel == "window", onTheSpot: onTheSpot).contains {
-                Policy.allows(actor, $0, on: record.owner)
+    /// The permissions any one of which lets a person take `action` on this case (the same rule
+    /// for offering an action and for performing it).
+    static func permissions(_ action: CaseAction, _ record: CaseRecord, guide: ServiceGuide, onTheSpot: Bool = false) -> [PolicyAction] {
+        PolicyAction.anyOf(
+            action, filedAtWindow: record.channel == "window",
+            onTheSpot: onTheSpot || (action == .approve && CaseVariants.decidedAtAcceptance(guide)))
+    }
+
+    /// What the rules need to know of the case beyond its state.
+    func facts(_ record: CaseRecord, guide: ServiceGuide) -> CaseFacts {
+        CaseFacts(
+            deferredMaterialsOutstanding: record.deferredOutstanding,
+            approvesOnTimeout: guide.approveOnTimeout,
+            pastDeadline: record.deadline.flatMap { try? LocalDate($0) }.map { $0 < today } ?? false,
+            producesCertificate: guide.result.kind == .licence)
+    }
+
+    /// The actions the caller may take now, as buttons and as `allowedActions`: exactly those the
+    /// transition would accept (policy, state machine and its guards, a complete form to submit,
+    /// every blocking material to accept). An action that needs a reason is offered; the reason
+    /// is asked for when it is taken.
+    func allowedActions(_ record: CaseRecord, guide: ServiceGuide, checklist: MaterialChecklist) -> [CaseAction] {
+        let facts = facts(record, guide: guide)
+        return CaseLifecycle.actions(from: record.state).filter { action in
+            guard !isPlatform, Self.permissions(action, record, guide: guide).contains(where: { Policy.allows(actor, $0, on: record.owner) }),
+                (try? CaseLifecycle.next(record.state, action, facts: facts)) != nil
+            else { return false }
+            switch action {
+            case .submit:
+                guard let values = try? formValues(record) else { return false }
+                return guide.form.check(values, today: today).isValid
+            case .accept:
+                return (try? checklist.checkAcceptable()) != nil
+            default:
+                return true
             }
         }
     }
@@ -513,10 +628,13 @@ struct CaseService {
     func view(_ record: CaseRecord, guide known: ServiceGuide? = nil) async throws -> CaseView {
         let guide: ServiceGuide
         if let known { guide = known } else { guide = try await self.guide(of: record, on: db) }
+        // Staff who read the case see who acted; the applicant's side sees roles, not accounts.
+        let namesStaff = Policy.allows(actor, .readCases, on: record.owner)
         let steps = try await CaseEventRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$at).all().map { event in
             CaseView.Step(
                 at: event.at, action: event.action, actionName: CaseLifecycle.eventName(event.action),
-                state: event.toState, stateName: CaseState(rawValue: event.toState)?.chineseName ?? event.toState, actor: event.actor,
+                state: event.toState, stateName: CaseState(rawValue: event.toState)?.chineseName ?? event.toState,
+                actor: namesStaff ? event.actor : CaseTimelineActor.label(account: event.actor, action: event.action, applicantID: record.applicantID),
                 channel: event.channel, reason: event.reason)
         }
         let files = try await CaseMaterialRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$suppliedAt).all()
@@ -529,12 +647,12 @@ struct CaseService {
             form: record.shownFormValues,
             materials: checklist.lines.map { line in
                 CaseView.Material(
-                    index: line.index, name: line.name, required: line.required, heldByPlatform: line.heldByPlatform, deferrable: line.deferrable,
+                    position: line.index + 1, name: line.name, required: line.required, heldByPlatform: line.heldByPlatform, deferrable: line.deferrable,
                     replacedByCommitment: line.replacedByCommitment, files: files.filter { $0.materialIndex == line.index }.map(Self.fileView))
             },
             missingMaterials: checklist.missingNames, deferredOutstanding: record.deferredOutstanding, deferredDue: record.deferredDue,
             commitmentSigned: record.commitmentSigned, commitmentCheckDue: record.commitmentCheckDue, greenChannel: record.greenChannel,
-            assisted: record.assistedBy != nil, resultDocument: record.resultDocument, allowedActions: allowedActions(record, guide: guide),
+            assisted: record.assistedBy != nil, resultDocument: record.resultDocument, allowedActions: allowedActions(record, guide: guide, checklist: checklist),
             timeline: steps, createdAt: record.createdAt, updatedAt: record.updatedAt)
     }
 
@@ -610,10 +728,22 @@ struct CaseService {
 
     func perform(_ action: CaseAction, reason: String?, on id: UUID, options: TransitionOptions = TransitionOptions()) async throws -> CaseRecord {
         let service = self
-        return try await AuditTrail.writeTransaction(on: db) { tx in
+        let record = try await AuditTrail.writeTransaction(on: db) { tx in
             let (record, guide) = try await service.load(id, on: tx)
             try await service.transition(record, action, reason: reason, guide: guide, options: options, on: tx)
             return record
+        }
+        Self.count(action, reaching: record.state)
+        return record
+    }
+
+    /// Counts, once committed, what operators watch: cases filed and decided.
+    static func count(_ action: CaseAction, reaching state: CaseState) {
+        switch action {
+        case .submit: PlatformMetrics.shared.caseFiled()
+        case .approve, .approveOnTimeout, .deny: PlatformMetrics.shared.caseDecided(state)
+        case .accept where state == .approved: PlatformMetrics.shared.caseDecided(state)  // 即办件
+        default: break
         }
     }
 
@@ -630,7 +760,7 @@ struct CaseService {
         _ record: CaseRecord, _ action: CaseAction, reason rawReason: String?, guide: ServiceGuide, options: TransitionOptions = TransitionOptions(),
         on tx: any Database
     ) async throws {
-        let permissions = PolicyAction.anyOf(action, filedAtWindow: record.channel == "window", onTheSpot: options.onTheSpot)
+        let permissions = Self.permissions(action, record, guide: guide, onTheSpot: options.onTheSpot)
         if permissions.isEmpty {
             guard isPlatform else { throw DomainError.forbidden("“\(action.chineseName)”只能由平台按规则自动执行。") }
         } else {
@@ -648,11 +778,7 @@ struct CaseService {
             throw DomainError.invalid("case.reason_required", "走绿色通道须说明理由。", fields: [FieldError(field: "reason", message: "请填写绿色通道的理由。")])
         }
         let calendar = try await calendars.calendar(on: tx, now: now)
-        let facts = CaseFacts(
-            deferredMaterialsOutstanding: record.deferredOutstanding,
-            approvesOnTimeout: guide.approveOnTimeout,
-            pastDeadline: record.deadline.flatMap { try? LocalDate($0) }.map { $0 < today } ?? false,
-            producesCertificate: guide.result.kind == .licence)
+        let facts = facts(record, guide: guide)
         let from = record.state
         let to = try CaseLifecycle.next(from, action, facts: facts)
 

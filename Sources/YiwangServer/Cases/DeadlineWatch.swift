@@ -21,7 +21,7 @@ struct DeadlineWatch {
     @discardableResult
     func runOnce(batch: Int = 1000) async throws -> Report {
         let db = app.db
-        guard let sql = db as? any SQLDatabase else { return Report() }
+        guard db is any SQLDatabase else { return Report() }
         let now = app.timeSource.now()
         let today = LocalDate(now)
         let calendar = try await app.calendarStore.calendar(on: db, now: now)
@@ -57,20 +57,18 @@ struct DeadlineWatch {
                     }
                 }
                 guard urgency.alertRank > (CaseUrgency(rawValue: record.alertLevel)?.alertRank ?? 0) else { continue }
-                // Claimed with a compare-and-set: of several instances, one raises the alert.
-                struct Claimed: Decodable { var id: UUID }
-                let claimed = try await sql.update(CaseRecord.schema).set("alert_level", to: urgency.rawValue)
-                    .where("id", .equal, record.id!).where("alert_level", .equal, record.alertLevel)
-                    .returning("id").all(decoding: Claimed.self)
-                guard !claimed.isEmpty else { continue }
-                try await raise(urgency, for: record, at: now, on: db)
-                if urgency == .yellow { report.warned += 1 } else { report.overdue += 1 }
+                if try await raise(urgency, for: record, at: now, on: db) {
+                    if urgency == .yellow { report.warned += 1 } else { report.overdue += 1 }
+                }
             }
         }
         return report
     }
 
-    private func raise(_ urgency: CaseUrgency, for record: CaseRecord, at now: Date, on db: any Database) async throws {
+    /// Claims the alert with a compare-and-set (of several instances, one raises it) and writes
+    /// the claim, the messages and the audit event in one transaction: an alert is never marked
+    /// raised without being sent and recorded. Answers whether this run raised it.
+    private func raise(_ urgency: CaseUrgency, for record: CaseRecord, at now: Date, on db: any Database) async throws -> Bool {
         let (level, overdue) = (urgency.rawValue, urgency == .red)
         let subject = overdue ? "办件超期：\(record.itemName)" : "办件即将到期：\(record.itemName)"
         let body = "受理编号 \(record.number ?? "")，办理期限 \(record.deadline ?? "")" + (overdue ? "，已超期，请立即处理并说明原因。" : "，请抓紧办理。")
@@ -85,13 +83,21 @@ struct DeadlineWatch {
                 channel: "inbox", subject: "您的办件已超过办理期限", body: "您申报的“\(record.itemName)”已超过承诺办理期限，监察部门已督办。", at: now))
         }
         let queued = messages
-        try await AuditTrail.writeTransaction(on: db) { tx in
+        let (id, seen) = (record.id!, record.alertLevel)
+        return try await AuditTrail.writeTransaction(on: db) { tx in
+            struct Claimed: Decodable { var id: UUID }
+            guard let sql = tx as? any SQLDatabase,
+                try await !sql.update(CaseRecord.schema).set("alert_level", to: level)
+                    .where("id", .equal, id).where("alert_level", .equal, seen)
+                    .returning("id").all(decoding: Claimed.self).isEmpty
+            else { return false }
             for message in queued { try await message.create(on: tx) }
             try await AuditTrail.append(
                 AuditContext.system("system:deadline-watch").entry(
                     overdue ? "case.deadlineOverdue" : "case.deadlineWarning", subjectType: "case", subjectID: record.id!.uuidString,
                     owner: record.owner, after: record.deadline, at: now),
                 on: tx)
+            return true
         }
     }
 }

@@ -395,8 +395,10 @@ enum AdminPageController {
         let service = CatalogService(request: request)
         let item = try await service.item(code: request.parameters.get("code") ?? "")
         try request.authorize(.readDraftCatalog, on: item.owner)
-        let to = (try? request.query.get(Int.self, at: "to")) ?? item.latestVersion
-        let from = (try? request.query.get(Int.self, at: "from")) ?? max(1, to - 1)
+        // Versions outside 1...latest are clamped: an odd link never traps (to - 1 on Int.min).
+        let latest = max(1, item.latestVersion)
+        let to = min(max((try? request.query.get(Int.self, at: "to")) ?? latest, 1), latest)
+        let from = min(max((try? request.query.get(Int.self, at: "from")) ?? (to > 1 ? to - 1 : 1), 1), latest)
         let changes = try await service.diff(of: item, from: from, to: to).map {
             DiffRow(label: GuideLabels.describe($0.path), path: $0.path, before: $0.before, after: $0.after)
         }

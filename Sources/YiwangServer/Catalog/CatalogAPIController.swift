@@ -93,6 +93,9 @@ enum CatalogAPIController {
         }
         let parameters = (try? request.query.decode(Parameters.self)) ?? Parameters()
         var query = CatalogQuery()
+        if let q = parameters.q, q.count > 100 {
+            throw DomainError.invalid("catalog.query_too_long", "搜索词不能超过100个字符。", fields: [FieldError(field: "q", message: "搜索词过长。")])
+        }
         query.words = CatalogQuery.words(from: parameters.q)
         if let department = parameters.department?.trimmingCharacters(in: .whitespaces), !department.isEmpty {
             query.department = try CreditCode(department).value
@@ -195,7 +198,7 @@ enum CatalogAPIController {
             throw DomainError.invalid("catalog.diff_parameters", "from 和 to 应为版本号(整数)。")
         }
         let to = parameters.to ?? item.latestVersion
-        let from = parameters.from ?? max(1, to - 1)
+        let from = parameters.from ?? (to > 1 ? to - 1 : 1)
         return DiffResponse(code: item.implementationCode, from: from, to: to, changes: try await service.diff(of: item, from: from, to: to))
     }
 

@@ -84,7 +84,9 @@ enum CatalogPageController {
         }
         var links: [PageLink] = []
         if current > 1 { links.append(PageLink(label: "上一页", href: href(current - 1), current: false)) }
-        let window = Set([1, last] + Array(max(1, current - 2)...min(last, current + 2)))
+        // An old bookmark may ask for a page past the end: the window is clamped, never inverted.
+        let low = min(max(1, current - 2), last)
+        let window = Set([1, last] + Array(low...max(low, min(last, current + 2))))
         var previous = 0
         for number in window.sorted() {
             if number - previous > 1 { links.append(PageLink(label: "…", href: nil, current: false)) }

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import SQLKit
 import Vapor
 import YiwangCore
 
@@ -22,6 +23,11 @@ enum SignedIn: Sendable {
         case .staff(let account): account.actor
         case .applicant(_, let applicant): .applicant(applicant)
         }
+    }
+
+    var actsForNoCompany: Bool {
+        if case .applicant(_, let actor) = self { return actor.actingFor == nil }
+        return false
     }
 
     var displayName: String {
@@ -112,15 +118,19 @@ struct ActorMiddleware: AsyncMiddleware {
                 request.signedIn = cached
                 return try await next.respond(to: request)
             }
-            let invalid = DomainError(.unauthenticated, code: "access.token_invalid", message: "访问令牌无效、已过期或已被撤销，请重新获取。")
-            guard let token = try await AccessTokenRecord.query(on: request.db).filter(\.$tokenHash == hash).first(),
+            // A token that stands for no one leaves the caller anonymous: public reads still
+            // answer, and whatever needs a caller answers 401 access.token_invalid.
+            if let token = try await AccessTokenRecord.query(on: request.db).filter(\.$tokenHash == hash).first(),
                 token.revokedAt == nil, token.expiresAt > now, let principal = Principal(key: token.principal),
-                let signedIn = try await Sessions.load(principal, actingFor: token.actingFor, issuedAt: token.createdAt, on: request.db)
-            else { throw invalid }
-            // A token issued to act for a company is void once that authority is withdrawn.
-            if token.actingFor != nil, case .applicant(_, let actor) = signedIn, actor.actingFor == nil { throw invalid }
-            cache.store(hash, signedIn, until: min(token.expiresAt, now.addingTimeInterval(request.application.settings.tokenCacheSeconds)))
-            request.signedIn = signedIn
+                let signedIn = try await Sessions.load(principal, actingFor: token.actingFor, issuedAt: token.createdAt, on: request.db),
+                // A token issued to act for a company is void once that authority is withdrawn.
+                !(token.actingFor != nil && signedIn.actsForNoCompany)
+            {
+                cache.store(hash, signedIn, until: min(token.expiresAt, now.addingTimeInterval(request.application.settings.tokenCacheSeconds)))
+                request.signedIn = signedIn
+            } else {
+                request.presentedInvalidToken = true
+            }
         } else if request.hasSession, let key = request.session.data["principal"], let principal = Principal(key: key) {
             let kiosk = request.session.data["kiosk"] == "1"
             request.channel = kiosk ? "kiosk" : "web"
@@ -231,31 +241,86 @@ final class TokenCache: @unchecked Sendable {
     }
 }
 
-/// Per-address and per-key rate limits, held in memory by each instance.
+/// Rate limits. Sign-in, registration and password-reset attempts are counted in the database by
+/// one statement that counts and decides (fixed windows, shared by every instance, keyed by a
+/// fingerprint of the address, never the address); the API's per-call limit is a token bucket in
+/// each instance's memory, since a database write per API call would cost more than it guards.
 final class RateLimits: @unchecked Sendable {
-    enum Bucket: String, CaseIterable { case signIn, registration, api }
+    enum Bucket: String, CaseIterable {
+        case signIn, registration, api
+        /// One 找回密码 code a minute per typed number, registered or not (the answer must not tell).
+        case resetCode
+        /// Code confirmations per address, like sign-ins.
+        case resetConfirm
+    }
 
     private let lock = NIOLock()
-    private var limiters: [Bucket: RateLimiter]
-    init(settings: Settings) {
-        limiters = [
-            .signIn: RateLimiter(.init(requests: settings.signInsPerMinute, per: 60)),
-            .registration: RateLimiter(.init(requests: settings.registrationsPerHour, per: 3600)),
-            .api: RateLimiter(.init(requests: settings.apiCallsPerMinute, per: 60)),
+    private var apiLimiter: RateLimiter
+    private let windows: [Bucket: (requests: Int, seconds: Int64)]
+    private let keys: KeyRing?
+
+    init(settings: Settings, keys: KeyRing? = nil) {
+        apiLimiter = RateLimiter(.init(requests: settings.apiCallsPerMinute, per: 60))
+        windows = [
+            .signIn: (settings.signInsPerMinute, 60), .registration: (settings.registrationsPerHour, 3600),
+            .resetCode: (1, Int64(PasswordReset.resendAfter)), .resetConfirm: (settings.signInsPerMinute, 60),
         ]
+        self.keys = keys
     }
 
-    func take(_ bucket: Bucket, key: String, at now: Date) -> RateLimiter.Decision {
-        lock.withLock { limiters[bucket]!.take(key, at: now) }
+    /// The in-memory API bucket.
+    func take(_ bucket: Bucket = .api, key: String, at now: Date) -> RateLimiter.Decision {
+        lock.withLock { apiLimiter.take(key, at: now) }
     }
 
-    /// Throws 429 with Retry-After when the bucket is empty for this key.
+    /// Throws 429 with Retry-After when the API bucket is empty for this key.
     func enforce(_ bucket: Bucket, key: String, at now: Date) throws {
-        if case .limited(let retryAfter) = take(bucket, key: key, at: now) {
-            throw DomainError.tooManyRequests("request.rate_limited", "操作过于频繁，请于\(retryAfter)秒后再试。", retryAfter: retryAfter)
+        if case .limited(let retryAfter) = take(bucket, key: key, at: now) { throw Self.limited(retryAfter) }
+    }
+
+    /// Counts one attempt in this key's window (which opens at the first attempt and lasts the
+    /// bucket's period) and refuses past the bucket's limit, naming when the window ends.
+    func enforce(_ bucket: Bucket, key: String, at now: Date, on db: any Database) async throws {
+        guard let window = windows[bucket], let sql = db as? any SQLDatabase else { return try enforce(bucket, key: key, at: now) }
+        let nowMs = AuditEntry.milliseconds(now)
+        let expired = nowMs - window.seconds * 1000
+        let fingerprint = bucket.rawValue + ":" + (keys?.blindIndex(key, purpose: "rate-limit") ?? key)
+        struct Row: Decodable {
+            var window_ms: Int64
+            var count: Int
+        }
+        let row = try await sql.raw("""
+            INSERT INTO rate_limit_windows (key, window_ms, count) VALUES (\(bind: fingerprint), \(bind: nowMs), 1)
+            ON CONFLICT (key) DO UPDATE SET
+              count = CASE WHEN rate_limit_windows.window_ms <= \(bind: expired) THEN 1 ELSE rate_limit_windows.count + 1 END,
+              window_ms = CASE WHEN rate_limit_windows.window_ms <= \(bind: expired) THEN \(bind: nowMs) ELSE rate_limit_windows.window_ms END
+            RETURNING window_ms, count
+            """).first(decoding: Row.self)
+        if let row, row.count > window.requests {
+            let retryAfter = Int((row.window_ms + window.seconds * 1000 - nowMs + 999) / 1000)
+            if bucket == .resetCode {
+                throw DomainError.tooManyRequests("reset.too_soon", "验证码已发送，请于\(max(1, retryAfter))秒后再获取。", retryAfter: max(1, retryAfter))
+            }
+            throw Self.limited(retryAfter)
         }
     }
 
+    /// Forgets a key's window (an attempt that did not happen, such as an SMS that was not sent).
+    func forget(_ bucket: Bucket, key: String, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        let fingerprint = bucket.rawValue + ":" + (keys?.blindIndex(key, purpose: "rate-limit") ?? key)
+        try await sql.raw("DELETE FROM rate_limit_windows WHERE key = \(bind: fingerprint)").run()
+    }
+
+    /// Windows that ended long ago are forgotten.
+    static func forgetOldWindows(before: Date, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw("DELETE FROM rate_limit_windows WHERE window_ms < \(bind: AuditEntry.milliseconds(before))").run()
+    }
+
+    static func limited(_ retryAfter: Int) -> DomainError {
+        .tooManyRequests("request.rate_limited", "操作过于频繁，请于\(max(1, retryAfter))秒后再试。", retryAfter: max(1, retryAfter))
+    }
 }
 
 extension Application {

@@ -133,7 +133,7 @@ enum AccountPageController {
         try request.verifyCSRF(form.csrf)
         let company = form.kind == "company"
         do {
-            try request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now)
+            try await request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now, on: request.db)
             let mismatch = form.password == form.passwordAgain ? [] : [FieldError(field: "passwordAgain", message: "两次输入的密码不一致。")]
             let service = try IdentityService(request: request)
             let record: ApplicantRecord

@@ -82,13 +82,13 @@ enum IdentityAPIController {
     }
 
     @Sendable static func registerPerson(_ request: Request) async throws -> Response {
-        try request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now)
+        try await request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now, on: request.db)
         let record = try await try IdentityService(request: request).registerPerson(try request.content.decode(RegisterPersonRequest.self))
         return try await created(ApplicantView(record), for: request)
     }
 
     @Sendable static func registerCompany(_ request: Request) async throws -> Response {
-        try request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now)
+        try await request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now, on: request.db)
         let record = try await try IdentityService(request: request).registerCompany(try request.content.decode(RegisterCompanyRequest.self))
         return try await created(ApplicantView(record), for: request)
     }
@@ -221,7 +221,16 @@ enum IdentityAPIController {
             throw DomainError.invalid("applicant.identifier", "请提供有效的公民身份号码或统一社会信用代码。", fields: [FieldError(field: "identifier", message: "号码不正确。")])
         }
         let (_, found) = try await IdentityService(request: request).find(typed)
-        guard case .applicant(let record) = found else { throw DomainError.notFound("applicant.not_found", "未找到该申请人，请先为其注册。") }
+        guard case .applicant(let record) = found else {
+            // A look-up that finds nobody is recorded too (the number masked): probing which
+            // numbers are registered leaves a trace.
+            try await AuditTrail.append(
+                request.auditContext.entry(
+                    "applicant.lookUp", subjectType: "applicant", subjectID: "unknown",
+                    owner: auditOwner(request, .lookUpApplicants, applicant: "unknown"), after: "notFound:" + PersonalData.mask(typed, as: .idNumber), at: request.now),
+                on: request.db)
+            throw DomainError.notFound("applicant.not_found", "未找到该申请人，请先为其注册。")
+        }
         try request.authorize(.lookUpApplicants, on: .applicant(record.id!.uuidString))
         try await AuditTrail.append(
             request.auditContext.entry(
@@ -237,7 +246,13 @@ enum IdentityAPIController {
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
             let record = try await ApplicantRecord.find(id, on: request.db)
         else { throw DomainError.notFound("applicant.not_found", "未找到该申请人。") }
-        try request.authorize(.revealPersonalData, on: .applicant(id.uuidString))
+        // Cases the department actually handles: an online draft is the applicant's alone.
+        let handledBy = try await CaseRecord.query(on: request.db).filter(\.$applicantID == id.uuidString)
+            .group(.or) { $0.filter(\.$stateRaw != CaseState.draft.rawValue).filter(\.$channel == "window") }
+            .field(\.$departmentCode).field(\.$regionCode).unique().limit(200).all().map { ResourceOwner(departmentCreditCode: $0.departmentCode, regionCode: $0.regionCode) }
+        guard Policy.mayReveal(request.actor, applicantID: id.uuidString, casesHandledBy: handledBy) else {
+            throw DomainError.forbidden("只能查看本部门(本辖区)办件申请人的完整信息。")
+        }
         let keys = try request.application.keyRing
         let identifier = try keys.open(record.identifierSealed)
         let phone = try record.phoneSealed.map { sealed throws(DomainError) in try keys.open(sealed) }

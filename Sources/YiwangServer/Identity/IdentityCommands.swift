@@ -92,7 +92,7 @@ struct VerifyAuditCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await migrateAndPrepare(app)
-        let result = try await AuditTrail.verify(on: app.db)
+        let result = try await AuditTrail.verify(on: app.db, checkpoints: app.auditCheckpoints)
         if signature.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -126,7 +126,7 @@ struct RotateKeysCommand: AsyncCommand {
                 func reseal(_ sealed: String?) throws -> String? {
                     guard let sealed, KeyRing.keyID(of: sealed) != keys.currentKeyID else { return sealed }
                     changed = true
-                    return keys.seal(try keys.open(sealed))
+                    return try keys.seal(try keys.open(sealed))
                 }
                 record.identifierSealed = try reseal(record.identifierSealed) ?? record.identifierSealed
                 record.phoneSealed = try reseal(record.phoneSealed)
@@ -139,7 +139,7 @@ struct RotateKeysCommand: AsyncCommand {
             }
             // Case forms, as filed.
             for record in try await CaseRecord.query(on: tx).all() where KeyRing.keyID(of: record.formSealed) != keys.currentKeyID {
-                record.formSealed = keys.seal(try keys.open(record.formSealed))
+                record.formSealed = try keys.seal(try keys.open(record.formSealed))
                 try await record.save(on: tx)
                 resealed += 1
             }

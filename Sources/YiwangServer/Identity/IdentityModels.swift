@@ -35,11 +35,11 @@ final class ApplicantRecord: Model, @unchecked Sendable {
 
     init() {}
 
-    init(kind: ApplicantKind, identifier: String, name: String, passwordHash: String, keys: KeyRing, at: Date) {
+    init(kind: ApplicantKind, identifier: String, name: String, passwordHash: String, keys: KeyRing, at: Date) throws {
         self.id = UUID()
         self.kind = kind
         identifierIndex = ApplicantRecord.index(identifier, keys: keys)
-        identifierSealed = keys.seal(identifier)
+        identifierSealed = try keys.seal(identifier)
         // A legal entity's credit code is public; a person's number and a 个体工商户's code are not.
         let personal = kind == .person || PersonalData.isNaturalPersonBusiness(identifier)
         identifierMasked = personal ? PersonalData.mask(identifier, as: kind == .person ? .idNumber : .creditCode) : identifier
@@ -53,14 +53,14 @@ final class ApplicantRecord: Model, @unchecked Sendable {
     static func index(_ identifier: String, keys: KeyRing) -> String { keys.blindIndex(identifier, purpose: "identifier") }
     static func phoneIndex(_ phone: String, keys: KeyRing) -> String { keys.blindIndex(phone, purpose: "phone") }
 
-    func setPhone(_ phone: String, keys: KeyRing) {
+    func setPhone(_ phone: String, keys: KeyRing) throws {
         phoneIndex = ApplicantRecord.phoneIndex(phone, keys: keys)
-        phoneSealed = keys.seal(phone)
+        phoneSealed = try keys.seal(phone)
         phoneMasked = PersonalData.mask(phone, as: .phone)
     }
 
-    func setEmail(_ email: String?, keys: KeyRing) {
-        emailSealed = email.map { keys.seal($0) }
+    func setEmail(_ email: String?, keys: KeyRing) throws {
+        emailSealed = try email.map { address throws(DomainError) in try keys.seal(address) }
         emailMasked = email.map { PersonalData.mask($0, as: .email) }
     }
 

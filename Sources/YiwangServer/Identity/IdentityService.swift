@@ -36,6 +36,7 @@ struct IdentityService {
     let tokens: TokenCache
     /// A real bcrypt hash of nothing anyone knows: unknown accounts are checked against it.
     let dummyHash: DummyPasswordHash
+    let logger: Logger?
 
     init(request: Request) throws {
         db = request.db
@@ -47,6 +48,7 @@ struct IdentityService {
         limits = request.application.rateLimits
         tokens = request.application.tokenCache
         dummyHash = request.application.dummyPasswordHash
+        logger = request.logger
     }
 
     init(app: Application, context: AuditContext) throws {
@@ -59,6 +61,7 @@ struct IdentityService {
         limits = app.rateLimits
         tokens = app.tokenCache
         dummyHash = app.dummyPasswordHash
+        logger = app.logger
     }
 
     static let genericFailure = DomainError(.unauthenticated, code: "auth.failed", message: "账号或密码不正确。")
@@ -91,8 +94,8 @@ struct IdentityService {
             throw DomainError.invalid("register.invalid", "注册信息有误，请按提示修改：" + problems.map(\.message).joined(), fields: problems)
         }
         let hash = try await passwords.hash(body.password)
-        let record = ApplicantRecord(kind: .person, identifier: idNumber.value, name: name, passwordHash: hash, keys: keys, at: now)
-        record.setPhone(phone.value, keys: keys)
+        let record = try ApplicantRecord(kind: .person, identifier: idNumber.value, name: name, passwordHash: hash, keys: keys, at: now)
+        try record.setPhone(phone.value, keys: keys)
         try await create(record, summary: "自然人 \(record.identifierMasked) \(PersonalData.mask(name, as: .name))")
         return record
     }
@@ -125,11 +128,11 @@ struct IdentityService {
             throw DomainError.invalid("register.invalid", "注册信息有误，请按提示修改：" + problems.map(\.message).joined(), fields: problems)
         }
         let hash = try await passwords.hash(body.password)
-        let record = ApplicantRecord(kind: .company, identifier: creditCode.value, name: name, passwordHash: hash, keys: keys, at: now)
+        let record = try ApplicantRecord(kind: .company, identifier: creditCode.value, name: name, passwordHash: hash, keys: keys, at: now)
         record.representativeName = representativeName
         record.representativeIndex = ApplicantRecord.index(representativeID.value, keys: keys)
-        record.representativeSealed = keys.seal(representativeID.value)
-        if let phone { record.setPhone(phone.value, keys: keys) }
+        record.representativeSealed = try keys.seal(representativeID.value)
+        if let phone { try record.setPhone(phone.value, keys: keys) }
         try await create(record, summary: "法人 \(record.identifierMasked) \(name)，法定代表人 \(PersonalData.mask(representativeName, as: .name))")
         return record
     }
@@ -183,34 +186,43 @@ struct IdentityService {
     /// account's history and the audit trail. Every path costs one bcrypt check and answers in
     /// the same words, so neither timing nor messages tell whether an account exists.
     func signIn(account typed: String, password: String, channel: String, address: String, userAgent: String?) async throws -> Account {
-        try limits.enforce(.signIn, key: address, at: now)
+        try await limits.enforce(.signIn, key: address, at: now, on: db)
         guard !typed.isEmpty, typed.count <= 100, !password.isEmpty, password.count <= 200 else { throw Self.genericFailure }
         let (key, found) = try await find(typed)
-        let lockedUntil = try await SignInThrottle.lockedUntil(key, on: db)
-        let hash: String
-        if let found { hash = signInState(found).hash } else { hash = try await dummyHash.value(passwords) }
-        let matches = (try? await passwords.verify(password, created: hash)) ?? false
+        let rule = settings.lockout
+        // The source is kept as a keyed fingerprint: the throttle table holds no addresses.
+        let source = SignInThrottle.sourceKey(key, source: keys.blindIndex(address, purpose: "sign-in-source"))
         var context = self.context
         context.channel = channel
         context.address = address
-        if let until = lockedUntil, until > now {
-            try await record(found, key: key, .locked, context: context, userAgent: userAgent)
+        let lockedIfWrong: Date?
+        switch try await SignInThrottle.admit(source, rule: rule, now: now, on: db) {
+        case .locked(let until):
+            try await record(found, key: key, source: source, .locked, context: context, userAgent: userAgent)
             throw locked(until.timeIntervalSince(now))
+        case .admitted(let until):
+            lockedIfWrong = until
         }
+        // Many recent failures on the account from anywhere: every attempt waits a little.
+        let delay = rule.delay(accountFailures: try await SignInThrottle.accountFailures(key, rule: rule, now: now, on: db))
+        if delay > 0 { try await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
+        let hash: String
+        if let found { hash = signInState(found).hash } else { hash = try await dummyHash.value(passwords) }
+        let matches = (try? await passwords.verify(password, created: hash)) ?? false
         guard let found, matches, !signInState(found).disabled else {
             let outcome: SignInOutcome = found.map { matches && signInState($0).disabled ? .disabled : .wrongPassword } ?? .wrongPassword
-            let lock = try await record(found, key: key, outcome, context: context, userAgent: userAgent)
-            if lock > 0 { throw locked(lock) }
+            try await record(found, key: key, source: source, outcome, context: context, userAgent: userAgent)
+            if let lockedIfWrong, lockedIfWrong > now { throw locked(lockedIfWrong.timeIntervalSince(now)) }
             throw Self.genericFailure
         }
-        try await record(found, key: key, .succeeded, context: context, userAgent: userAgent)
+        try await record(found, key: key, source: source, .succeeded, context: context, userAgent: userAgent)
         return found
     }
 
     private func locked(_ seconds: TimeInterval) -> DomainError {
         let wait = max(1, Int(seconds.rounded(.up)))
         let minutes = max(1, (wait + 59) / 60)
-        return .tooManyRequests("auth.locked", "登录失败次数过多，账号已暂时锁定，请于\(minutes)分钟后再试。", retryAfter: wait)
+        return .tooManyRequests("auth.locked", "登录失败次数过多，从当前网络地址登录该账号已暂时锁定，请于\(minutes)分钟后再试；如忘记密码，请使用“找回密码”。", retryAfter: wait)
     }
 
     private func signInState(_ account: Account) -> (hash: String, disabled: Bool) {
@@ -220,11 +232,10 @@ struct IdentityService {
         }
     }
 
-    /// Writes the attempt (history for known accounts, the failure count, the audit event) in one
-    /// transaction; returns the lock a failure now carries. Refused attempts are attributed to
-    /// nobody: whoever typed the password is not known to be the account holder.
-    @discardableResult
-    private func record(_ account: Account?, key: String, _ outcome: SignInOutcome, context: AuditContext, userAgent: String?) async throws -> TimeInterval {
+    /// Writes the attempt (history for known accounts, the failure counts, the audit event) in
+    /// one transaction. Refused attempts are attributed to nobody: whoever typed the password is
+    /// not known to be the account holder.
+    private func record(_ account: Account?, key: String, source: String, _ outcome: SignInOutcome, context: AuditContext, userAgent: String?) async throws {
         let now = self.now
         let rule = settings.lockout
         var attempt = context
@@ -232,11 +243,10 @@ struct IdentityService {
         let subject = account?.principal.key ?? "unknown"
         let event = attempt.entry(
             outcome == .succeeded ? "auth.signIn" : "auth.signInRefused", subjectType: "account", subjectID: subject, after: outcome.rawValue, at: now)
-        return try await AuditTrail.writeTransaction(on: db) { tx in
-            var lock: TimeInterval = 0
+        try await AuditTrail.writeTransaction(on: db) { tx in
             switch outcome {
-            case .succeeded: try await SignInThrottle.clear(key, on: tx)
-            case .wrongPassword, .disabled: lock = try await SignInThrottle.fail(key, rule: rule, now: now, on: tx)
+            case .succeeded: try await SignInThrottle.clear(key, sourceKey: source, on: tx)
+            case .wrongPassword, .disabled: try await SignInThrottle.countAccountFailure(key, rule: rule, now: now, on: tx)
             case .locked: break
             }
             if let account {
@@ -244,7 +254,6 @@ struct IdentityService {
                     .create(on: tx)
             }
             try await AuditTrail.append(event, on: tx)
-            return lock
         }
     }
 
@@ -299,7 +308,7 @@ struct IdentityService {
             guard let record = try await ApplicantRecord.find(applicantID, on: tx) else {
                 throw DomainError.notFound("applicant.not_found", "未找到该账号。")
             }
-            record.setEmail(address?.value, keys: keys)
+            try record.setEmail(address?.value, keys: keys)
             try await record.save(on: tx)
             try await AuditTrail.append(
                 context.entry(

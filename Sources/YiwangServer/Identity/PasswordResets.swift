@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import Vapor
 import YiwangCore
@@ -59,18 +60,14 @@ extension IdentityService {
 
     /// Sends a code when the account exists and has a phone; limited per address and per account.
     func requestPasswordReset(account typed: String, address: String, sms: LocalSMSGateway) async throws {
-        try limits.enforce(.registration, key: "reset:" + address, at: now)
+        try await limits.enforce(.registration, key: "reset:" + address, at: now, on: db)
         let identifier = typed.trimmingCharacters(in: .whitespaces).uppercased()
         guard ResidentIDNumber.isValid(identifier) || CreditCode.isValid(identifier) else {
             throw DomainError.invalid("reset.account", "请输入注册时使用的公民身份号码或统一社会信用代码。", fields: [FieldError(field: "account", message: "号码不正确。")])
         }
+        // One code a minute per number, whether or not it is registered: the answers match.
+        try await limits.enforce(.resetCode, key: identifier, at: now, on: db)
         guard case .applicant(let record)? = try await find(identifier).account, !record.disabled, let sealed = record.phoneSealed else { return }
-        if let last = try await PasswordResetRecord.query(on: db).filter(\.$applicantID == record.id!).sort(\.$createdAt, .descending).first(),
-            now.timeIntervalSince(last.createdAt) < PasswordReset.resendAfter
-        {
-            let wait = Int(PasswordReset.resendAfter - now.timeIntervalSince(last.createdAt)) + 1
-            throw DomainError.tooManyRequests("reset.too_soon", "验证码已发送，请于\(wait)秒后再获取。", retryAfter: wait)
-        }
         let code = PasswordReset.newCode()
         let reset = PasswordResetRecord()
         reset.applicantID = record.id!
@@ -89,22 +86,44 @@ extension IdentityService {
         do {
             try await sms.send(to: try keys.open(sealed), recipient: "applicant:" + record.id!.uuidString, text: message.sent, logged: message.logged, at: now, on: db)
         } catch is DeliveryFailure {
-            throw DomainError(.conflict, code: "reset.sms_failed", message: "短信暂时无法发送，请稍后重试。")
+            // The same answer as ever (a different one would tell that the number is registered);
+            // the person may ask again at once, and operators see the gateway's failure.
+            try await limits.forget(.resetCode, key: identifier, on: db)
+            logger?.warning("password reset SMS not delivered: the gateway refused it")
         }
     }
 
+    /// Takes one try from the code, atomically; false when none was left (or it was used or expired).
+    private func spendAttempt(_ id: UUID) async throws -> Bool {
+        guard let sql = db as? any SQLDatabase else { return false }
+        struct Row: Decodable { var attempts: Int }
+        let row = try await sql.raw("""
+            UPDATE password_resets SET attempts = attempts + 1
+            WHERE id = \(bind: id) AND attempts < \(bind: PasswordReset.maximumAttempts) AND used_at IS NULL AND expires_at > \(bind: now)
+            RETURNING attempts
+            """).first(decoding: Row.self)
+        return row != nil
+    }
+
     /// Checks the code and sets the new password; every session and token of the account ends.
-    func confirmPasswordReset(_ body: ResetCodeConfirmation) async throws {
+    func confirmPasswordReset(_ body: ResetCodeConfirmation, address: String) async throws {
+        try await limits.enforce(.resetConfirm, key: address, at: now, on: db)
         let identifier = body.account.trimmingCharacters(in: .whitespaces).uppercased()
         let wrong = DomainError.invalid("reset.code", "验证码不正确或已失效，请核对或重新获取。", fields: [FieldError(field: "code", message: "验证码不正确。")])
-        guard case .applicant(let record)? = try await find(identifier).account,
-            let reset = try await PasswordResetRecord.query(on: db).filter(\.$applicantID == record.id!).sort(\.$createdAt, .descending).first()
+        // Every refusal reads the same: it must not tell whether the number is registered.
+        let (throttleKey, found) = try await find(identifier)
+        guard case .applicant(let record)? = found, !record.disabled,
+            let reset = try await PasswordResetRecord.query(on: db).filter(\.$applicantID == record.id!).sort(\.$createdAt, .descending).first(),
+            (try? PasswordReset.checkUsable(expiresAt: reset.expiresAt, usedAt: reset.usedAt, attempts: reset.attempts, now: now)) != nil,
+            // One statement spends a try and decides whether one was left: parallel guesses get
+            // at most the five tries between them.
+            try await spendAttempt(reset.id!)
         else { throw wrong }
-        try PasswordReset.checkUsable(expiresAt: reset.expiresAt, usedAt: reset.usedAt, attempts: reset.attempts, now: now)
         let code = body.code.trimmingCharacters(in: .whitespaces)
         guard code.count == PasswordReset.codeLength, codeHash(code, for: record.id!) == reset.codeHash else {
-            reset.attempts += 1
-            try await reset.save(on: db)
+            try await AuditTrail.append(
+                context.entry("auth.passwordResetRefused", subjectType: "applicant", subjectID: record.id!.uuidString, owner: .applicant(record.id!.uuidString), after: "wrongCode", at: now),
+                on: db)
             throw wrong
         }
         let problems = PasswordRules.problems(in: body.password, account: identifier)
@@ -115,12 +134,17 @@ extension IdentityService {
         let hash = try await passwords.hash(body.password)
         let (context, now) = (self.context, self.now)
         try await AuditTrail.writeTransaction(on: db) { tx in
-            reset.usedAt = now
-            try await reset.save(on: tx)
+            // Used once: a second confirmation racing this one finds the code spent.
+            guard let sql = tx as? any SQLDatabase,
+                try await sql.raw("UPDATE password_resets SET used_at = \(bind: now) WHERE id = \(bind: reset.id!) AND used_at IS NULL RETURNING id")
+                    .first() != nil
+            else { throw DomainError.conflict("reset.used", "该验证码已使用，请重新获取。") }
             record.passwordHash = hash
             record.sessionsRevokedAt = now
             try await record.save(on: tx)
             try await IdentityService.revokeTokens(of: Principal.applicant(record.id!), at: now, on: tx)
+            // Whoever locked sign-ins to this account by guessing, the holder has proved themselves.
+            try await SignInThrottle.clearAll(throttleKey, on: tx)
             try await AuditTrail.append(
                 context.entry("auth.passwordReset", subjectType: "applicant", subjectID: record.id!.uuidString, owner: .applicant(record.id!.uuidString), at: now),
                 on: tx)
@@ -138,7 +162,7 @@ enum PasswordResetController {
     }
 
     @Sendable static func confirm(_ request: Request) async throws -> HTTPStatus {
-        try await IdentityService(request: request).confirmPasswordReset(try request.content.decode(ResetCodeConfirmation.self))
+        try await IdentityService(request: request).confirmPasswordReset(try request.content.decode(ResetCodeConfirmation.self), address: request.clientAddress)
         return .noContent
     }
 
@@ -191,7 +215,7 @@ enum PasswordResetController {
         let account = (form.account ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         do {
             try await IdentityService(request: request).confirmPasswordReset(
-                ResetCodeConfirmation(account: account, code: form.code ?? "", password: form.password ?? ""))
+                ResetCodeConfirmation(account: account, code: form.code ?? "", password: form.password ?? ""), address: request.clientAddress)
             return request.redirect(to: "/signin?reset=1")
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
             return try await render(request, account: account, codeSent: error.kind == .invalid, error: error)

@@ -130,6 +130,9 @@ enum AuditAPIController {
 
     /// Parses the query into a filter; dates are China-time calendar days, `to` inclusive.
     static func filter(_ query: SearchQuery) throws -> AuditTrail.Filter {
+        for (name, value, limit) in [("actor", query.actor, 200), ("subject", query.subject, 200), ("action", query.action, 100)] where (value?.count ?? 0) > limit {
+            throw DomainError.invalid("audit.filter_too_long", "筛选条件“\(name)”不能超过\(limit)个字符。", fields: [FieldError(field: name, message: "过长。")])
+        }
         func day(_ text: String?, field: String) throws -> Date? {
             guard let text, !text.isEmpty else { return nil }
             guard let date = ChinaTime.startOfDay(text) else {
@@ -155,6 +158,6 @@ enum AuditAPIController {
 
     @Sendable static func verify(_ request: Request) async throws -> AuditTrail.Verification {
         try request.authorize(.viewAudit)
-        return try await AuditTrail.verify(on: request.db)
+        return try await AuditTrail.verify(on: request.db, checkpoints: request.application.auditCheckpoints)
     }
 }

@@ -37,6 +37,7 @@ struct StaffAdministration {
     let context: AuditContext
     let passwords: AsyncPasswordHasher
     let tokens: TokenCache
+    let lockout: LockoutRule
     /// Command-line operators hold the machine: the policy layer does not stand between them and the database.
     let isOperator: Bool
 
@@ -47,6 +48,7 @@ struct StaffAdministration {
         context = request.auditContext
         passwords = request.password.async
         tokens = request.application.tokenCache
+        lockout = request.application.settings.lockout
         isOperator = false
     }
 
@@ -57,12 +59,13 @@ struct StaffAdministration {
         context = .system(operatorName, channel: "cli")
         passwords = app.password.async
         tokens = app.tokenCache
+        lockout = app.settings.lockout
         isOperator = true
     }
 
     /// Views with each account's lock state.
     func views(_ records: [StaffAccountRecord]) async throws -> [StaffView] {
-        let locked = try await SignInThrottle.locked(records.map { SignInThrottle.staffKey($0.account) }, now: now, on: db)
+        let locked = try await SignInThrottle.restricted(records.map { SignInThrottle.staffKey($0.account) }, rule: lockout, now: now, on: db)
         return records.map { StaffView($0, locked: locked.contains(SignInThrottle.staffKey($0.account))) }
     }
 
@@ -156,7 +159,7 @@ struct StaffAdministration {
             record.sessionsRevokedAt = now
             return true
         }
-        try await SignInThrottle.clear(SignInThrottle.staffKey(record.account), on: db)
+        try await SignInThrottle.clearAll(SignInThrottle.staffKey(record.account), on: db)
         return (record, password)
     }
 

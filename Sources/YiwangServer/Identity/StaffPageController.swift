@@ -208,7 +208,7 @@ enum StaffPageController {
             try AuditAPIController.filter(query), scopes: Policy.scopes(for: request.actor, .viewAudit), page: paging, on: request.db)
         // The chain check reads the whole trail: only on request, and only for those who may see all of it.
         let wantsCheck = (try? request.query.get(String.self, at: "verify")) == "1"
-        let verification = wantsCheck && Policy.allows(request.actor, .viewAudit) ? try await AuditTrail.verify(on: request.db) : nil
+        let verification = wantsCheck && Policy.allows(request.actor, .viewAudit) ? try await AuditTrail.verify(on: request.db, checkpoints: request.application.auditCheckpoints) : nil
         let echo = AuditAPIController.SearchQueryEcho(query)
         func link(_ page: Int) -> String { "/admin/audit?" + echo.queryString(page: page) }
         _ = request.csrfToken()

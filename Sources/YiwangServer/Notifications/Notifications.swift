@@ -181,8 +181,11 @@ struct OutboxDispatcher {
 /// Runs the platform's own jobs while `serve` runs: outbox delivery every 2 s, the deadline
 /// watch every minute.
 struct BackgroundJobs: LifecycleHandler {
+    private struct BootedKey: StorageKey { typealias Value = Bool }
+
     func didBootAsync(_ application: Application) async throws {
         guard application.settings.runsBackgroundJobs else { return }
+        application.storage[BootedKey.self] = true
         let app = application
         application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
             app.eventLoopGroup.next().makeFutureWithTask {
@@ -196,12 +199,29 @@ struct BackgroundJobs: LifecycleHandler {
         application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(5), delay: .seconds(60)) { _ in
             app.eventLoopGroup.next().makeFutureWithTask {
                 do {
+                    let started = ContinuousClock.now
                     try await DeadlineWatch(app: app).runOnce()
+                    PlatformMetrics.shared.deadlineWatchRan(at: app.timeSource.now(), took: ContinuousClock.now - started)
                 } catch {
                     app.logger.warning("deadline watch failed: \(error)")
                 }
             }
         }
+        let every = Int64(application.settings.auditCheckpointSeconds)
+        application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(1), delay: .seconds(every)) { _ in
+            app.eventLoopGroup.next().makeFutureWithTask { await app.checkpointAudit() }
+        }
+        application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(30), delay: .seconds(600)) { _ in
+            app.eventLoopGroup.next().makeFutureWithTask {
+                try? await RateLimits.forgetOldWindows(before: app.timeSource.now().addingTimeInterval(-2 * 3600), on: app.db)
+            }
+        }
+    }
+
+    /// A last checkpoint on a clean stop, so the file holds the head as the server left it.
+    func shutdownAsync(_ application: Application) async {
+        guard application.storage[BootedKey.self] == true else { return }
+        await application.checkpointAudit()
     }
 }
 
@@ -242,10 +262,15 @@ enum NotificationController {
             return ["applicant:" + applicant.principalID]
         case .staff:
             var recipients = Policy.mayAttempt(actor, .manageNotifications) ? ["role:systemAdministrator"] : []
-            guard Policy.mayAttempt(actor, .readCases) else { return recipients }
+            // A department's messages (new work, deadline alerts) are for those who handle its
+            // cases, at the window or in the back office; the hotline follows progress elsewhere.
+            let handles: [PolicyAction] = [.handleCaseAtWindow, .decideCase]
+            guard handles.contains(where: { Policy.mayAttempt(actor, $0) }) else { return recipients }
             let departments = try await DepartmentRecord.query(on: request.db).all()
-            recipients += departments.filter { Policy.allows(actor, .readCases, on: ResourceOwner(departmentCreditCode: $0.creditCode, regionCode: $0.regionCode)) }
-                .map { "department:" + $0.creditCode }
+            recipients += departments.filter { department in
+                let owner = ResourceOwner(departmentCreditCode: department.creditCode, regionCode: department.regionCode)
+                return handles.contains { Policy.allows(actor, $0, on: owner) }
+            }.map { "department:" + $0.creditCode }
             return recipients
         }
     }

@@ -95,7 +95,7 @@ struct CaseBenchCommand: AsyncCommand {
             let response = try await client.put(URI(string: base + "/cases/\(seedCase.id)/materials/\(index + 1)"), headers: headers(citizenToken)) { request in
                 request.body = ByteBuffer(bytes: DemoCases.samplePDF(guide.materials[index].name, case: index))
             }
-            reuse.append(MaterialReference(material: index, reuse: try response.content.decode(CaseView.File.self).sha256))
+            reuse.append(MaterialReference(material: index + 1, reuse: try response.content.decode(CaseView.File.self).sha256))
         }
         let body = try JSONEncoder().encode(NewCaseRequest(item: item.implementationCode, form: form, materials: reuse, submit: true))
         let accept = try JSONEncoder().encode(TransitionRequest(action: .accept))

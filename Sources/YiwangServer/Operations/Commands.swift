@@ -16,6 +16,8 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
     app.asyncCommands.use(RotateKeysCommand(), as: "rotate-keys")
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(RestoreCommand(), as: "restore")
 }
 
 /// Prepares the database for any command: migrations, then WAL on SQLite.
@@ -50,6 +52,10 @@ struct SeedCommand: AsyncCommand {
             throw ExitCode(2)
         }
         let app = context.application
+        if app.settings.production {
+            context.console.error("生产模式(YIWANG_ENV=production)不能载入演示城市及其公开密码的演示账号。")
+            throw ExitCode(2)
+        }
         try await migrateAndPrepare(app)
         let (report, staff) = try await DemoCity.seed(app)
         printSeed(report: report, staff: staff, password: app.settings.demoPassword, console: context.console)
@@ -186,9 +192,36 @@ public func prepareForCommand(_ app: Application, arguments: [String]) async thr
     let command = arguments.dropFirst().first { !$0.hasPrefix("-") }
     guard command == nil || command == "serve" else { return }
     app.settings.runsBackgroundJobs = true
+    if case .sqliteFile = app.settings.database {
+        // `restore` waits for this lock: it never swaps the database under a running server.
+        // Several servers on one SQLite file are not supported, so a second one stops here too.
+        guard let lock = ServeLock.tryAcquire(dataDirectory: app.settings.dataDirectory) else {
+            throw ConfigurationError(problems: ["another `yiwang serve` (or a restore) is using \(app.settings.dataDirectory); stop it first"])
+        }
+        ServeLock.held = lock
+    }
     try await migrateAndPrepare(app)
-    if app.settings.autoSeedDemo, try await DemoCity.isEmpty(app.db) {
+    if app.settings.autoSeedDemo, !app.settings.production, try await DemoCity.isEmpty(app.db) {
         let (report, staff) = try await DemoCity.seed(app)
         printSeed(report: report, staff: staff, password: app.settings.demoPassword, console: app.console)
     }
+    let demo = try await DemoCity.presentAccounts(app)
+    if app.settings.production {
+        guard demo.isEmpty else {
+            throw ConfigurationError(problems: [
+                "YIWANG_ENV=production refuses to start while demo accounts exist (their password is published): " + demo.joined(separator: ", ")
+                    + ". Disable or remove them, or start from an empty database.",
+            ])
+        }
+    } else if !demo.isEmpty {
+        app.logger.warning("开发模式：数据库中有演示账号(\(demo.joined(separator: "、")))，其密码已公开，切勿用于真实服务；生产环境请设置 YIWANG_ENV=production。")
+    }
+}
+
+/// After a command that may have written audit events, checkpoint the head outside the database
+/// (`serve` does this on its own schedule and when it stops).
+public func finishCommand(_ app: Application, arguments: [String]) async {
+    let command = arguments.dropFirst().first { !$0.hasPrefix("-") }
+    guard let command, ["seed", "import", "user", "calendar", "rotate-keys", "migrate"].contains(command) else { return }
+    await app.checkpointAudit()
 }

@@ -161,7 +161,7 @@ enum DemoCases {
             if !scenario.draft {
                 for (index, material) in guide.materials.enumerated()
                 where !material.source.isHeldByPlatform && !scenario.leaveOut.contains(index + 1) && (material.required || index % 2 == 0) {
-                    _ = try await filer.supplyMaterial(record.id!, index: index, upload: samplePDF(material.name, case: number), fileName: material.name + ".pdf", reuse: nil)
+                    _ = try await filer.supplyMaterial(record.id!, position: index + 1, upload: samplePDF(material.name, case: number), fileName: material.name + ".pdf", reuse: nil)
                 }
                 _ = try await filer.perform(.submit, reason: nil, on: record.id!)
             }

@@ -20,6 +20,17 @@ enum DemoCity {
         return try JSONDecoder().decode(CatalogDocument.self, from: data)
     }
 
+    /// The demo accounts present in this database (staff names and demo applicants), for the
+    /// production start-up check and the development warning.
+    static func presentAccounts(_ app: Application) async throws -> [String] {
+        let staffNames = ["catalog.admin", "system.admin", "supervisor", "hotline", "market.admin", "market.clerk", "market.approver", "nanming.clerk"]
+        var present = try await StaffAccountRecord.query(on: app.db).filter(\.$account ~~ staffNames).filter(\.$disabled == false).all(\.$account).sorted()
+        let keys = try app.keyRing
+        let indexes = applicantSeeds.map { ApplicantRecord.index($0.account, keys: keys) }
+        if try await ApplicantRecord.query(on: app.db).filter(\.$identifierIndex ~~ indexes).filter(\.$disabled == false).count() > 0 { present.append("演示申请人") }
+        return present
+    }
+
     /// Whether the database holds no catalog yet.
     static func isEmpty(_ db: any Database) async throws -> Bool {
         let items = try await ItemRecord.query(on: db).count()
@@ -76,12 +87,12 @@ enum DemoCity {
                 created[seed.account] = existing
                 continue
             }
-            let record = ApplicantRecord(kind: seed.kind, identifier: seed.account, name: seed.name, passwordHash: hash, keys: keys, at: now)
-            if let phone = seed.phone { record.setPhone(phone, keys: keys) }
+            let record = try ApplicantRecord(kind: seed.kind, identifier: seed.account, name: seed.name, passwordHash: hash, keys: keys, at: now)
+            if let phone = seed.phone { try record.setPhone(phone, keys: keys) }
             if let representative = seed.representative {
                 record.representativeName = representative.name
                 record.representativeIndex = ApplicantRecord.index(representative.idNumber, keys: keys)
-                record.representativeSealed = keys.seal(representative.idNumber)
+                record.representativeSealed = try keys.seal(representative.idNumber)
             }
             try await AuditTrail.writeTransaction(on: app.db) { tx in
                 try await record.create(on: tx)

@@ -54,12 +54,20 @@ extension Request {
     /// Whether a session cookie came with the request (avoids creating sessions for anonymous readers).
     /// Whether this request carries or has started a session. Never touches `session` otherwise:
     /// merely reading it would store a session for every anonymous page view.
-    var hasSession: Bool { cookies[application.sessions.configuration.cookieName] != nil || storage[SessionStartedKey.self] == true }
+    /// False until `SessionsReady` has run: an error page rendered for a request refused before
+    /// the sessions middleware (an odd path) must not touch `session`, which traps there.
+    var hasSession: Bool {
+        storage[SessionsReadyKey.self] == true
+            && (cookies[application.sessions.configuration.cookieName] != nil || storage[SessionStartedKey.self] == true)
+    }
 
     private struct SessionStartedKey: StorageKey { typealias Value = Bool }
+    fileprivate struct SessionsReadyKey: StorageKey { typealias Value = Bool }
 
-    /// A per-session token that every state-changing form must echo back.
+    /// A per-session token that every state-changing form must echo back (empty where the
+    /// request never reached the sessions middleware).
     func csrfToken() -> String {
+        guard storage[SessionsReadyKey.self] == true else { return "" }
         storage[SessionStartedKey.self] = true
         if let token = session.data["csrf"] { return token }
         let token = [UInt8].random(count: 24).base64URLEncoded
@@ -69,7 +77,7 @@ extension Request {
 
     /// Refuses a form post whose CSRF token does not match the session's.
     func verifyCSRF(_ submitted: String?) throws {
-        guard let expected = session.data["csrf"], let submitted, !submitted.isEmpty,
+        guard storage[SessionsReadyKey.self] == true, let expected = session.data["csrf"], let submitted, !submitted.isEmpty,
             expected.utf8.count == submitted.utf8.count,
             zip(expected.utf8, submitted.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
         else {
@@ -100,4 +108,12 @@ struct PageRequest: Sendable {
     }
 
     var offset: Int { (page - 1) * per }
+}
+
+/// Placed right after the sessions middleware: marks the request as one whose session may be read.
+struct SessionsReady: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        request.storage[Request.SessionsReadyKey.self] = true
+        return try await next.respond(to: request)
+    }
 }

@@ -22,13 +22,25 @@ struct ProblemMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            let problem = Self.problem(for: error, path: request.url.path)
+            var problem = Self.problem(for: error, path: request.url.path)
+            if problem.code == "access.unauthenticated", request.presentedInvalidToken {
+                problem.code = "access.token_invalid"
+                problem.type = "https://yiwang.gov.cn/problems/access.token_invalid"
+                problem.detail = "访问令牌无效、已过期或已被撤销，请重新获取。"
+            }
             if problem.status >= 500 {
                 request.logger.report(error: error)
             } else {
                 request.logger.info("request refused", metadata: ["code": .string(problem.code), "status": .stringConvertible(problem.status)])
             }
             var headers = (error as? any AbortError)?.headers ?? [:]
+            if error is RouteNotFound {
+                let allowed = request.application.routeTable.allowedMethods(for: request.url.path)
+                if !allowed.isEmpty {
+                    problem = Self.problem(for: Abort(.methodNotAllowed), path: request.url.path)
+                    headers.replaceOrAdd(name: .allow, value: allowed.map(\.rawValue).joined(separator: ", "))
+                }
+            }
             if let retryAfter = (error as? DomainError)?.retryAfter { headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
             if problem.status == 503 { headers.replaceOrAdd(name: .retryAfter, value: "1") }
             return try await Self.response(problem, for: request, headers: headers)

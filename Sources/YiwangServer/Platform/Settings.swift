@@ -57,6 +57,21 @@ public struct Settings: Sendable {
     /// Reverse proxies whose X-Forwarded-For is believed: without this, every citizen behind the
     /// city's proxy would share one address and one rate limit.
     public var trustedProxies: Set<String> = []
+    /// `production` refuses demo accounts and the published demo password, needs keys from the
+    /// environment, sends cookies over HTTPS only and never seeds; `development` is the default.
+    public var production = false
+    /// The append-only file of signed audit checkpoints (outside the database).
+    public var auditCheckpointOverride: String?
+    public var auditCheckpointPath: String { auditCheckpointOverride ?? dataDirectory + "/audit-checkpoints.jsonl" }
+    /// How often `serve` checkpoints the audit head when it moved.
+    public var auditCheckpointSeconds = 30
+    /// Material files one applicant may keep, in bytes (shared files count once per applicant).
+    public var applicantQuotaBytes = 200 * 1024 * 1024
+    /// Who may scrape `/metrics`: these addresses, or a caller with this bearer token.
+    public var metricsAddresses: Set<String> = ["127.0.0.1", "::1"]
+    public var metricsToken: String?
+    /// `text` (default) or `json`: one JSON object a line, for log collectors.
+    public var jsonLogs = false
 
     public init(
         dataDirectory: String = "./data", database: DatabaseChoice = .sqliteMemory, autoSeedDemo: Bool = true,
@@ -151,6 +166,38 @@ public struct Settings: Sendable {
             } catch {
                 problems.append("YIWANG_DATA_KEYS / YIWANG_INDEX_KEY: \(error.message)")
             }
+        }
+        switch environment["YIWANG_ENV"]?.lowercased() ?? "" {
+        case "", "development", "dev": settings.production = false
+        case "production", "prod": settings.production = true
+        default: problems.append("YIWANG_ENV must be development or production, got '\(environment["YIWANG_ENV"] ?? "")'")
+        }
+        if let path = environment["YIWANG_AUDIT_CHECKPOINTS"], !path.isEmpty { settings.auditCheckpointOverride = path }
+        if let seconds = integer("YIWANG_AUDIT_CHECKPOINT_SECONDS", range: 1...3600) { settings.auditCheckpointSeconds = seconds }
+        if let megabytes = integer("YIWANG_APPLICANT_QUOTA_MB", range: 1...100_000) { settings.applicantQuotaBytes = megabytes * 1024 * 1024 }
+        if let raw = environment["YIWANG_METRICS_ALLOW"] {
+            settings.metricsAddresses = Set(raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
+        if let token = environment["YIWANG_METRICS_TOKEN"], !token.isEmpty {
+            if token.count < 16 { problems.append("YIWANG_METRICS_TOKEN must have at least 16 characters") }
+            settings.metricsToken = token
+        }
+        switch environment["YIWANG_LOG_FORMAT"]?.lowercased() ?? "" {
+        case "", "text": settings.jsonLogs = false
+        case "json": settings.jsonLogs = true
+        default: problems.append("YIWANG_LOG_FORMAT must be text or json, got '\(environment["YIWANG_LOG_FORMAT"] ?? "")'")
+        }
+        if settings.production {
+            // A real city: keys come from its secret store, never from a file beside the data;
+            // no demo city; cookies only over HTTPS.
+            if environment["YIWANG_DATA_KEYS"]?.isEmpty ?? true || environment["YIWANG_INDEX_KEY"]?.isEmpty ?? true {
+                problems.append("YIWANG_ENV=production needs YIWANG_DATA_KEYS and YIWANG_INDEX_KEY from the environment")
+            }
+            if ["1", "true", "yes", "on"].contains(environment["YIWANG_AUTO_SEED"]?.lowercased() ?? "") {
+                problems.append("YIWANG_ENV=production never loads the demo city: unset YIWANG_AUTO_SEED")
+            }
+            settings.autoSeedDemo = false
+            settings.secureCookies = true
         }
         if let directory = environment["YIWANG_ROOT"], !directory.isEmpty {
             settings.workingDirectory = directory.hasSuffix("/") ? directory : directory + "/"
