@@ -445,7 +445,7 @@ struct CaseService {
             var known: Int64?
         }
         let row = try await sql.raw("""
-            SELECT SUM(size) AS used, SUM(CASE WHEN sha256 = \(bind: sha256) THEN 1 ELSE 0 END) AS known
+            SELECT CAST(SUM(size) AS BIGINT) AS used, CAST(SUM(CASE WHEN sha256 = \(bind: sha256) THEN 1 ELSE 0 END) AS BIGINT) AS known
             FROM (SELECT sha256, MAX(size) AS size FROM case_materials WHERE applicant_id = \(bind: applicantID) GROUP BY sha256) files
             """).first(decoding: Row.self)
         let used = Int(row?.used ?? 0)

@@ -186,6 +186,7 @@ struct BackgroundJobs: LifecycleHandler {
     func didBootAsync(_ application: Application) async throws {
         guard application.settings.runsBackgroundJobs else { return }
         application.storage[BootedKey.self] = true
+        PlatformMetrics.shared.deadlineWatchExpected(from: application.timeSource.now())
         let app = application
         application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
             app.eventLoopGroup.next().makeFutureWithTask {

@@ -81,11 +81,13 @@ struct RestoreCommand: AsyncCommand {
             throw ExitCode(1)
         }
         let kept = target + ".before-restore-" + Backups.stamp(app.timeSource.now())
+        let hadDatabase = FileManager.default.fileExists(atPath: target)
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: target + suffix) {
             try FileManager.default.moveItem(atPath: target + suffix, toPath: kept + suffix)
         }
+        let keptNote = hadDatabase ? "原数据库保存在 \(kept)。" : "此前没有数据库。"
         guard rename(staged, target) == 0 else {
-            context.console.error("无法替换数据库文件 \(target)。原数据库保存在 \(kept)。")
+            context.console.error("无法替换数据库文件 \(target)。" + keptNote)
             throw ExitCode(1)
         }
         Backups.syncDirectory(of: target)
@@ -97,7 +99,7 @@ struct RestoreCommand: AsyncCommand {
                 after: "restored from \((signature.file as NSString).lastPathComponent), chain at \(verification.headSequence)", at: now),
             on: app.db)
         let outcome = try await AuditTrail.recordCheckpoint(on: app.db, file: app.auditCheckpoints, at: now, kind: .restore)
-        context.console.print("已从 \(signature.file) 恢复：留痕链核验完整(第 \(verification.headSequence) 条)，恢复操作已记入留痕。原数据库保存在 \(kept)。")
+        context.console.print("已从 \(signature.file) 恢复：留痕链核验完整(第 \(verification.headSequence) 条)，恢复操作已记入留痕。" + keptNote)
         if case .written(let checkpoint) = outcome {
             context.console.print("检查点文件已记下这次恢复(第 \(checkpoint.sequence) 条)：此前更长的检查点不再作为截短的证据。")
         }

@@ -62,7 +62,7 @@ struct SeedCommand: AsyncCommand {
     }
 }
 
-func printSeed(report: ImportReport, staff: [DemoCity.StaffSeed], password: String, console: any Console) {
+func printSeed(report: ImportReport, staff: [DemoCity.StaffSeed], password: String, console: any Console, applicants: Bool = true) {
     console.print("演示城市已载入：区划 \(report.regions) 个，实施机构 \(report.departments) 个，主题 \(report.lifeEvents) 个，"
         + "事项 \(report.created + report.updated) 个(已发布 \(report.published)，草稿 \(report.drafts))。")
     console.print("演示工作人员账号(密码均为 \(password)，仅供演示)：")
@@ -70,6 +70,7 @@ func printSeed(report: ImportReport, staff: [DemoCity.StaffSeed], password: Stri
         let roles = seed.grants.map { $0.role.chineseName }.joined(separator: "、")
         console.print("  \(seed.account)\t\(roles)\t\(seed.displayName)")
     }
+    guard applicants else { return }
     console.print("演示申请人账号(密码同上；号码均为虚构且通过校验)：")
     for seed in DemoCity.applicantSeeds {
         console.print("  \(seed.account)\t\(seed.name)\t\(seed.note)")
@@ -203,7 +204,9 @@ public func prepareForCommand(_ app: Application, arguments: [String]) async thr
     try await migrateAndPrepare(app)
     if app.settings.autoSeedDemo, !app.settings.production, try await DemoCity.isEmpty(app.db) {
         let (report, staff) = try await DemoCity.seed(app)
-        printSeed(report: report, staff: staff, password: app.settings.demoPassword, console: app.console)
+        // Log collectors read standard output in JSON mode: the demo sign-in numbers stay out of it
+        // (they are in the README).
+        printSeed(report: report, staff: staff, password: app.settings.demoPassword, console: app.console, applicants: !app.settings.jsonLogs)
     }
     let demo = try await DemoCity.presentAccounts(app)
     if app.settings.production {

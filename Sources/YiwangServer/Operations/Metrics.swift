@@ -15,8 +15,8 @@ final class PlatformMetrics: Sendable {
     static let shared = PlatformMetrics()
 
     let registry = PrometheusCollectorRegistry()
-    private let histograms = NIOLockedValueBox<[String: DurationHistogram]>([:])
-    private let counters = NIOLockedValueBox<[String: Counter]>([:])
+    /// The watch's last finished run; until the first, the process's start, so that a watch that
+    /// never succeeds shows a lag that grows.
     private let watchLastRun = NIOLockedValueBox<Date?>(nil)
 
     /// The case series exist from the start (at zero), so a dashboard has a line before the first case.
@@ -52,33 +52,28 @@ final class PlatformMetrics: Sendable {
         histogram("yiwang_db_write_wait_seconds", labels: [], help: "写事务等待数据库连接与写锁的时间").record(duration)
     }
 
+    /// The watch is due from now on (the server started): its lag counts from here until it runs.
+    func deadlineWatchExpected(from date: Date) {
+        watchLastRun.withLockedValue { if $0 == nil { $0 = date } }
+    }
+
     func deadlineWatchRan(at date: Date, took duration: Duration) {
         watchLastRun.withLockedValue { $0 = date }
         histogram("yiwang_deadline_watch_run_seconds", labels: [], help: "期限监察每轮耗时").record(duration)
     }
 
+    // The registry returns the series already made for a name and labels, so these only name them.
     private func histogram(_ name: String, labels: [(String, String)], help: String) -> DurationHistogram {
-        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
-        return histograms.withLockedValue { known in
-            if let existing = known[key] { return existing }
-            let made = registry.makeDurationHistogram(
-                descriptor: MetricNameDescriptor(metricName: String(name.dropFirst("yiwang_".count).dropLast("_seconds".count)), unitName: "seconds", helpText: help)
-                    .prefixed, labels: labels, buckets: Self.latencyBuckets)
-            known[key] = made
-            return made
-        }
+        registry.makeDurationHistogram(descriptor: Self.descriptor(name, unit: "seconds", help: help), labels: labels, buckets: Self.latencyBuckets)
     }
 
     private func counter(_ name: String, labels: [(String, String)], help: String) -> Counter {
-        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
-        return counters.withLockedValue { known in
-            if let existing = known[key] { return existing }
-            let made = registry.makeCounter(
-                descriptor: MetricNameDescriptor(metricName: String(name.dropFirst("yiwang_".count).dropLast("_total".count)), unitName: "total", helpText: help)
-                    .prefixed, labels: labels)
-            known[key] = made
-            return made
-        }
+        registry.makeCounter(descriptor: Self.descriptor(name, unit: "total", help: help), labels: labels)
+    }
+
+    /// `yiwang_<metric>_<unit>` split into the parts the library wants.
+    private static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "yiwang", metricName: String(name.dropFirst("yiwang_".count).dropLast(unit.count + 1)), unitName: unit, helpText: help)
     }
 
     /// The exposition, with the gauges read from the database at scrape time.
@@ -99,15 +94,8 @@ final class PlatformMetrics: Sendable {
         } catch {
             up.set(to: 0)
         }
-        lag.set(to: watchLastRun.withLockedValue { $0 }.map { max(0, now.timeIntervalSince($0)) } ?? -1)
+        lag.set(to: max(0, now.timeIntervalSince(watchLastRun.withLockedValue { $0 } ?? now)))
         return registry.emitToString()
-    }
-}
-
-extension MetricNameDescriptor {
-    /// Every series of the platform starts with `yiwang_`.
-    fileprivate var prefixed: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "yiwang", metricName: metricName, unitName: unitName ?? "", helpText: helpText ?? "")
     }
 }
 
