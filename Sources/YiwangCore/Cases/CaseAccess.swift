@@ -48,6 +48,9 @@ extension Policy {
 /// Who took a step, as the applicant's side sees it: the applicant, their agent, a role of the
 /// handling department, or the platform. Staff account names stay inside the department.
 public enum CaseTimelineActor {
+    /// Whether an account name is a staff member's (not an applicant's, not the platform's).
+    public static func isStaff(_ account: String) -> Bool { !account.hasPrefix("applicant:") && !account.hasPrefix("system:") }
+
     public static func label(account: String, action: String, applicantID: String) -> String {
         if account == "applicant:" + applicantID { return "申请人" }
         if account.hasPrefix("applicant:") { return "经办人" }

@@ -145,6 +145,8 @@ struct CasePage: Encodable {
     var acceptsMaterials: Bool
     /// Whether the file names link to the files (the hotline sees the list, not the scans).
     var mayOpenFiles: Bool
+    /// Why 受理 is not offered to a clerk who could otherwise take it (the blocking materials).
+    var acceptBlocked: String?
     var reusable: [CaseView.File]
     var buttons: [ActionButton]
     /// An approver may extend a running time limit once (延期).
@@ -160,6 +162,17 @@ struct CasePage: Encodable {
 }
 
 enum CasePages {
+    /// The refusal a clerk would meet on 受理, said before they try: the materials still missing.
+    static func acceptBlocked(_ record: CaseRecord, guide: ServiceGuide, view: CaseView, actor: Actor) -> String? {
+        guard CaseLifecycle.actions(from: record.state).contains(.accept), !view.allowedActions.contains(.accept),
+            Policy.allows(actor, .handleCaseAtWindow, on: record.owner)
+        else { return nil }
+        let supplied = Set(view.materials.filter { !$0.files.isEmpty }.map { $0.position - 1 })
+        let checklist = MaterialChecklist(guide: guide, supplied: supplied, commitment: record.commitmentSigned)
+        guard !checklist.blocking.isEmpty else { return nil }
+        return "材料不齐，暂不能受理：缺少" + checklist.blocking.map { "“\($0.name)”" }.joined(separator: "、") + "。请一次性告知申请人补正。"
+    }
+
     /// Renders a case for the applicant (`/me/cases/…`) or for staff (`/admin/cases/…`).
     static func render(
         _ request: Request, _ id: UUID, staff: Bool, notice: String? = nil, error: DomainError? = nil, typed: [String: JSONValue]? = nil
@@ -175,7 +188,9 @@ enum CasePages {
         } else {
             profile = [:]
         }
-        let editable = [.draft, .correctionRequested].contains(record.state) && view.allowedActions.contains(.submit)
+        // The form opens for whoever may file it while it can change; an incomplete form is what
+        // editing is for (submitting it is offered once it is complete).
+        let editable = [.draft, .correctionRequested].contains(record.state) && Policy.mayFile(request.actor, case: record.subject)
         let shown = record.shownFormValues
         let formLines = guide.form.fields.compactMap { field -> CasePage.FormLine? in
             guard let value = shown[field.key] else { return nil }
@@ -198,6 +213,7 @@ enum CasePages {
             formLines: formLines, inputs: inputs, editable: editable,
             acceptsMaterials: acceptsMaterials,
             mayOpenFiles: Policy.mayReadFiles(request.actor, case: record.subject),
+            acceptBlocked: acceptBlocked(record, guide: guide, view: view, actor: request.actor),
             reusable: acceptsMaterials && !staff ? try await service.reusableMaterials() : [],
             buttons: view.allowedActions.filter { $0 != .submit || !editable }.map(ActionButton.init),
             mayExtend: mayExtend,

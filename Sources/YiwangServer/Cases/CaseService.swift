@@ -57,7 +57,10 @@ struct CaseView: Content {
         var actionName: String
         var state: String
         var stateName: String
+        /// Who acted: to the applicant's side a role (申请人, 综合窗口人员, …); to staff the account.
         var actor: String
+        /// The department a staff member acted for (the case's), so the applicant knows who handled it.
+        var actorDepartment: String?
         var channel: String
         var reason: String?
     }
@@ -630,11 +633,13 @@ struct CaseService {
         if let known { guide = known } else { guide = try await self.guide(of: record, on: db) }
         // Staff who read the case see who acted; the applicant's side sees roles, not accounts.
         let namesStaff = Policy.allows(actor, .readCases, on: record.owner)
+        let department = try await DepartmentRecord.query(on: db).filter(\.$creditCode == record.departmentCode).first()?.name
         let steps = try await CaseEventRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$at).all().map { event in
             CaseView.Step(
                 at: event.at, action: event.action, actionName: CaseLifecycle.eventName(event.action),
                 state: event.toState, stateName: CaseState(rawValue: event.toState)?.chineseName ?? event.toState,
                 actor: namesStaff ? event.actor : CaseTimelineActor.label(account: event.actor, action: event.action, applicantID: record.applicantID),
+                actorDepartment: CaseTimelineActor.isStaff(event.actor) ? department : nil,
                 channel: event.channel, reason: event.reason)
         }
         let files = try await CaseMaterialRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$suppliedAt).all()
