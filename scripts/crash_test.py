@@ -17,74 +17,12 @@ The binary defaults to $YIWANG_BIN or /tmp/crash-bin/yiwang; YIWANG_ROOT default
 repository root (the server reads Resources/ from there). Standard library only.
 Exit status: 0 all good, 1 anything lost or wrong, 2 the test could not be set up.
 """
-import argparse, hashlib, http.client, json, os, random, shutil, signal, socket, subprocess, sys
-import tempfile, threading, time, urllib.error, urllib.request, uuid
+import argparse, hashlib, json, os, random, shutil, signal, sys, tempfile, threading, time, uuid
 from concurrent.futures import ThreadPoolExecutor
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ACCOUNT, PASSWORD = "520102199003071236", "Yiwang-demo-2026"  # 张明, seeded demo citizen
+from yiwang_server import CITIZEN as ACCOUNT, DEMO_PASSWORD as PASSWORD, ROOT, Server, SetupError, request
 FILL = {"date": "2026-11-30", "idNumber": ACCOUNT, "phone": "13800000001",
         "email": "a@b.cn", "creditCode": "91520100MA6H00001R", "checkbox": True}
-
-
-def request(base, method, path, body=None, headers=None, timeout=30):
-    """Returns (status, parsed JSON or raw bytes); raises OSError when no answer came back."""
-    data = json.dumps(body, ensure_ascii=False).encode() if isinstance(body, dict) else body
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers or {})
-    if isinstance(body, dict):
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            status, raw, kind = resp.status, resp.read(), resp.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as err:
-        status, raw, kind = err.code, err.read(), err.headers.get("Content-Type", "")
-    except http.client.HTTPException as err:  # e.g. IncompleteRead: the answer was cut off
-        raise ConnectionError(repr(err)) from err
-    return status, (json.loads(raw) if "json" in kind and raw else raw)
-
-
-class Server:
-    def __init__(self, binary, data_dir, log_dir):
-        self.binary, self.data_dir, self.log_dir, self.proc, self.starts = binary, data_dir, log_dir, None, 0
-        self.env = dict(os.environ, YIWANG_DATA_DIR=data_dir, YIWANG_PASSWORD_COST="4",
-                        YIWANG_API_CALLS_PER_MINUTE="1000000", YIWANG_SIGNINS_PER_MINUTE="1000",
-                        YIWANG_REGISTRATIONS_PER_HOUR="1000")
-        self.env.setdefault("YIWANG_ROOT", ROOT)
-
-    def start(self):
-        with socket.socket() as s:  # a fresh free port each start: no waiting on the old socket
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.starts += 1
-        self.log = os.path.join(self.log_dir, f"server-{self.starts}.log")
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen([self.binary, "serve", "--hostname", "127.0.0.1", "--port", str(port)],
-                                         env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self.base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"server exited with {self.proc.returncode}; log {self.log}:\n{self.tail()}")
-            try:
-                if request(self.base, "GET", "/healthz", timeout=2)[0] == 200 and \
-                        request(self.base, "GET", "/readyz", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit(f"server not ready after 120 s; log {self.log}:\n{self.tail()}")
-
-    def stop(self, sig):
-        self.proc.send_signal(sig)  # `serve` runs in the foreground: this pid is the server itself
-        return self.proc.wait(timeout=60)
-
-    def tail(self, n=20):
-        with open(self.log, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-
-    def verify_audit(self):
-        done = subprocess.run([self.binary, "verify-audit"], env=self.env, capture_output=True, text=True)
-        return done.returncode, (done.stdout + done.stderr).strip()
 
 
 def choose_item(base, auth):
@@ -213,7 +151,11 @@ def main():
     server = Server(os.path.abspath(args.bin), os.path.join(work, "data"), work)
     os.mkdir(server.data_dir)
     began = time.time()
-    server.start()
+    try:
+        server.start()
+    except SetupError as err:
+        print(err, file=sys.stderr)
+        return 2
     ledger = {"created": [], "acked": [], "inflight": [], "errors": [], "lost": [], "recovered": 0, "refiled": 0}
     rows, problems = [], ledger["lost"]
     try:

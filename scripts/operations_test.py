@@ -30,8 +30,8 @@ so a rebuild during the run cannot swap it); YIWANG_ROOT defaults to the reposit
 Standard library and prometheus-client (scripts/requirements-ops.txt). The last line reads
 `operations: N passed, M failed`. Exit status: 0 all good, 1 a check failed, 2 set-up failed.
 """
-import argparse, hashlib, http.client, json, os, re, secrets, shutil, signal, socket, string, subprocess, sys
-import tempfile, threading, time, urllib.error, urllib.parse, urllib.request, uuid
+import argparse, hashlib, json, os, re, secrets, shutil, signal, string, sys
+import tempfile, threading, time, urllib.parse, uuid
 from concurrent.futures import ThreadPoolExecutor
 
 try:
@@ -39,8 +39,10 @@ try:
 except ImportError:  # pragma: no cover - reported as a set-up failure below
     text_string_to_metric_families = None
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ACCOUNT, PASSWORD, PHONE = "520102199003071236", "Yiwang-demo-2026", "13800000001"  # 张明, seeded demo citizen
+import yiwang_server
+from yiwang_server import CITIZEN as ACCOUNT, DEMO_PASSWORD as PASSWORD, ROOT, SetupError, fetch as request
+
+PHONE = "13800000001"  # 张明's, as seeded
 STAFF = "supervisor"  # a demo staff account (same password)
 FILL = {"date": "2026-11-30", "idNumber": ACCOUNT, "phone": PHONE,
         "email": "a@b.cn", "creditCode": "91520100MA6H00001R", "checkbox": True}
@@ -48,10 +50,6 @@ UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 LONG_DIGITS = re.compile(r"\d{11,}")
 REQUEST_KEYS = ("request_id", "route", "status", "duration_ms", "actor", "method")
 ACTORS = {"anonymous", "applicant", "staff"}
-
-
-class SetupError(Exception):
-    pass
 
 
 class Checks:
@@ -69,23 +67,6 @@ class Checks:
         return bool(ok)
 
 
-def request(base, method, path, body=None, headers=None, timeout=30):
-    """(status, parsed JSON or raw bytes, headers); raises OSError when no answer came back."""
-    data = json.dumps(body, ensure_ascii=False).encode() if isinstance(body, dict) else body
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers or {})
-    if isinstance(body, dict):
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            status, raw, hdrs = resp.status, resp.read(), resp.headers
-    except urllib.error.HTTPError as err:
-        status, raw, hdrs = err.code, err.read(), err.headers
-    except http.client.HTTPException as err:  # e.g. IncompleteRead: the answer was cut off
-        raise ConnectionError(repr(err)) from err
-    kind = hdrs.get("Content-Type", "")
-    return status, (json.loads(raw) if "json" in kind and raw else raw), hdrs
-
-
 def sha256_file(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -95,70 +76,15 @@ def pdf(tag):
     return b"%PDF-1.4\n% yiwang operations test " + tag.encode() + b"\n" + os.urandom(1024).hex().encode() + b"\n%%EOF\n"
 
 
-class Server:
-    """`yiwang serve` on one data folder, with the same environment for its command-line verbs."""
+class Server(yiwang_server.Server):
+    """The shared server, isolated from the caller's database settings, with info-level logs."""
 
     def __init__(self, binary, data_dir, log_dir, name, extra_env):
-        self.binary, self.data_dir, self.log_dir, self.name, self.proc, self.starts = binary, data_dir, log_dir, name, None, 0
-        self.env = dict(os.environ, YIWANG_DATA_DIR=data_dir, YIWANG_PASSWORD_COST="4",
-                        YIWANG_API_CALLS_PER_MINUTE="1000000", YIWANG_SIGNINS_PER_MINUTE="1000",
-                        YIWANG_REGISTRATIONS_PER_HOUR="1000", LOG_LEVEL="info", **extra_env)
-        # This test is about the SQLite data folder: nothing from outside may point elsewhere.
-        for key in ("DATABASE_URL", "YIWANG_MATERIALS_DIR", "YIWANG_DATA_KEYS", "YIWANG_INDEX_KEY",
-                    "YIWANG_AUDIT_CHECKPOINTS", "YIWANG_ENV", "YIWANG_AUTO_SEED", "YIWANG_DEMO_PASSWORD"):
-            self.env.pop(key, None)
-        self.env.setdefault("YIWANG_ROOT", ROOT)
-        self.logs = []
+        super().__init__(binary, data_dir, log_dir, name=name, env=dict({"LOG_LEVEL": "info"}, **extra_env), isolate=True)
 
     def start(self):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.starts += 1
-        self.log = os.path.join(self.log_dir, f"{self.name}-{self.starts}.log")
-        self.logs.append(self.log)
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen([self.binary, "serve", "--hostname", "127.0.0.1", "--port", str(port)],
-                                         env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self.base = f"http://127.0.0.1:{port}"
-        launched, deadline = time.monotonic(), time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise SetupError(f"{self.name}: server exited with {self.proc.returncode}; log {self.log}:\n{self.tail()}")
-            try:
-                if request(self.base, "GET", "/healthz", timeout=2)[0] == 200 and \
-                        request(self.base, "GET", "/readyz", timeout=2)[0] == 200:
-                    self.started = time.monotonic()
-                    self.ready_in = self.started - launched
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise SetupError(f"{self.name}: server not ready after 120 s; log {self.log}:\n{self.tail()}")
-
-    def stop(self, sig=signal.SIGTERM):
-        self.proc.send_signal(sig)  # `serve` runs in the foreground: this pid is the server itself
-        try:
-            return self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return "no exit within 60 s (killed)"
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def tail(self, n=20):
-        with open(self.log, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-
-    def cli(self, *args, timeout=120):
-        """Runs `yiwang ARGS` with this server's environment: (exit status, stdout + stderr)."""
-        try:
-            done = subprocess.run([self.binary, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as err:
-            return f"timeout after {timeout} s", f"{err.stdout or ''}{err.stderr or ''}"
-        return done.returncode, (done.stdout + done.stderr).strip()
+        super().start(ready_timeout=120)
+        self.started = time.monotonic()
 
     def token(self, account):
         status, body, _ = request(self.base, "POST", "/api/v1/auth/token", {"account": account, "password": PASSWORD})

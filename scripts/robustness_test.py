@@ -36,13 +36,15 @@ import argparse, http.client, json, os, random, re, shutil, signal, socket, subp
 import urllib.parse, uuid
 from collections import Counter, OrderedDict
 
+import yiwang_server
+from yiwang_server import CITIZEN, SetupError
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "Yiwang-demo-2026"
 # Chunked bodies with a trailer section: Vapor 4.122.3 asserts on them in its request decoder
 # (HTTPServerRequestDecoder.swift:130), an `assert` that debug builds check and release builds
 # drop. CI tests the debug binary, so it passes --no-trailers; a release binary is tested with them.
 TRAILERS = True
-CITIZEN = "520102199003071236"  # 张明, seeded demo citizen
 STAFF = ("catalog.admin", "market.clerk", "supervisor")
 METHODS = [b"GET", b"HEAD", b"POST", b"PUT", b"PATCH", b"DELETE", b"OPTIONS", b"TRACE", b"FROBNICATE"]
 TIMEOUT, SHORT_TIMEOUT = 10.0, 1.0
@@ -60,7 +62,6 @@ def problem_lines(log_text):
         lines.append(line if len(line) <= 240 else line[:240] + "...")
     return lines
 
-
 LEAKS = (b"swift-tools-version", b"root:x:0:0", b"PRIVATE KEY")  # files that must never be served
 
 # The route table as of writing; used only when routes.swift cannot be read.
@@ -73,6 +74,7 @@ FALLBACK_ROUTES = [("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/v1/ite
 # ---------------------------------------------------------------------------------------------
 # The server
 # ---------------------------------------------------------------------------------------------
+
 
 def http_request(base, method, path, body=None, headers=None, timeout=10):
     """A well-formed request for setup and checkpoints: (status, headers dict, body bytes)."""
@@ -92,81 +94,8 @@ def http_request(base, method, path, body=None, headers=None, timeout=10):
         conn.close()
 
 
-class SetupError(Exception):
-    pass
-
-
-class Server:
-    def __init__(self, binary, data_dir, log_dir):
-        self.binary, self.data_dir, self.log_dir, self.proc, self.starts = binary, data_dir, log_dir, None, 0
-        self.env = dict(os.environ, YIWANG_DATA_DIR=data_dir, YIWANG_PASSWORD_COST="4",
-                        YIWANG_API_CALLS_PER_MINUTE="1000000", YIWANG_SIGNINS_PER_MINUTE="1000",
-                        YIWANG_REGISTRATIONS_PER_HOUR="1000")
-        self.env.setdefault("YIWANG_ROOT", ROOT)
-        # The Swift backtracer holds a crashing process for ~12 s while it symbolicates; without it
-        # the runtime still prints the `Fatal error`/`Assertion failed` line and the process exits.
-        self.env.setdefault("SWIFT_BACKTRACE", "enable=no")
-        self.log_offset = 0
-
-    def start(self, wait_for_binary=120):
-        deadline = time.time() + wait_for_binary  # someone may be replacing the binary right now
-        while not os.access(self.binary, os.X_OK):
-            if time.time() > deadline:
-                raise SetupError(f"no executable at {self.binary}")
-            time.sleep(2)
-        with socket.socket() as s:  # a fresh free port each start: no waiting on the old socket
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.starts += 1
-        self.log, self.log_offset = os.path.join(self.log_dir, f"server-{self.starts}.log"), 0
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen([self.binary, "serve", "--hostname", "127.0.0.1", "--port", str(self.port)],
-                                         env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.env["YIWANG_ROOT"])
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise SetupError(f"server exited with {self.proc.returncode}; log {self.log}:\n{self.tail()}")
-            try:
-                if http_request(self.base, "GET", "/healthz", timeout=2)[0] == 200 and \
-                        http_request(self.base, "GET", "/readyz", timeout=2)[0] == 200:
-                    self.log_offset = os.path.getsize(self.log)  # start-up notices are no request's doing
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise SetupError(f"server not ready after 180 s; log {self.log}:\n{self.tail()}")
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.alive():
-            self.proc.send_signal(sig)  # `serve` runs in the foreground: this pid is the server itself
-            try:
-                return self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                return self.proc.wait()
-        return self.proc.returncode if self.proc else None
-
-    def tail(self, n=20):
-        try:
-            with open(self.log, errors="replace") as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return ""
-
-    def new_log(self):
-        """What the server logged since the last look."""
-        try:
-            with open(self.log, "rb") as f:
-                f.seek(self.log_offset)
-                new = f.read()
-        except OSError:
-            return ""
-        self.log_offset += len(new)
-        return new.decode("utf-8", "replace")
+class Server(yiwang_server.Server):
+    """The shared server, and what this test reads from its log after a crash."""
 
     def fatal_line(self):
         """The runtime's own account of the crash, e.g. `Fatal error: No SessionsMiddleware detected`."""
@@ -191,16 +120,11 @@ class Server:
         chosen = lines[max(0, at - before):at + 1] or lines[-before:]
         return "".join(f"        {line[:300]}\n" for line in chosen)
 
-    def healthy(self, timeout=5):
-        try:
-            return http_request(self.base, "GET", "/healthz", timeout=timeout)[0] == 200
-        except OSError:
-            return False
-
 
 # ---------------------------------------------------------------------------------------------
 # Credentials and demo values
 # ---------------------------------------------------------------------------------------------
+
 
 class Credentials:
     """Real bearer tokens and page sessions, renewed when a fuzzed request revoked them."""
@@ -351,9 +275,9 @@ def read_routes():
 # Odd requests
 # ---------------------------------------------------------------------------------------------
 
+
 def pct(data):
     return b"".join(b"%%%02X" % c for c in data)
-
 
 ODD_SEGMENTS = [b"..", b".", b"...", b"%2e%2e", b"%2E%2E", b"%2e", b".%2e", b"..%2f", b"..%2F..%2Fetc%2Fpasswd", b"%2F",
                 b"a%2Fb", b"a%5Cb", b"..\\..", b"\\", b"%00", b"a%00b", b"%01", b"%1b%5b31m", b"%7f", b"%09",
@@ -778,6 +702,7 @@ class Generator:
 # Sending and judging
 # ---------------------------------------------------------------------------------------------
 
+
 def send(port, request):
     """(status or None, body head, outcome) where outcome is 'answered', 'timeout' or 'dropped'."""
     data, outcome = b"", "answered"
@@ -1023,7 +948,6 @@ def main():
     passed = sent - len(bad_requests)
     print(f"\nrobustness: {passed} passed, {len(findings)} failed")
     return 1 if findings else 0
-
 
 STARTED = []  # the server, so that an interrupted run does not leave it behind
 
