@@ -20,31 +20,7 @@ Exit status: 0 all good, 1 anything lost or wrong, 2 the test could not be set u
 import argparse, hashlib, json, os, random, shutil, signal, sys, tempfile, threading, time, uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from yiwang_server import CITIZEN as ACCOUNT, DEMO_PASSWORD as PASSWORD, ROOT, Server, SetupError, request
-FILL = {"date": "2026-11-30", "idNumber": ACCOUNT, "phone": "13800000001",
-        "email": "a@b.cn", "creditCode": "91520100MA6H00001R", "checkbox": True}
-
-
-def choose_item(base, auth):
-    """The first online item with an applicant-supplied material and a form we can fill."""
-    status, page = request(base, "GET", "/api/v1/items?per=100", headers=auth)
-    for summary in page["items"] if status == 200 else []:
-        if not summary.get("canApplyOnline"):
-            continue
-        guide = request(base, "GET", "/api/v1/items/" + summary["code"], headers=auth)[1]
-        slots = [i + 1 for i, m in enumerate(guide["materials"]) if m["source"] in ("applicant", "issuingAuthority")]
-        if not slots:
-            continue
-        form = {}
-        for field in guide["form"]["fields"]:
-            cond = field.get("visibleWhen")
-            if not field["required"] or (cond and str(form.get(cond["field"])).lower() != cond["equals"]):
-                continue
-            kind = field["type"]
-            form[field["key"]] = field["options"][0] if kind == "select" else \
-                (field.get("minimum") or 1) if kind == "number" else FILL.get(kind, "测试")
-        return summary["code"], summary["name"], form, slots[0]
-    raise SystemExit(f"no item to apply for online (GET /api/v1/items -> {status})")
+from yiwang_server import CITIZEN as ACCOUNT, DEMO_PASSWORD as PASSWORD, Server, SetupError, choose_item, request
 
 
 def file_case(base, auth, rec):

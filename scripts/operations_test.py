@@ -40,12 +40,10 @@ except ImportError:  # pragma: no cover - reported as a set-up failure below
     text_string_to_metric_families = None
 
 import yiwang_server
-from yiwang_server import CITIZEN as ACCOUNT, DEMO_PASSWORD as PASSWORD, ROOT, SetupError, fetch as request
+from yiwang_server import CITIZEN as ACCOUNT, DEMO_PASSWORD as PASSWORD, ROOT, SetupError, choose_item, fetch as request
 
 PHONE = "13800000001"  # 张明's, as seeded
 STAFF = "supervisor"  # a demo staff account (same password)
-FILL = {"date": "2026-11-30", "idNumber": ACCOUNT, "phone": PHONE,
-        "email": "a@b.cn", "creditCode": "91520100MA6H00001R", "checkbox": True}
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 LONG_DIGITS = re.compile(r"\d{11,}")
 REQUEST_KEYS = ("request_id", "route", "status", "duration_ms", "actor", "method")
@@ -116,28 +114,6 @@ def stable_copy(source, work, wait):
         if time.time() > deadline:
             raise SetupError(f"no stable executable at {source} after {wait} s (use --bin or YIWANG_BIN)")
         time.sleep(2)
-
-
-def choose_item(base, auth):
-    """The first online item with an applicant-supplied material and a form we can fill."""
-    status, page, _ = request(base, "GET", "/api/v1/items?per=100", headers=auth)
-    for summary in page["items"] if status == 200 else []:
-        if not summary.get("canApplyOnline"):
-            continue
-        guide = request(base, "GET", "/api/v1/items/" + summary["code"], headers=auth)[1]
-        slots = [i + 1 for i, m in enumerate(guide["materials"]) if m["source"] in ("applicant", "issuingAuthority")]
-        if not slots:
-            continue
-        form = {}
-        for field in guide["form"]["fields"]:
-            cond = field.get("visibleWhen")
-            if not field["required"] or (cond and str(form.get(cond["field"])).lower() != cond["equals"]):
-                continue
-            kind = field["type"]
-            form[field["key"]] = field["options"][0] if kind == "select" else \
-                (field.get("minimum") or 1) if kind == "number" else FILL.get(kind, "测试")
-        return summary["code"], summary["name"], form, slots[0]
-    raise SetupError(f"no item to apply for online (GET /api/v1/items -> {status})")
 
 
 def file_case(base, auth, item, key):

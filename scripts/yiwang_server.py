@@ -44,6 +44,34 @@ def request(base, method, path, body=None, headers=None, timeout=30):
     return fetch(base, method, path, body, headers, timeout)[:2]
 
 
+# Values for the form fields a test must fill, by field type.
+FILL = {"date": "2026-11-30", "idNumber": CITIZEN, "phone": "13800000001",
+        "email": "a@b.cn", "creditCode": "91520100MA6H00001R", "checkbox": True}
+
+
+def choose_item(base, auth):
+    """The first online item with an applicant-supplied material and a form we can fill:
+    (code, name, form, position of the material to upload)."""
+    status, page = request(base, "GET", "/api/v1/items?per=100", headers=auth)
+    for summary in page["items"] if status == 200 else []:
+        if not summary.get("canApplyOnline"):
+            continue
+        guide = request(base, "GET", "/api/v1/items/" + summary["code"], headers=auth)[1]
+        slots = [i + 1 for i, m in enumerate(guide["materials"]) if m["source"] in ("applicant", "issuingAuthority")]
+        if not slots:
+            continue
+        form = {}
+        for field in guide["form"]["fields"]:
+            cond = field.get("visibleWhen")
+            if not field["required"] or (cond and str(form.get(cond["field"])).lower() != cond["equals"]):
+                continue
+            kind = field["type"]
+            form[field["key"]] = field["options"][0] if kind == "select" else \
+                (field.get("minimum") or 1) if kind == "number" else FILL.get(kind, "测试")
+        return summary["code"], summary["name"], form, slots[0]
+    raise SetupError(f"no item to apply for online (GET /api/v1/items -> {status})")
+
+
 def token(base, account, password=DEMO_PASSWORD):
     """A bearer token for a demo account, as request headers."""
     status, answer = request(base, "POST", "/api/v1/auth/token", {"account": account, "password": password})

@@ -43,15 +43,6 @@ final class AuditChainTests: XCTestCase {
         return verifier
     }
 
-    /// Asserts the chain is broken first at `sequence` with `kind`.
-    private func assertBreak(
-        _ verifier: AuditVerifier, _ kind: AuditBreak.Kind, at sequence: Int64, file: StaticString = #filePath, line: UInt = #line
-    ) {
-        XCTAssertFalse(verifier.isIntact, file: file, line: line)
-        XCTAssertEqual(verifier.firstBreak?.kind, kind, "\(String(describing: verifier.firstBreak))", file: file, line: line)
-        XCTAssertEqual(verifier.firstBreak?.sequence, sequence, "\(String(describing: verifier.firstBreak))", file: file, line: line)
-        XCTAssertFalse(verifier.firstBreak?.message.isEmpty ?? true, file: file, line: line)
-    }
 
     // MARK: Intact chains
 

@@ -43,14 +43,6 @@ final class AuditCheckpointTests: XCTestCase {
 
     private func head(_ link: AuditLink?) -> Head? { link.map { ($0.sequence, $0.hash) } }
 
-    private func assertBreak(
-        _ verifier: AuditVerifier, _ kind: AuditBreak.Kind, at sequence: Int64, file: StaticString = #filePath, line: UInt = #line
-    ) {
-        XCTAssertFalse(verifier.isIntact, file: file, line: line)
-        XCTAssertEqual(verifier.firstBreak?.kind, kind, "\(String(describing: verifier.firstBreak))", file: file, line: line)
-        XCTAssertEqual(verifier.firstBreak?.sequence, sequence, "\(String(describing: verifier.firstBreak))", file: file, line: line)
-        XCTAssertFalse(verifier.firstBreak?.message.isEmpty ?? true, file: file, line: line)
-    }
 
     // MARK: The head seal
 
