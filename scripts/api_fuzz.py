@@ -1,116 +1,51 @@
 #!/usr/bin/env python3
-"""API fuzzing: the server answers as its own OpenAPI document says.
+"""API fuzzing: the server answers as its own OpenAPI document (Resources/openapi.json) says.
 
 Usage:
     python3 scripts/api_fuzz.py [--bin PATH] [--examples N] [--seed S] [--budget SECONDS]
-                                [--runs anonymous,citizen,system.admin,catalog.admin] [--keep]
+                                [--runs tour,anonymous,citizen,system.admin,catalog.admin] [--keep]
 
-Needs schemathesis 4 (`pip install -r scripts/requirements-fuzz.txt`); the script uses the Python
-it runs under when schemathesis is importable there, else the venv at .venv-fuzz/.
+Needs schemathesis 4: `python3 -m venv .venv-fuzz && .venv-fuzz/bin/pip install -r
+scripts/requirements-fuzz.txt`. Run with any Python: without schemathesis it starts itself again
+under .venv-fuzz/bin/python.
 
-Each run starts `yiwang serve` on a fresh temporary data directory (the demo city and accounts),
-signs in through POST /api/v1/auth/token when the run has an account, and points
-`schemathesis run` at /api/v1/openapi.json: the examples, coverage and fuzzing phases with a fixed
-seed and at most N generated cases per operation, and exactly four checks (not_a_server_error,
-status_code_conformance, content_type_conformance, response_schema_conformance). Runs:
-anonymous, the demo citizen 520102199003071236, and the staff accounts system.admin and
-catalog.admin (between them they reach every staff operation). A fresh server per run keeps one
-run's changes (a disabled account, a lockout, a reset password) out of the next.
+Every run starts `yiwang serve` on a fresh temporary data directory (the demo city and accounts),
+so one run's changes (a disabled account, a lockout, a reset password) never reach the next, and
+every answer is checked with exactly four schemathesis checks: not_a_server_error,
+status_code_conformance, content_type_conformance and response_schema_conformance.
+
+- tour: the main journeys that random data never reaches, one request at a time through
+  schemathesis's Python API: registration, tokens, a company and its agent, a case filed, its
+  form and files, downloaded, accepted, extended, reviewed, approved, delivered and closed, a
+  case refused, one withdrawn, one filed at the window, staff accounts and grants, the audit
+  trail, the calendar, a guide edited and published, lint, export and import.
+- anonymous, citizen (520102199003071236), system.admin, catalog.admin: `schemathesis run`
+  against /api/v1/openapi.json (examples, coverage, fuzzing and stateful phases, seed S, at most
+  N generated cases per operation) without a token, then with each account's bearer token; the
+  two staff accounts between them reach every staff operation.
 
 Only what would end the fuzzer's own token is left out: DELETE /api/v1/auth/token,
-POST /api/v1/me/sign-out-everywhere, POST /api/v1/password-reset/confirm in the signed-in runs,
-and, through the before_call hook at the end of this file, a staff run disabling, resetting the
-password of or revoking the grants of its own account.
+POST /api/v1/me/sign-out-everywhere and POST /api/v1/password-reset/confirm in the signed-in
+runs, and, through the before_call hook at the end of this file, a staff run disabling, resetting
+the password of or revoking the grants of its own account.
 
 The binary defaults to $YIWANG_BIN or .build/debug/yiwang; YIWANG_ROOT defaults to the repository
-root (the server reads Resources/openapi.json from there). Reports (JUnit, and the server logs)
-stay in the work folder with --keep. The last line is `api-fuzz: N passed, M failed`, counting
-operations per run. Exit status: 0 no finding, 1 any finding (or the time budget ran out),
-2 the fuzzer could not be set up.
+root (the server reads Resources/openapi.json from there at start-up). With --keep the JUnit
+reports and server logs stay in the work folder. The last line is `api-fuzz: N passed, M failed`
+(tour requests and fuzzed operations per run). Exit status: 0 no finding, 1 any finding (or the
+time budget ran out), 2 the fuzzer could not be set up.
 """
-import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
-import urllib.error, urllib.request
+import argparse, os, shutil, signal, subprocess, sys, tempfile, time
 import xml.etree.ElementTree as ElementTree
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PASSWORD = "Yiwang-demo-2026"
-CITIZEN = "520102199003071236"  # 张明, seeded demo citizen
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from yiwang_server import CITIZEN, DEMO_PASSWORD as PASSWORD, ROOT, Server, SetupError, default_binary, token  # noqa: E402
+
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 # Operations that end the caller's own token; excluded from every run that has one.
 TOKEN_ENDERS = ["revokeToken", "signOutEverywhere", "confirmPasswordReset"]
 RUNS = {"tour": None, "anonymous": None, "citizen": CITIZEN, "system.admin": "system.admin", "catalog.admin": "catalog.admin"}
 OWN_ACCOUNT_ENV = "YIWANG_FUZZ_OWN_ACCOUNT"
-
-
-class SetupError(Exception):
-    pass
-
-
-def request(base, method, path, body=None, headers=None, timeout=10):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers or {})
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
-class Server:
-    """`yiwang serve` on a fresh data directory and a free port (the pattern of crash_test.py)."""
-
-    def __init__(self, binary, work, name):
-        self.binary, self.proc = binary, None
-        self.data_dir = tempfile.mkdtemp(prefix="data-", dir=work)
-        self.log = os.path.join(work, f"server-{name}.log")
-        self.env = dict(os.environ, YIWANG_DATA_DIR=self.data_dir, YIWANG_PASSWORD_COST="4",
-                        YIWANG_API_CALLS_PER_MINUTE="1000000", YIWANG_SIGNINS_PER_MINUTE="10000",
-                        YIWANG_REGISTRATIONS_PER_HOUR="100000")  # the highest the settings allow
-        self.env.setdefault("YIWANG_ROOT", ROOT)
-        self.env.setdefault("LOG_LEVEL", "warning")
-
-    def start(self):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen([self.binary, "serve", "--hostname", "127.0.0.1", "--port", str(port)],
-                                         env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self.base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise SetupError(f"server exited with {self.proc.returncode}; log {self.log}:\n{self.tail()}")
-            try:
-                if request(self.base, "GET", "/healthz", timeout=2)[0] == 200 and \
-                        request(self.base, "GET", "/readyz", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise SetupError(f"server not ready after 120 s; log {self.log}:\n{self.tail()}")
-
-    def token(self, account):
-        status, raw = request(self.base, "POST", "/api/v1/auth/token", {"account": account, "password": PASSWORD})
-        if status != 201:
-            raise SetupError(f"POST /api/v1/auth/token as {account} -> {status} {raw[:300]!r}")
-        return json.loads(raw)["token"]
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # `serve` runs in the foreground: this pid is the server
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.data_dir, ignore_errors=True)
-
-    def tail(self, n=20):
-        with open(self.log, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
 
 
 def schemathesis_python():
@@ -154,7 +89,7 @@ def fuzz(python, server, name, account, args, work, seconds):
     env = dict(os.environ, SCHEMATHESIS_HOOKS=os.path.abspath(__file__))
     env.pop("SCHEMATHESIS_CONFIG", None)
     if account:
-        command += ["-H", "Authorization: Bearer " + server.token(account)]
+        command += ["-H", "Authorization: " + token(server.base, account)["Authorization"]]
         for operation in TOKEN_ENDERS:
             command += ["--exclude-operation-id", operation]
         env[OWN_ACCOUNT_ENV] = account
@@ -276,10 +211,10 @@ def choose_item(tour, department):
     fill = {"date": "2026-11-30", "idNumber": CITIZEN, "phone": "13800000001", "email": "a@b.cn",
             "creditCode": "91520100MA6H00001R", "checkbox": True}
     page = tour.json(None, "GET", "/api/v1/items", 200, query={"department": department, "per": 100}) or {}
-    for summary in page.get("items", []):
-        if not summary.get("canApplyOnline"):
-            continue
-        guide = tour.json(None, "GET", "/api/v1/items/{code}", 200, params={"code": summary["code"]}) or {}
+    guides = [tour.json(None, "GET", "/api/v1/items/{code}", 200, params={"code": summary["code"]}) or {}
+              for summary in page.get("items", []) if summary.get("canApplyOnline")]
+    # A 承诺件 first: its case goes through review and approval, where an extension can be asked for.
+    for guide in sorted(guides, key=lambda guide: guide.get("processing") != "promised"):
         slots = [i + 1 for i, m in enumerate(guide.get("materials", [])) if m["source"] in ("applicant", "issuingAuthority")]
         if not slots:
             continue
@@ -344,6 +279,9 @@ def run_tour(server):
     tour.call("citizen", "PUT", "/api/v1/cases/{id}/form", 200, params={"id": case_id}, body={"form": form})
     file = tour.json("citizen", "PUT", "/api/v1/cases/{id}/materials/{index}", 201, params={"id": case_id, "index": slots[0]},
                      headers={"X-File-Name": "%E7%94%B3%E8%AF%B7%E4%B9%A6.pdf"}, body=pdf, media_type="application/octet-stream") or {}
+    for slot in slots[1:]:  # every other file the applicant gives, so that the case can be accepted
+        tour.call("citizen", "PUT", "/api/v1/cases/{id}/materials/{index}", 201, params={"id": case_id, "index": slot},
+                  body=pdf + f"% material {slot}\n".encode(), media_type="application/octet-stream")
     if "id" in file:
         tour.call("citizen", "GET", "/api/v1/cases/{id}/files/{file}", 200, params={"id": case_id, "file": file["id"]})
     tour.call("citizen", "POST", "/api/v1/cases/{id}/transitions", 200, params={"id": case_id}, body={"action": "submit"})
@@ -381,7 +319,27 @@ def run_tour(server):
                     progressed = True
                     break
         if not progressed:
+            if "accept" not in acted:
+                print(f"api-fuzz: tour: the case stopped in {view.get('state')}, offering {view.get('allowedActions')}", flush=True)
             break
+    # The second case is refused at acceptance; a third is withdrawn; the clerk files one at the window.
+    if "id" in second:
+        tour.call("citizen", "POST", "/api/v1/cases/{id}/transitions", 200, params={"id": second["id"]}, body={"action": "submit"})
+        tour.call("clerk", "POST", "/api/v1/cases/{id}/transitions", 200, params={"id": second["id"]},
+                  body={"action": "rejectAtAcceptance", "reason": "不属于本机关职权范围"})
+        get("citizen", "/api/v1/cases/{id}", params={"id": second["id"]})
+    third = tour.json("citizen", "POST", "/api/v1/cases", 201, headers={"Idempotency-Key": "tour-case-3"},
+                      body={"item": code, "form": form, "submit": False}) or {}
+    if "id" in third:
+        tour.call("citizen", "POST", "/api/v1/cases/{id}/transitions", 200, params={"id": third["id"]}, body={"action": "withdraw"})
+    if "id" in applicant:
+        window = tour.json("clerk", "POST", "/api/v1/cases", 201, headers={"Idempotency-Key": "tour-window-1"},
+                           body={"item": code, "form": form, "submit": False, "applicant": applicant["id"]}) or {}
+        if "id" in window:
+            tour.call("clerk", "PUT", "/api/v1/cases/{id}/materials/{index}", 201, params={"id": window["id"], "index": slots[0]},
+                      body=pdf + b"% window\n", media_type="application/octet-stream")
+            get("clerk", "/api/v1/cases/{id}", params={"id": window["id"]})
+    print("api-fuzz: tour: the case went through " + ", ".join(a for a in ("extension", "accept", "review", "approve", "deliver", "close") if a in acted), flush=True)
     if "accept" not in acted:
         tour.failed.append("the case was never accepted")
         print("api-fuzz: tour FAILED the clerk was never offered accept", flush=True)
@@ -445,7 +403,7 @@ def run_tour(server):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bin", default=os.environ.get("YIWANG_BIN", os.path.join(ROOT, ".build", "debug", "yiwang")))
+    parser.add_argument("--bin", default=default_binary())
     parser.add_argument("--examples", type=int, default=40, help="generated cases per operation and phase (default 40)")
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--budget", type=float, default=900, help="wall-clock seconds for all runs (default 900)")
@@ -465,8 +423,6 @@ def main():
         unknown = [run for run in runs if run not in RUNS]
         if unknown:
             raise SetupError(f"unknown runs: {', '.join(unknown)}")
-        if not os.access(args.bin, os.X_OK):
-            raise SetupError(f"no server binary at {args.bin} (swift build, or --bin)")
         print(f"api-fuzz: schemathesis {version}, {args.examples} cases per operation, seed {args.seed}, "
               f"budget {args.budget:.0f} s, runs {', '.join(runs)}; work folder {work}", flush=True)
         for name in runs:
@@ -475,7 +431,10 @@ def main():
                 print(f"api-fuzz: budget spent before the {name} run", flush=True)
                 failed += 1
                 continue
-            server = Server(args.bin, work, name)
+            data_dir = tempfile.mkdtemp(prefix=f"data-{name}-", dir=work)
+            server = Server(args.bin, data_dir, work, name=f"server-{name}", isolate=True, env={
+                "YIWANG_SIGNINS_PER_MINUTE": "10000", "YIWANG_REGISTRATIONS_PER_HOUR": "100000",
+                "LOG_LEVEL": os.environ.get("LOG_LEVEL", "warning")})
             servers.append(server)
             server.start()
             try:
@@ -492,6 +451,7 @@ def main():
                     ok_passed, n_failed, _ = fuzz(python, server, name, RUNS[name], args, work, left)
             finally:
                 server.stop()
+                shutil.rmtree(data_dir, ignore_errors=True)
             if server.proc.returncode not in (0, -signal.SIGTERM):
                 print(f"api-fuzz: the server of the {name} run exited with {server.proc.returncode}; "
                       f"log {server.log}:\n{server.tail()}", flush=True)
