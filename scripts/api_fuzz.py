@@ -39,6 +39,7 @@ import argparse, os, shutil, signal, subprocess, sys, tempfile, time
 import xml.etree.ElementTree as ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import yiwang_server  # noqa: E402
 from yiwang_server import CITIZEN, DEMO_PASSWORD as PASSWORD, ROOT, Server, SetupError, default_binary, token  # noqa: E402
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
@@ -208,25 +209,14 @@ class Tour:
 
 def choose_item(tour, department):
     """The department's first online item with a form the tour can fill and a file to upload."""
-    fill = {"date": "2026-11-30", "idNumber": CITIZEN, "phone": "13800000001", "email": "a@b.cn",
-            "creditCode": "91520100MA6H00001R", "checkbox": True}
     page = tour.json(None, "GET", "/api/v1/items", 200, query={"department": department, "per": 100}) or {}
     guides = [tour.json(None, "GET", "/api/v1/items/{code}", 200, params={"code": summary["code"]}) or {}
               for summary in page.get("items", []) if summary.get("canApplyOnline")]
     # A 承诺件 first: its case goes through review and approval, where an extension can be asked for.
     for guide in sorted(guides, key=lambda guide: guide.get("processing") != "promised"):
-        slots = [i + 1 for i, m in enumerate(guide.get("materials", [])) if m["source"] in ("applicant", "issuingAuthority")]
-        if not slots:
-            continue
-        form = {}
-        for field in guide["form"]["fields"]:
-            cond = field.get("visibleWhen")
-            if not field["required"] or (cond and str(form.get(cond["field"])).lower() != cond["equals"]):
-                continue
-            kind = field["type"]
-            form[field["key"]] = field["options"][0] if kind == "select" else \
-                (field.get("minimum") or 1) if kind == "number" else fill.get(kind, "测试")
-        return guide, form, slots
+        slots = yiwang_server.upload_slots(guide)
+        if slots:
+            return guide, yiwang_server.fill_form(guide), slots
     raise SetupError(f"the tour found no item of {department} to apply for online")
 
 

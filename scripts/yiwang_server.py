@@ -49,6 +49,24 @@ FILL = {"date": "2026-11-30", "idNumber": CITIZEN, "phone": "13800000001",
         "email": "a@b.cn", "creditCode": "91520100MA6H00001R", "checkbox": True}
 
 
+def upload_slots(guide):
+    """Positions (from 1) of the guide's materials an applicant gives as files."""
+    return [i + 1 for i, m in enumerate(guide.get("materials", [])) if m["source"] in ("applicant", "issuingAuthority")]
+
+
+def fill_form(guide):
+    """Every required field of the guide's form that is showing, filled with a valid value."""
+    form = {}
+    for field in guide["form"]["fields"]:
+        cond = field.get("visibleWhen")
+        if not field["required"] or (cond and str(form.get(cond["field"])).lower() != cond["equals"]):
+            continue
+        kind = field["type"]
+        form[field["key"]] = field["options"][0] if kind == "select" else \
+            (field.get("minimum") or 1) if kind == "number" else FILL.get(kind, "测试")
+    return form
+
+
 def choose_item(base, auth):
     """The first online item with an applicant-supplied material and a form we can fill:
     (code, name, form, position of the material to upload)."""
@@ -57,18 +75,9 @@ def choose_item(base, auth):
         if not summary.get("canApplyOnline"):
             continue
         guide = request(base, "GET", "/api/v1/items/" + summary["code"], headers=auth)[1]
-        slots = [i + 1 for i, m in enumerate(guide["materials"]) if m["source"] in ("applicant", "issuingAuthority")]
-        if not slots:
-            continue
-        form = {}
-        for field in guide["form"]["fields"]:
-            cond = field.get("visibleWhen")
-            if not field["required"] or (cond and str(form.get(cond["field"])).lower() != cond["equals"]):
-                continue
-            kind = field["type"]
-            form[field["key"]] = field["options"][0] if kind == "select" else \
-                (field.get("minimum") or 1) if kind == "number" else FILL.get(kind, "测试")
-        return summary["code"], summary["name"], form, slots[0]
+        slots = upload_slots(guide)
+        if slots:
+            return summary["code"], summary["name"], fill_form(guide), slots[0]
     raise SetupError(f"no item to apply for online (GET /api/v1/items -> {status})")
 
 
