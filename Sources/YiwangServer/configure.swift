@@ -70,28 +70,6 @@ public func configure(_ app: Application, settings: Settings) async throws {
     registerCommands(app)
 }
 
-/// Every migration, in one global order; a landed migration is never edited.
-enum AppMigrations {
-    static var all: [any Migration] {
-        [
-            CreateRegionsAndDepartments(),  // 0001
-            CreateCatalog(),  // 0002
-            AddCatalogIndexes(),  // 0003
-            CreateStaffAccounts(),  // 0004
-            SessionRecord.migration,  // 0005 sessions live in the database, so instances share them
-            CreateIdentity(),  // 0006
-            CreateAuditTrail(),  // 0007
-            CreateWorkingCalendar(),  // 0008
-            CreateCases(),  // 0009
-            CreateCaseMaterials(),  // 0010
-            AddApplicantEmail(),  // 0011
-            CreatePasswordResets(),  // 0012
-            SealAuditHead(),  // 0013
-            AtomicThrottles(),  // 0014
-        ]
-    }
-}
-
 /// Enables WAL on SQLite (readers never wait for the writer) and checks the database answers.
 func prepareDatabase(_ app: Application) async throws {
     guard case .sqliteFile = app.settings.database, let sql = app.db as? any SQLDatabase else { return }

@@ -34,25 +34,6 @@ final class CalendarYearRecord: Model, @unchecked Sendable {
     }
 }
 
-/// 0008: the working calendar, seeded with the arrangements the platform ships (2024–2026).
-struct CreateWorkingCalendar: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(CalendarYearRecord.schema)
-            .field("year", .int, .identifier(auto: false))
-            .field("arrangement", .string, .required)
-            .field("updated_by", .string, .required)
-            .field("updated_at", .datetime, .required)
-            .create()
-        for year in ChinaHolidays.shipped {
-            try await CalendarYearRecord(year, by: "system:shipped", at: Date(timeIntervalSince1970: 0)).create(on: database)
-        }
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(CalendarYearRecord.schema).delete()
-    }
-}
-
 /// The working calendar as the platform uses it: built from the table, kept in memory, rebuilt
 /// at once after a change here and at most a minute late after a change on another instance.
 final class CalendarStore: Sendable {

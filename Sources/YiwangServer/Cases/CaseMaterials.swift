@@ -34,68 +34,6 @@ final class CaseMaterialRecord: Model, @unchecked Sendable {
     var type: MaterialFileType { MaterialFileType(rawValue: fileType) ?? .pdf }
 }
 
-/// 0010: case materials, the case facts the variants need (容缺, 告知承诺, green channel, 代办),
-/// and the queue order with the indexes that serve the work queue and the deadline watch.
-struct CreateCaseMaterials: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(CaseMaterialRecord.schema)
-            .id()
-            .field("case_id", .uuid, .required, .references(CaseRecord.schema, "id", onDelete: .cascade))
-            .field("applicant_id", .string, .required)
-            .field("material_index", .int, .required)
-            .field("material_name", .string, .required)
-            .field("sha256", .string, .required)
-            .field("size", .int, .required)
-            .field("file_type", .string, .required)
-            .field("file_name", .string, .required)
-            .field("supplied_by", .string, .required)
-            .field("after_acceptance", .bool, .required)
-            .field("reused_from", .uuid)
-            .field("supplied_at", .datetime, .required)
-            .create()
-        // One column per statement: SQLite adds columns one at a time.
-        let columns: [(String, DatabaseSchema.DataType, [DatabaseSchema.FieldConstraint])] = [
-            ("green_channel", .bool, [.required, .sql(.default(false))]),
-            ("green_channel_reason", .string, []),
-            ("assisted_by", .string, []),
-            ("commitment_signed", .bool, [.required, .sql(.default(false))]),
-            ("commitment_check_due", .string, []),
-            ("deferred_due", .string, []),
-            ("result_document", .string, []),
-            ("queue_order", .string, [.required, .sql(.default(CaseQueue.outOfQueue))]),
-            ("approves_on_timeout", .bool, [.required, .sql(.default(false))]),
-        ]
-        for (name, type, constraints) in columns {
-            try await database.schema(CaseRecord.schema)
-                .field(.definition(name: .key(.string(name)), dataType: type, constraints: constraints)).update()
-        }
-        // Cases filed before this migration take their place in the queue and keep their item's 超时默认.
-        for record in try await CaseRecord.query(on: database).all() {
-            record.refreshQueueOrder()
-            record.approvesOnTimeout = try await ItemVersionRecord.find(record.versionID, on: database)?.guide().approveOnTimeout ?? false
-            try await record.save(on: database)
-        }
-        if let sql = database as? any SQLDatabase {
-            try await sql.raw("CREATE INDEX case_materials_case ON case_materials (case_id, material_index)").run()
-            try await sql.raw("CREATE INDEX case_materials_applicant ON case_materials (applicant_id, supplied_at)").run()
-            try await sql.raw("CREATE INDEX case_materials_reuse ON case_materials (applicant_id, sha256)").run()
-            // The staff queue and the deadline watch read only what they need, from these.
-            // `id` too, so that counting a queue (COUNT of ids) never leaves the index.
-            try await sql.raw("CREATE INDEX cases_department_queue ON cases (department_code, queue_order, id)").run()
-            try await sql.raw("CREATE INDEX cases_region_queue ON cases (region_code, queue_order, id)").run()
-            try await sql.raw("CREATE INDEX cases_deadline_watch ON cases (state, alert_level, deadline)").run()
-            try await sql.raw("CREATE INDEX cases_timeout_watch ON cases (approves_on_timeout, alert_level, deadline)").run()
-        }
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(CaseMaterialRecord.schema).delete()
-        for name in ["green_channel", "green_channel_reason", "assisted_by", "commitment_signed", "commitment_check_due", "deferred_due", "result_document", "queue_order", "approves_on_timeout"] {
-            try await database.schema(CaseRecord.schema).deleteField(.string(name)).update()
-        }
-    }
-}
-
 /// Material files on disk, one file per content, named by its SHA-256 and sealed with the data
 /// key (scans of ID cards are personal data). A file is written and synced before the database
 /// row that names it commits, so an acknowledged material is always readable after a crash; a

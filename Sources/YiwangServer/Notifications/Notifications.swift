@@ -349,23 +349,3 @@ extension Application {
     }
 }
 
-/// 0011: e-mail addresses for notifications, and the local mail gateway's log.
-struct AddApplicantEmail: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(ApplicantRecord.schema).field("email_sealed", .string).update()
-        try await database.schema(ApplicantRecord.schema).field("email_masked", .string).update()
-        try await database.schema(MailLogRecord.schema)
-            .id()
-            .field("recipient", .string, .required)
-            .field("subject", .string, .required)
-            .field("body", .string, .required)
-            .field("sent_at", .datetime, .required)
-            .create()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(MailLogRecord.schema).delete()
-        try await database.schema(ApplicantRecord.schema).deleteField("email_masked").update()
-        try await database.schema(ApplicantRecord.schema).deleteField("email_sealed").update()
-    }
-}

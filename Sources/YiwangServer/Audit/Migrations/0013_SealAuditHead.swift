@@ -25,8 +25,25 @@ struct SealAuditHead: AsyncMigration {
         try await sql.raw("UPDATE audit_head SET seal = \(bind: seal) WHERE id = 1").run()
     }
 
+    /// Back to 0007's shape: no seal, and the trigger that moved the head on every insert.
     func revert(on database: any Database) async throws {
         guard let sql = database as? any SQLDatabase else { return }
         try await sql.raw("ALTER TABLE audit_head DROP COLUMN seal").run()
+        if sql.dialect.name == "sqlite" {
+            try await sql.raw("""
+                CREATE TRIGGER audit_events_move_head AFTER INSERT ON audit_events
+                BEGIN UPDATE audit_head SET sequence = NEW.sequence, hash = NEW.hash WHERE id = 1; END
+                """).run()
+        } else {
+            try await sql.raw("""
+                CREATE FUNCTION audit_events_move_head() RETURNS trigger AS $$
+                BEGIN UPDATE audit_head SET sequence = NEW.sequence, hash = NEW.hash WHERE id = 1; RETURN NEW; END;
+                $$ LANGUAGE plpgsql
+                """).run()
+            try await sql.raw("""
+                CREATE TRIGGER audit_events_move_head AFTER INSERT ON audit_events
+                FOR EACH ROW EXECUTE FUNCTION audit_events_move_head()
+                """).run()
+        }
     }
 }

@@ -1,40 +1,9 @@
-import SQLKit
 import Fluent
-
-/// 0001: regions and departments.
-struct CreateRegionsAndDepartments: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.schema(RegionRecord.schema)
-            .id()
-            .field("code", .string, .required)
-            .field("name", .string, .required)
-            .field("level", .string, .required)
-            .field("parent_code", .string)
-            .unique(on: "code")
-            .create()
-        try await database.schema(DepartmentRecord.schema)
-            .id()
-            .field("credit_code", .string, .required)
-            .field("name", .string, .required)
-            .field("short_name", .string, .required)
-            .field("region_code", .string, .required)
-            .field("phone", .string, .required)
-            .field("address", .string, .required)
-            .field("office_hours", .string, .required)
-            .unique(on: "credit_code")
-            .create()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(DepartmentRecord.schema).delete()
-        try await database.schema(RegionRecord.schema).delete()
-    }
-}
 
 /// 0002: base catalog, implementation entries, their versions, the change log and life events.
 struct CreateCatalog: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(BaseItemRecord.schema)
+        try await database.schema("base_items")
             .id()
             .field("base_code", .string, .required)
             .field("name", .string, .required)
@@ -42,7 +11,7 @@ struct CreateCatalog: AsyncMigration {
             .field("legal_basis", .string, .required)
             .unique(on: "base_code")
             .create()
-        try await database.schema(ItemRecord.schema)
+        try await database.schema("items")
             .id()
             .field("implementation_code", .string, .required)
             .field("base_code", .string, .required)
@@ -64,9 +33,9 @@ struct CreateCatalog: AsyncMigration {
             .field("updated_at", .datetime, .required)
             .unique(on: "implementation_code")
             .create()
-        try await database.schema(ItemVersionRecord.schema)
+        try await database.schema("item_versions")
             .id()
-            .field("item_id", .uuid, .required, .references(ItemRecord.schema, "id", onDelete: .restrict))
+            .field("item_id", .uuid, .required, .references("items", "id", onDelete: .restrict))
             .field("number", .int, .required)
             .field("state", .string, .required)
             .field("content", .string, .required)
@@ -83,7 +52,7 @@ struct CreateCatalog: AsyncMigration {
             .field("note", .string)
             .unique(on: "item_id", "number")
             .create()
-        try await database.schema(CatalogEventRecord.schema)
+        try await database.schema("catalog_events")
             .id()
             .field("item_id", .uuid, .required)
             .field("version_number", .int, .required)
@@ -92,7 +61,7 @@ struct CreateCatalog: AsyncMigration {
             .field("at", .datetime, .required)
             .field("detail", .string, .required)
             .create()
-        try await database.schema(LifeEventRecord.schema)
+        try await database.schema("life_events")
             .id()
             .field("slug", .string, .required)
             .field("name", .string, .required)
@@ -103,26 +72,8 @@ struct CreateCatalog: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        for schema in [LifeEventRecord.schema, CatalogEventRecord.schema, ItemVersionRecord.schema, ItemRecord.schema, BaseItemRecord.schema] {
+        for schema in ["life_events", "catalog_events", "item_versions", "items", "base_items"] {
             try await database.schema(schema).delete()
-        }
-    }
-}
-
-/// 0003: indexes for public search and the change log.
-struct AddCatalogIndexes: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        guard let sql = database as? any SQLDatabase else { return }
-        try await sql.create(index: "items_department_idx").on(ItemRecord.schema).column("department_code").run()
-        try await sql.create(index: "items_type_idx").on(ItemRecord.schema).column("type").run()
-        try await sql.create(index: "items_published_name_idx").on(ItemRecord.schema).column("published_version_id").column("name").run()
-        try await sql.create(index: "catalog_events_item_idx").on(CatalogEventRecord.schema).column("item_id").column("at").run()
-    }
-
-    func revert(on database: any Database) async throws {
-        guard let sql = database as? any SQLDatabase else { return }
-        for name in ["items_department_idx", "items_type_idx", "items_published_name_idx", "catalog_events_item_idx"] {
-            try await sql.drop(index: name).run()
         }
     }
 }

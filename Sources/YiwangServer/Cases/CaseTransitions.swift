@@ -1,0 +1,246 @@
+import Crypto
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import YiwangCore
+
+/// The one lifecycle function and what goes with it: the case number, extensions, notifications.
+extension CaseService {
+    // MARK: The lifecycle
+
+    func perform(_ action: CaseAction, reason: String?, on id: UUID, options: TransitionOptions = TransitionOptions()) async throws -> CaseRecord {
+        let service = self
+        let record = try await AuditTrail.writeTransaction(on: db) { tx in
+            let (record, guide) = try await service.load(id, on: tx)
+            try await service.transition(record, action, reason: reason, guide: guide, options: options, on: tx)
+            return record
+        }
+        Self.count(action, reaching: record.state)
+        return record
+    }
+
+    /// Counts, once committed, what operators watch: cases filed and decided.
+    static func count(_ action: CaseAction, reaching state: CaseState) {
+        switch action {
+        case .submit: PlatformMetrics.shared.caseFiled()
+        case .approve, .approveOnTimeout, .deny: PlatformMetrics.shared.caseDecided(state)
+        case .accept where state == .approved: PlatformMetrics.shared.caseDecided(state)  // 即办件
+        default: break
+        }
+    }
+
+    struct TransitionOptions: Sendable {
+        var greenChannel = false
+        var resultDocument: String?
+        /// A 即办件's approval, taken by the clerk at acceptance.
+        var onTheSpot = false
+    }
+
+    /// The one place a case changes: policy, state machine, legal clock, materials, number,
+    /// timeline, audit and notifications, all inside the caller's transaction.
+    func transition(
+        _ record: CaseRecord, _ action: CaseAction, reason rawReason: String?, guide: ServiceGuide, options: TransitionOptions = TransitionOptions(),
+        on tx: any Database
+    ) async throws {
+        let permissions = Self.permissions(action, record, guide: guide, onTheSpot: options.onTheSpot)
+        if permissions.isEmpty {
+            guard isPlatform else { throw DomainError.forbidden("“\(action.chineseName)”只能由平台按规则自动执行。") }
+        } else {
+            guard !isPlatform else { throw DomainError.forbidden("平台只自动执行超时默认与归档。") }
+            if !permissions.contains(where: { Policy.allows(actor, $0, on: record.owner) }) {
+                try Policy.authorize(actor, permissions[0], on: record.owner)
+            }
+        }
+        var reason = rawReason?.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000).description
+        if reason?.isEmpty == true { reason = nil }
+        if action.needsReason && reason == nil {
+            throw DomainError.invalid("case.reason_required", "“\(action.chineseName)”须说明理由，理由将告知申请人。", fields: [FieldError(field: "reason", message: "请填写理由。")])
+        }
+        if options.greenChannel && reason == nil {
+            throw DomainError.invalid("case.reason_required", "走绿色通道须说明理由。", fields: [FieldError(field: "reason", message: "请填写绿色通道的理由。")])
+        }
+        let calendar = try await calendars.calendar(on: tx, now: now)
+        let facts = facts(record, guide: guide)
+        let from = record.state
+        let to = try CaseLifecycle.next(from, action, facts: facts)
+
+        var clock = record.clock
+        switch action {
+        case .submit:
+            // A draft or a correction is complete only when the whole form is.
+            let checked = guide.form.check(try formValues(record), today: today)
+            guard checked.isValid else {
+                throw DomainError.invalid("case.form_invalid", "申请表尚未填写完整：" + checked.problems.map(\.message).joined(), fields: checked.problems)
+            }
+        case .accept:
+            let checklist = try await self.checklist(record, guide: guide, on: tx)
+            try checklist.checkAcceptable()
+            if !checklist.deferrable.isEmpty {
+                // 容缺受理: accepted now, the named materials follow by a set day, no decision before.
+                record.deferredOutstanding = true
+                let days = guide.deferredMaterialDays ?? CaseVariants.defaultDeferredMaterialDays
+                record.deferredDue = try DeadlineClock(acceptedOn: today, workingDays: days, calendar: calendar).deadline(calendar)?.date.description
+                reason = [reason, "容缺受理，须于 \(record.deferredDue ?? "") 前补交：" + checklist.deferrable.map(\.name).joined(separator: "、")]
+                    .compactMap { $0 }.joined(separator: "；")
+            }
+            if options.greenChannel {
+                record.greenChannel = true
+                record.greenChannelReason = reason
+            }
+            clock = try DeadlineClock(acceptedOn: today, workingDays: guide.promisedLimit, calendar: calendar)
+            record.number = try await nextNumber(for: record, on: tx)
+        case .requestCorrection:
+            // 一次性告知: the notice names every missing material together with what the clerk wrote.
+            let missing = try await checklist(record, guide: guide, on: tx).missingNames
+            if !missing.isEmpty {
+                let written = (reason ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "。；;，,. \n"))
+                reason = written + "；缺少材料：" + missing.joined(separator: "、")
+            }
+        case .startSpecialProcedure:
+            try clock?.suspend(on: today, reason: reason ?? "", calendar: calendar)
+        case .endSpecialProcedure:
+            try clock?.resume(on: today, calendar: calendar)
+        case .approve, .approveOnTimeout:
+            if record.commitmentSigned {
+                // 告知承诺: approved on the commitment, checked afterwards.
+                record.commitmentCheckDue = try DeadlineClock(acceptedOn: today, workingDays: CaseVariants.commitmentCheckWorkingDays, calendar: calendar)
+                    .deadline(calendar)?.date.description
+            }
+            record.resultDocument = try Self.resultDocument(options.resultDocument) ?? record.resultDocument
+        case .issueCertificate:
+            record.resultDocument = try Self.resultDocument(options.resultDocument) ?? record.resultDocument ?? "\(record.number ?? record.id!.uuidString)-证"
+        default:
+            break
+        }
+        if let clock {
+            record.clock = clock
+            let deadline = try clock.deadline(calendar)
+            // A deadline that moved (a special procedure ended) is watched afresh.
+            if record.deadline != deadline?.date.description { record.alertLevel = "none" }
+            record.deadline = deadline?.date.description
+            record.deadlineProvisional = deadline?.provisional ?? false
+        }
+        record.state = to
+        record.updatedAt = now
+        record.refreshQueueOrder()
+        try await record.save(on: tx)
+        let event = CaseEventRecord(caseID: record.id!, at: now, actor: context.actor, channel: context.channel, action: action, from: from, to: to, reason: reason)
+        try await event.create(on: tx)
+        try await AuditTrail.append(
+            context.entry(
+                "case." + action.rawValue, subjectType: "case", subjectID: record.id!.uuidString, owner: record.owner,
+                before: from.rawValue, after: to.rawValue + (reason.map { "：" + $0 } ?? ""), at: now),
+            on: tx)
+        let messages = Self.notifications(record, action: action, reason: reason, event: event.id!, at: now, channels: try await applicantChannels(record, on: tx))
+        if !messages.isEmpty { try await messages.create(on: tx) }  // one multi-row insert
+        if action == .accept && CaseVariants.decidedAtAcceptance(guide) && !record.deferredOutstanding {
+            // 即办件: decided on the spot, in the same transaction as the acceptance (with 容缺
+            // materials still to come, it waits for them like any other case).
+            var immediate = options
+            immediate.onTheSpot = true
+            immediate.greenChannel = false
+            try await advanced(by: 0.001).transition(record, .approve, reason: nil, guide: guide, options: immediate, on: tx)
+        }
+    }
+
+    /// 延期: an approver extends the time limit once, with the reason told to the applicant. The
+    /// deadline's move is recorded in the clock with its cause; alerts start over from the new date.
+    func extendDeadline(_ id: UUID, workingDays: Int, reason rawReason: String?) async throws -> CaseRecord {
+        let service = self
+        return try await AuditTrail.writeTransaction(on: db) { tx in
+            let (record, _) = try await service.load(id, on: tx)
+            try Policy.authorize(service.actor, .decideCase, on: record.owner)
+            try CaseVariants.checkExtension(workingDays: workingDays, state: record.state)
+            let reason = (rawReason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000).description
+            guard !reason.isEmpty, var clock = record.clock else {
+                throw DomainError.invalid("case.reason_required", "延期须说明理由，理由将告知申请人。", fields: [FieldError(field: "reason", message: "请填写理由。")])
+            }
+            let calendar = try await service.calendars.calendar(on: tx, now: service.now)
+            try clock.extend(by: workingDays, on: service.today, reason: reason, approvedBy: service.context.actor, calendar: calendar)
+            record.clock = clock
+            let deadline = try clock.deadline(calendar)
+            record.deadline = deadline?.date.description
+            record.deadlineProvisional = deadline?.provisional ?? false
+            record.alertLevel = "none"
+            record.updatedAt = service.now
+            record.refreshQueueOrder()
+            try await record.save(on: tx)
+            let text = "延长\(workingDays)个工作日，办理期限至 \(record.deadline ?? "")。理由：\(reason)"
+            let event = CaseEventRecord(
+                caseID: record.id!, at: service.now, actor: service.context.actor, channel: service.context.channel, action: CaseLifecycle.deadlineExtended,
+                from: record.state, to: record.state, reason: text)
+            try await event.create(on: tx)
+            try await AuditTrail.append(
+                service.context.entry("case.extendDeadline", subjectType: "case", subjectID: id.uuidString, owner: record.owner, after: text, at: service.now), on: tx)
+            for channel in try await service.applicantChannels(record, on: tx) {
+                try await OutboxRecord(
+                    dedupeKey: "\(id.uuidString):\(event.id!.uuidString):\(channel)", caseID: id, recipient: "applicant:" + record.applicantID, channel: channel,
+                    subject: "办件进度：延长办理期限", body: "您申报的“\(record.itemName)”" + text, at: service.now
+                ).create(on: tx)
+            }
+            return record
+        }
+    }
+
+    static func resultDocument(_ raw: String?) throws(DomainError) -> String? {
+        guard let text = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+        guard text.count <= 100, !text.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
+            throw .invalid("case.result_document", "结果文书编号不超过100个字符。", fields: [FieldError(field: "resultDocument", message: "编号过长或含有控制字符。")])
+        }
+        return text
+    }
+
+    /// 受理编号: region, day, and the day's running count in that region (unique; the write lock orders it).
+    private func nextNumber(for record: CaseRecord, on tx: any Database) async throws -> String {
+        let prefix = String(record.regionCode.prefix(6)) + today.description.replacingOccurrences(of: "-", with: "")
+        let count = try await CaseRecord.query(on: tx).filter(\.$number =~ prefix).count()
+        return prefix + String(format: "%05d", count + 1)
+    }
+
+    /// What the applicant is told, in their inbox and by SMS, for the steps that concern them; and
+    /// the handling department, in its inbox, when its queue gains a case.
+    /// The applicant's channels: the inbox and SMS always, e-mail when they gave an address.
+    func applicantChannels(_ record: CaseRecord, on db: any Database) async throws -> [String] {
+        guard let id = UUID(uuidString: record.applicantID),
+            try await ApplicantRecord.query(on: db).filter(\.$id == id).filter(\.$emailSealed != nil).count() > 0
+        else { return ["inbox", "sms"] }
+        return ["inbox", "sms", "email"]
+    }
+
+    static func notifications(
+        _ record: CaseRecord, action: CaseAction, reason: String?, event: UUID, at now: Date, channels: [String] = ["inbox", "sms"]
+    ) -> [OutboxRecord] {
+        var messages: [OutboxRecord] = []
+        let staffText: String? =
+            switch action {
+            case .submit: "新的申报待受理：“\(record.itemName)”。"
+            case .accept: "办件 \(record.number ?? "") “\(record.itemName)”已受理，待审查决定。"
+            default: nil
+            }
+        if let staffText {
+            messages.append(
+                OutboxRecord(
+                    dedupeKey: "\(record.id!.uuidString):\(event.uuidString):department", caseID: record.id, recipient: "department:" + record.departmentCode,
+                    channel: "inbox", subject: "待办：\(action.chineseName)", body: staffText, at: now))
+        }
+        let text: String
+        switch action {
+        case .submit: text = "您申报的“\(record.itemName)”已提交，请留意受理结果。"
+        case .accept: text = "您申报的“\(record.itemName)”已受理，受理编号 \(record.number ?? "")，办理期限至 \(record.deadline ?? "")。" + (record.deferredDue.map { "请于 \($0) 前补交容缺材料。" } ?? "")
+        case .rejectAtAcceptance: text = "您申报的“\(record.itemName)”不予受理：\(reason ?? "")"
+        case .requestCorrection: text = "您申报的“\(record.itemName)”需要补正：\(reason ?? "")。请一次性补齐后重新提交。"
+        case .approve, .approveOnTimeout: text = "您申报的“\(record.itemName)”已准予许可。" + (record.commitmentCheckDue.map { "您已作出告知承诺，相关部门将于 \($0) 前核查。" } ?? "")
+        case .deny: text = "您申报的“\(record.itemName)”不予许可：\(reason ?? "")。如不服，可在收到决定之日起六十日内依法申请行政复议，或在六个月内提起行政诉讼。"
+        case .deliver: text = "您申报的“\(record.itemName)”办理结果已送达。"
+        case .terminate: text = "您申报的“\(record.itemName)”已终止办理：\(reason ?? "")"
+        default: return messages
+        }
+        return messages
+            + channels.map { channel in
+                OutboxRecord(
+                    dedupeKey: "\(record.id!.uuidString):\(event.uuidString):\(channel)", caseID: record.id, recipient: "applicant:" + record.applicantID,
+                    channel: channel, subject: "办件进度：\(action.chineseName)", body: text, at: now)
+            }
+    }
+}
