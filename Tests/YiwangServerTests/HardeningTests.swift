@@ -532,6 +532,19 @@ final class HardeningTests: XCTestCase {
         }
     }
 
+    func testSearchWordsLongerThanTheDocumentedLimitAreRefused() async throws {
+        try await withApp { app, _ in
+            let hundred = String(repeating: "证", count: 100).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            let longest = try await call(app, .GET, "/api/v1/items?q=" + hundred)
+            XCTAssertEqual(longest.status, .ok, "100 characters is the documented maxLength")
+            let res = try await call(app, .GET, "/api/v1/items?q=" + hundred + "x")
+            XCTAssertEqual(res.status, .badRequest)
+            XCTAssertEqual(try problem(res).code, "catalog.query_too_long")
+            let audit = try await call(app, .GET, "/api/v1/audit?action=" + String(repeating: "a", count: 101), token: nil)
+            XCTAssertEqual(audit.status, .unauthorized, "the gate answers before the filter is read")
+        }
+    }
+
     // MARK: 5. Staff downloads are audited and purposeful
 
     func testStaffDownloadsAreAuditedAndTheHotlineSeesProgressNotScans() async throws {
