@@ -132,7 +132,8 @@ extension CaseService {
                 "case." + action.rawValue, subjectType: "case", subjectID: record.id!.uuidString, owner: record.owner,
                 before: from.rawValue, after: to.rawValue + (reason.map { "：" + $0 } ?? ""), at: now),
             on: tx)
-        let messages = Self.notifications(record, action: action, reason: reason, event: event.id!, at: now, channels: try await applicantChannels(record, on: tx))
+        let messages = Self.notifications(
+            record, action: action, reason: reason, result: guide.result.kind, event: event.id!, at: now, channels: try await applicantChannels(record, on: tx))
         if !messages.isEmpty { try await messages.create(on: tx) }  // one multi-row insert
         if action == .accept && CaseVariants.decidedAtAcceptance(guide) && !record.deferredOutstanding {
             // 即办件: decided on the spot, in the same transaction as the acceptance (with 容缺
@@ -198,8 +199,6 @@ extension CaseService {
         return prefix + String(format: "%05d", count + 1)
     }
 
-    /// What the applicant is told, in their inbox and by SMS, for the steps that concern them; and
-    /// the handling department, in its inbox, when its queue gains a case.
     /// The applicant's channels: the inbox and SMS always, e-mail when they gave an address.
     func applicantChannels(_ record: CaseRecord, on db: any Database) async throws -> [String] {
         guard let id = UUID(uuidString: record.applicantID),
@@ -208,39 +207,27 @@ extension CaseService {
         return ["inbox", "sms", "email"]
     }
 
+    /// The step's notices (words from `CaseNotices`) as outbox messages: the department's inbox
+    /// when its queue gains work, and the applicant on each of their channels.
     static func notifications(
-        _ record: CaseRecord, action: CaseAction, reason: String?, event: UUID, at now: Date, channels: [String] = ["inbox", "sms"]
+        _ record: CaseRecord, action: CaseAction, reason: String?, result: ResultKind, event: UUID, at now: Date, channels: [String] = ["inbox", "sms"]
     ) -> [OutboxRecord] {
+        let facts = CaseNoticeFacts(
+            itemName: record.itemName, number: record.number, deadline: record.deadline, deferredDue: record.deferredDue,
+            commitmentCheckDue: record.commitmentCheckDue, reason: reason, result: result)
         var messages: [OutboxRecord] = []
-        let staffText: String? =
-            switch action {
-            case .submit: "新的申报待受理：“\(record.itemName)”。"
-            case .accept: "办件 \(record.number ?? "") “\(record.itemName)”已受理，待审查决定。"
-            default: nil
-            }
-        if let staffText {
+        if let notice = CaseNotices.department(action, facts) {
             messages.append(
                 OutboxRecord(
                     dedupeKey: "\(record.id!.uuidString):\(event.uuidString):department", caseID: record.id, recipient: "department:" + record.departmentCode,
-                    channel: "inbox", subject: "待办：\(action.chineseName)", body: staffText, at: now))
+                    channel: "inbox", subject: notice.subject, body: notice.body, at: now))
         }
-        let text: String
-        switch action {
-        case .submit: text = "您申报的“\(record.itemName)”已提交，请留意受理结果。"
-        case .accept: text = "您申报的“\(record.itemName)”已受理，受理编号 \(record.number ?? "")，办理期限至 \(record.deadline ?? "")。" + (record.deferredDue.map { "请于 \($0) 前补交容缺材料。" } ?? "")
-        case .rejectAtAcceptance: text = "您申报的“\(record.itemName)”不予受理：\(reason ?? "")"
-        case .requestCorrection: text = "您申报的“\(record.itemName)”需要补正：\(reason ?? "")。请一次性补齐后重新提交。"
-        case .approve, .approveOnTimeout: text = "您申报的“\(record.itemName)”已准予许可。" + (record.commitmentCheckDue.map { "您已作出告知承诺，相关部门将于 \($0) 前核查。" } ?? "")
-        case .deny: text = "您申报的“\(record.itemName)”不予许可：\(reason ?? "")。如不服，可在收到决定之日起六十日内依法申请行政复议，或在六个月内提起行政诉讼。"
-        case .deliver: text = "您申报的“\(record.itemName)”办理结果已送达。"
-        case .terminate: text = "您申报的“\(record.itemName)”已终止办理：\(reason ?? "")"
-        default: return messages
-        }
+        guard let notice = CaseNotices.applicant(action, facts) else { return messages }
         return messages
             + channels.map { channel in
                 OutboxRecord(
                     dedupeKey: "\(record.id!.uuidString):\(event.uuidString):\(channel)", caseID: record.id, recipient: "applicant:" + record.applicantID,
-                    channel: channel, subject: "办件进度：\(action.chineseName)", body: text, at: now)
+                    channel: channel, subject: notice.subject, body: notice.body, at: now)
             }
     }
 }
