@@ -116,10 +116,15 @@ enum AuditTrail {
     final class HeldHead: @unchecked Sendable {
         var sequence: Int64
         var hash: String
+        /// Whether the head found was sealed by the platform. A head rewritten behind its back is
+        /// never sealed again: appends go on (citizens keep being served), the seal stays broken,
+        /// `verify-audit` keeps reporting it and no checkpoint is written over it.
+        let genuine: Bool
 
-        init(sequence: Int64, hash: String) {
+        init(sequence: Int64, hash: String, genuine: Bool) {
             self.sequence = sequence
             self.hash = hash
+            self.genuine = genuine
         }
     }
 
@@ -155,7 +160,7 @@ enum AuditTrail {
     /// head that verifies.
     private static func moveHead(_ head: HeldHead, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "audit head needs SQL") }
-        let seal = try chain().headSeal(sequence: head.sequence, hash: head.hash)
+        let seal: String? = head.genuine ? try chain().headSeal(sequence: head.sequence, hash: head.hash) : nil
         try await sql.raw("UPDATE audit_head SET sequence = \(bind: head.sequence), hash = \(bind: head.hash), seal = \(bind: seal) WHERE id = 1").run()
     }
 
@@ -163,9 +168,13 @@ enum AuditTrail {
 
     private static func lockHead(_ db: any Database) async throws -> HeldHead {
         guard let sql = db as? any SQLDatabase,
-            let row = try await sql.raw("UPDATE audit_head SET sequence = sequence WHERE id = 1 RETURNING sequence, hash").first(decoding: HeadRow.self)
+            let row = try await sql.raw("UPDATE audit_head SET sequence = sequence WHERE id = 1 RETURNING sequence, hash, seal").first(decoding: HeadRow.self)
         else { throw Abort(.internalServerError, reason: "audit head missing") }
-        return HeldHead(sequence: row.sequence, hash: row.hash)
+        let genuine = try chain().isGenuineHead(sequence: row.sequence, hash: row.hash, seal: row.seal)
+        if !genuine {
+            Logger(label: "yiwang.audit").critical("audit head seal does not match: the head was rewritten outside the platform; it will not be sealed again")
+        }
+        return HeldHead(sequence: row.sequence, hash: row.hash, genuine: genuine)
     }
 
     /// Appends one event. Runs inside the caller's transaction when there is one, so the event

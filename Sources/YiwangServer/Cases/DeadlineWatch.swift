@@ -54,11 +54,19 @@ struct DeadlineWatch {
                         continue
                     } catch let error as DomainError where error.kind == .conflict {
                         // Another instance decided it first, or deferred materials block it: alert instead.
+                    } catch {
+                        // Anything else stops this case only; it is alerted instead and retried next run.
+                        app.logger.error("deadline watch could not approve case \(record.id?.uuidString ?? "?") on timeout: \(String(reflecting: error))")
                     }
                 }
                 guard urgency.alertRank > (CaseUrgency(rawValue: record.alertLevel)?.alertRank ?? 0) else { continue }
-                if try await raise(urgency, for: record, at: now, on: db) {
-                    if urgency == .yellow { report.warned += 1 } else { report.overdue += 1 }
+                // One case that cannot be alerted must not keep the watch from every other case.
+                do {
+                    if try await raise(urgency, for: record, at: now, on: db) {
+                        if urgency == .yellow { report.warned += 1 } else { report.overdue += 1 }
+                    }
+                } catch {
+                    app.logger.error("deadline watch could not alert case \(record.id?.uuidString ?? "?"): \(String(reflecting: error))")
                 }
             }
         }
@@ -91,7 +99,11 @@ struct DeadlineWatch {
                     .where("id", .equal, id).where("alert_level", .equal, seen)
                     .returning("id").all(decoding: Claimed.self).isEmpty
             else { return false }
-            for message in queued { try await message.create(on: tx) }
+            // A message already queued for this deadline and level (the alert was claimed again
+            // after a special procedure left the deadline where it was) is not queued twice.
+            let keys = queued.map(\.dedupeKey)
+            let sent = Set(try await OutboxRecord.query(on: tx).filter(\.$dedupeKey ~~ keys).all(\.$dedupeKey))
+            for message in queued where !sent.contains(message.dedupeKey) { try await message.create(on: tx) }
             try await AuditTrail.append(
                 AuditContext.system("system:deadline-watch").entry(
                     overdue ? "case.deadlineOverdue" : "case.deadlineWarning", subjectType: "case", subjectID: record.id!.uuidString,

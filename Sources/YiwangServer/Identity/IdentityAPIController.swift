@@ -246,9 +246,10 @@ enum IdentityAPIController {
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
             let record = try await ApplicantRecord.find(id, on: request.db)
         else { throw DomainError.notFound("applicant.not_found", "未找到该申请人。") }
-        // Cases the department actually handles: an online draft is the applicant's alone.
+        // Cases the department actually handles: submitted ones. A draft (even one a clerk begins at
+        // the window) cannot open someone's full number.
         let handledBy = try await CaseRecord.query(on: request.db).filter(\.$applicantID == id.uuidString)
-            .group(.or) { $0.filter(\.$stateRaw != CaseState.draft.rawValue).filter(\.$channel == "window") }
+            .filter(\.$stateRaw != CaseState.draft.rawValue)
             .field(\.$departmentCode).field(\.$regionCode).unique().limit(200).all().map { ResourceOwner(departmentCreditCode: $0.departmentCode, regionCode: $0.regionCode) }
         guard Policy.mayReveal(request.actor, applicantID: id.uuidString, casesHandledBy: handledBy) else {
             throw DomainError.forbidden("只能查看本部门(本辖区)办件申请人的完整信息。")

@@ -29,7 +29,8 @@ public struct JSONLogHandler: LogHandler {
             var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         else { return }
         line.append(UInt8(ascii: "\n"))
-        FileHandle.standardError.write(line)
+        // write(2) directly: a closed or full stderr loses the line, never the process.
+        _ = line.withUnsafeBytes { Foundation.write(2, $0.baseAddress, $0.count) }
     }
 
     static func plain(_ value: Logger.MetadataValue) -> Any {

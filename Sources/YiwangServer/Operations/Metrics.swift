@@ -104,7 +104,12 @@ final class PlatformMetrics: Sendable {
 enum MetricsController {
     @Sendable static func scrape(_ request: Request) async throws -> Response {
         let settings = request.application.settings
-        let byAddress = settings.metricsAddresses.contains(request.remoteAddress?.ipAddress ?? "")
+        // A reverse proxy on the same host makes every caller look local: a forwarded request, or
+        // one from a trusted proxy, is never let in by address, only by the token.
+        let peer = request.remoteAddress?.ipAddress ?? ""
+        let forwarded = request.headers.contains(name: "X-Forwarded-For") || request.headers.contains(name: "Forwarded")
+            || settings.trustedProxies.contains(peer)
+        let byAddress = !forwarded && settings.metricsAddresses.contains(peer)
         let byToken = settings.metricsToken.map { expected in
             let presented = Array((request.headers.bearerAuthorization?.token ?? "").utf8)
             let wanted = Array(expected.utf8)

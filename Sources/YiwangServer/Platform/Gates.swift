@@ -128,14 +128,22 @@ struct StaticFiles: AsyncMiddleware {
     }
 }
 
-/// Refuses bodies the decoders would choke on before any handler reads them: a multipart body
-/// without a boundary (MultipartKit stops the process on an empty one).
+/// Refuses bodies the decoders would choke on before any handler reads them. MultipartKit stops
+/// the process on an empty boundary, and Vapor picks a decoder by a media type that matches `*`
+/// wildcards, so a wildcard type (`*/x`) could reach the multipart decoder by another name: a
+/// wildcard is no content type, and any boundary given must be a real one.
 struct BodyShapeGuard: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let type = request.headers.contentType, type.type == "multipart" {
-            let boundary = type.parameters["boundary"]?.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-            guard let boundary, !boundary.isEmpty, boundary.utf8.count <= 70 else {
-                throw DomainError(.invalid, code: "request.multipart_boundary", message: "multipart 请求须带有效的 boundary 参数(1到70个字符)。")
+        if let type = request.headers.contentType {
+            if type.type.contains("*") || type.subType.contains("*") {
+                throw Abort(.unsupportedMediaType)
+            }
+            let boundary = type.parameters.first { $0.key.lowercased() == "boundary" }?.value
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+            if type.type.lowercased() == "multipart" || boundary != nil {
+                guard let boundary, !boundary.isEmpty, boundary.utf8.count <= 70 else {
+                    throw DomainError(.invalid, code: "request.multipart_boundary", message: "multipart 请求须带有效的 boundary 参数(1到70个字符)。")
+                }
             }
         }
         return try await next.respond(to: request)
