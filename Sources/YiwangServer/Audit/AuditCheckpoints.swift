@@ -40,7 +40,7 @@ struct AuditCheckpointFile: Sendable {
     func all(after sequence: Int64 = -1, limit: Int = .max) throws -> [AuditCheckpoint] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         var out: [AuditCheckpoint] = []
-        for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+        for line in Self.completeLines(data) {
             let checkpoint = Self.parse(Data(line))
             if checkpoint.sequence > sequence || checkpoint.kind == .restore {
                 out.append(checkpoint)
@@ -58,8 +58,16 @@ struct AuditCheckpointFile: Sendable {
         let window: UInt64 = 8192
         try handle.seek(toOffset: size > window ? size - window : 0)
         guard let tail = try handle.readToEnd() else { return nil }
-        guard let last = tail.split(separator: UInt8(ascii: "\n")).last(where: { !$0.isEmpty }) else { return nil }
+        guard let last = Self.completeLines(tail).last else { return nil }
         return Self.parse(Data(last))
+    }
+
+    /// The lines that were written whole: a line cut short by a crash or a full disk (no newline
+    /// yet) is not a checkpoint, and the next append starts on a line of its own.
+    static func completeLines(_ data: Data) -> [Data.SubSequence] {
+        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if data.last != UInt8(ascii: "\n"), !lines.isEmpty { lines.removeLast() }
+        return lines.filter { !$0.isEmpty }
     }
 
     static func parse(_ line: Data) -> AuditCheckpoint {
@@ -74,6 +82,14 @@ struct AuditCheckpointFile: Sendable {
         var bytes = try encoder.encode(Line(checkpoint))
         bytes.append(UInt8(ascii: "\n"))
         try Self.writing.withLock {
+            // After a torn last line, this one starts on a line of its own.
+            if let handle = FileHandle(forReadingAtPath: path) {
+                defer { try? handle.close() }
+                if let size = try? handle.seekToEnd(), size > 0 {
+                    try? handle.seek(toOffset: size - 1)
+                    if let last = try? handle.read(upToCount: 1), last.first != UInt8(ascii: "\n") { bytes.insert(UInt8(ascii: "\n"), at: 0) }
+                }
+            }
             let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o600)
             guard fd >= 0 else { throw CheckpointError(message: "无法打开检查点文件 \(path)：errno \(errno)") }
             defer { close(fd) }
@@ -116,6 +132,10 @@ extension AuditTrail {
             }
         } else if kind == .checkpoint, head.sequence == 0 {
             return .unchanged
+        } else if kind == .checkpoint {
+            // No file for a chain that has links: a first start with checkpoints, or a file
+            // deleted. Only outside witnesses can tell which; say so where operators look.
+            Logger(label: "yiwang.audit").warning("starting a new audit checkpoint file at sequence \(head.sequence): \(file.path) was missing")
         }
         let checkpoint = chain.checkpoint(kind, sequence: head.sequence, hash: head.hash, at: now)
         try file.append(checkpoint)

@@ -62,7 +62,7 @@ extension CaseService {
             do {
                 written = try materialStore.put(upload).written
             } catch {
-                _ = UploadsInFlight.unpin(sha256)
+                UploadsInFlight.unpin(sha256)
                 throw error
             }
             stored = (sha256, upload.count, type, MaterialFile.displayName(fileName, type: type))
@@ -89,13 +89,17 @@ extension CaseService {
                     record, index: index, guide: guide, sha256: file.sha256, size: file.size, type: file.type, fileName: file.name,
                     reusedFrom: reusedFrom, on: tx)
             }
-            if let stored { _ = UploadsInFlight.unpin(stored.sha256) }
+            if let stored { UploadsInFlight.unpin(stored.sha256) }
             return material
         } catch {
             if let stored {
-                let last = UploadsInFlight.unpin(stored.sha256)
-                if written, last, try await CaseMaterialRecord.query(on: db).filter(\.$sha256 == stored.sha256).count() == 0 {
-                    try materialStore.remove(stored.sha256)
+                UploadsInFlight.unpin(stored.sha256)
+                // Removed only if no row names it and no upload of the same content began since.
+                if written, let ticket = UploadsInFlight.ticket(stored.sha256),
+                    try await CaseMaterialRecord.query(on: db).filter(\.$sha256 == stored.sha256).count() == 0
+                {
+                    let store = try materialStore
+                    UploadsInFlight.remove(stored.sha256, ticket: ticket) { store.remove(stored.sha256) }
                 }
             }
             throw error

@@ -118,19 +118,45 @@ struct MaterialStore: Sendable {
     }
 }
 
-/// Hashes being uploaded in this process right now: a refused upload removes its new file only
-/// when no other upload of the same content is under way (it could commit a row naming it).
+/// Hashes being uploaded in this process right now. Pinning a hash and removing a refused
+/// upload's file happen under one lock, so an upload of the same content either pins it before
+/// the removal (and the file stays) or finds it gone and writes it again; it never commits a row
+/// naming a file that was removed under it. (Instances sharing a materials folder each keep
+/// their own pins; a refused upload there may leave its file, never remove another's.)
 enum UploadsInFlight {
-    private static let counts = NIOLockedValueBox<[String: Int]>([:])
+    private struct State {
+        var pins: [String: Int] = [:]
+        /// Bumped by every pin of any content, so a removal can tell that some upload began
+        /// since it looked (it then keeps the file: an unneeded file is harmless, a missing one is not).
+        var generation = 0
+    }
 
-    static func pin(_ sha256: String) { counts.withLockedValue { $0[sha256, default: 0] += 1 } }
+    private static let state = NIOLockedValueBox(State())
 
-    /// Unpins; true when this was the last upload of that content in flight.
-    static func unpin(_ sha256: String) -> Bool {
-        counts.withLockedValue { counts in
-            let left = (counts[sha256] ?? 1) - 1
-            counts[sha256] = left > 0 ? left : nil
-            return left <= 0
+    static func pin(_ sha256: String) {
+        state.withLockedValue {
+            $0.pins[sha256, default: 0] += 1
+            $0.generation &+= 1
+        }
+    }
+
+    static func unpin(_ sha256: String) {
+        state.withLockedValue {
+            let left = ($0.pins[sha256] ?? 1) - 1
+            $0.pins[sha256] = left > 0 ? left : nil
+        }
+    }
+
+    /// Taken before looking whether any row names the file: nil while another upload of the
+    /// content is in flight (the file must stay).
+    static func ticket(_ sha256: String) -> Int? {
+        state.withLockedValue { $0.pins[sha256] == nil ? $0.generation : nil }
+    }
+
+    /// Runs `remove` only if no upload began since `ticket` was taken.
+    static func remove(_ sha256: String, ticket: Int, _ remove: () -> Void) {
+        state.withLockedValue {
+            if $0.pins[sha256] == nil, $0.generation == ticket { remove() }
         }
     }
 }

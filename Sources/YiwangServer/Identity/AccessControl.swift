@@ -252,6 +252,8 @@ final class RateLimits: @unchecked Sendable {
         case resetCode
         /// Code confirmations per address, like sign-ins.
         case resetConfirm
+        /// 找回密码 codes per typed number and day: five tries a code, ten codes a day.
+        case resetCodeDaily
     }
 
     private let lock = NIOLock()
@@ -264,6 +266,7 @@ final class RateLimits: @unchecked Sendable {
         windows = [
             .signIn: (settings.signInsPerMinute, 60), .registration: (settings.registrationsPerHour, 3600),
             .resetCode: (1, Int64(PasswordReset.resendAfter)), .resetConfirm: (settings.signInsPerMinute, 60),
+            .resetCodeDaily: (10, 86_400),
         ]
         self.keys = keys
     }
@@ -298,7 +301,7 @@ final class RateLimits: @unchecked Sendable {
             """).first(decoding: Row.self)
         if let row, row.count > window.requests {
             let retryAfter = Int((row.window_ms + window.seconds * 1000 - nowMs + 999) / 1000)
-            if bucket == .resetCode {
+            if bucket == .resetCode || bucket == .resetCodeDaily {
                 throw DomainError.tooManyRequests("reset.too_soon", "验证码已发送，请于\(max(1, retryAfter))秒后再获取。", retryAfter: max(1, retryAfter))
             }
             throw Self.limited(retryAfter)

@@ -203,12 +203,22 @@ struct IdentityService {
         case .admitted(let until):
             lockedIfWrong = until
         }
-        // Many recent failures on the account from anywhere: every attempt waits a little.
+        // Many recent failures on the account from anywhere: attempts on it take turns in this
+        // instance and each waits a little, so parallel guesses are paced, not just delayed.
         let delay = rule.delay(accountFailures: try await SignInThrottle.accountFailures(key, rule: rule, now: now, on: db))
-        if delay > 0 { try await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
         let hash: String
         if let found { hash = signInState(found).hash } else { hash = try await dummyHash.value(passwords) }
-        let matches = (try? await passwords.verify(password, created: hash)) ?? false
+        let passwords = self.passwords
+        let check: @Sendable () async -> Bool = { (try? await passwords.verify(password, created: hash)) ?? false }
+        let matches: Bool
+        if delay > 0 {
+            matches = await SignInPacing.shared.turn(key) {
+                try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                return await check()
+            }
+        } else {
+            matches = await check()
+        }
         guard let found, matches, !signInState(found).disabled else {
             let outcome: SignInOutcome = found.map { matches && signInState($0).disabled ? .disabled : .wrongPassword } ?? .wrongPassword
             try await record(found, key: key, source: source, outcome, context: context, userAgent: userAgent)

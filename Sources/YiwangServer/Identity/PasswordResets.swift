@@ -48,6 +48,7 @@ extension IdentityService {
         }
         // One code a minute per number, whether or not it is registered: the answers match.
         try await limits.enforce(.resetCode, key: identifier, at: now, on: db)
+        try await limits.enforce(.resetCodeDaily, key: identifier, at: now, on: db)
         guard case .applicant(let record)? = try await find(identifier).account, !record.disabled, let sealed = record.phoneSealed else { return }
         let code = PasswordReset.newCode()
         let reset = PasswordResetRecord()

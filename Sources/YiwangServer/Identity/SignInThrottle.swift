@@ -117,3 +117,29 @@ enum SignInThrottle {
         return Set(rows.map(\.key))
     }
 }
+
+/// Sign-in attempts on one slowed account take turns in this instance (each waits its delay in
+/// turn), so a guesser's parallel attempts are paced rather than all waiting at once.
+actor SignInPacing {
+    static let shared = SignInPacing()
+
+    private var queues: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    func turn<T: Sendable>(_ key: String, _ body: @Sendable () async -> T) async -> T {
+        if queues[key] != nil {
+            await withCheckedContinuation { queues[key, default: []].append($0) }
+        } else {
+            queues[key] = []
+        }
+        defer {
+            if var waiting = queues[key], !waiting.isEmpty {
+                let next = waiting.removeFirst()
+                queues[key] = waiting
+                next.resume()
+            } else {
+                queues[key] = nil
+            }
+        }
+        return await body()
+    }
+}

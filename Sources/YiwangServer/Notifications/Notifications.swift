@@ -214,7 +214,8 @@ struct BackgroundJobs: LifecycleHandler {
         }
         application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(30), delay: .seconds(600)) { _ in
             app.eventLoopGroup.next().makeFutureWithTask {
-                try? await RateLimits.forgetOldWindows(before: app.timeSource.now().addingTimeInterval(-2 * 3600), on: app.db)
+                // The longest window is a day.
+                try? await RateLimits.forgetOldWindows(before: app.timeSource.now().addingTimeInterval(-25 * 3600), on: app.db)
             }
         }
     }
