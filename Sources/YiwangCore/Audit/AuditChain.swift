@@ -114,23 +114,48 @@ public struct AuditChain: Sendable {
     }
 
     /// The signature of a checkpoint kept outside the database (HMAC-SHA256 until the platform
-    /// has SM2 seals).
-    public func checkpointSignature(_ kind: AuditCheckpoint.Kind, sequence: Int64, hash: String, atMilliseconds: Int64) -> String {
-        "hmac-sha256:" + mac("yiwang-audit-checkpoint-v1\u{1F}\(kind.rawValue)\u{1F}\(sequence)\u{1F}\(hash)\u{1F}\(atMilliseconds)")
+    /// has SM2 seals). It covers the previous checkpoint's signature, so the lines of a file form
+    /// a chain of their own: a line edited, dropped from the middle or copied again breaks it.
+    public func checkpointSignature(_ kind: AuditCheckpoint.Kind, sequence: Int64, hash: String, atMilliseconds: Int64, previous: String = "") -> String {
+        "hmac-sha256:" + mac("yiwang-audit-checkpoint-v2\u{1F}\(kind.rawValue)\u{1F}\(sequence)\u{1F}\(hash)\u{1F}\(atMilliseconds)\u{1F}\(previous)")
     }
 
-    /// A signed checkpoint of the head as it is now.
-    public func checkpoint(_ kind: AuditCheckpoint.Kind = .checkpoint, sequence: Int64, hash: String, at: Date) -> AuditCheckpoint {
+    /// A signed checkpoint of the head as it is now, following `previous` (the file's last line).
+    public func checkpoint(
+        _ kind: AuditCheckpoint.Kind = .checkpoint, sequence: Int64, hash: String, at: Date, after previous: AuditCheckpoint? = nil
+    ) -> AuditCheckpoint {
         let milliseconds = AuditEntry.milliseconds(at)
+        let before = previous?.signature ?? ""
         return AuditCheckpoint(
             kind: kind, sequence: sequence, hash: hash, atMilliseconds: milliseconds,
-            signature: checkpointSignature(kind, sequence: sequence, hash: hash, atMilliseconds: milliseconds))
+            signature: checkpointSignature(kind, sequence: sequence, hash: hash, atMilliseconds: milliseconds, previous: before), previous: before)
     }
 
     public func isGenuine(_ checkpoint: AuditCheckpoint) -> Bool {
         constantTimeEqual(
             checkpoint.signature,
-            checkpointSignature(checkpoint.kind, sequence: checkpoint.sequence, hash: checkpoint.hash, atMilliseconds: checkpoint.atMilliseconds))
+            checkpointSignature(
+                checkpoint.kind, sequence: checkpoint.sequence, hash: checkpoint.hash, atMilliseconds: checkpoint.atMilliseconds,
+                previous: checkpoint.previous))
+    }
+
+    /// Checks a whole checkpoint file in order: every line genuine, each following the one before
+    /// it, the sequence never going down except at a restore. Answers the last line, or the first
+    /// fault (its line number from 1 and what is wrong).
+    public func checkFile(_ lines: [AuditCheckpoint]) -> (latest: AuditCheckpoint?, fault: (line: Int, message: String)?) {
+        var previous: AuditCheckpoint?
+        for (offset, line) in lines.enumerated() {
+            let number = offset + 1
+            guard isGenuine(line) else { return (previous, (number, "检查点文件第\(number)行的签名不符：该行被改动或伪造。")) }
+            guard line.previous == (previous?.signature ?? "") else {
+                return (previous, (number, "检查点文件第\(number)行未接续上一行：中间有行被删除，或旧行被重新写入。"))
+            }
+            if let previous, line.kind == .checkpoint, line.sequence < previous.sequence {
+                return (previous, (number, "检查点文件第\(number)行的序号(\(line.sequence))小于上一行(\(previous.sequence))，而此处并无恢复记录。"))
+            }
+            previous = line
+        }
+        return (previous, nil)
     }
 
     public func isGenuineHead(sequence: Int64, hash: String, seal: String?) -> Bool {
@@ -229,6 +254,13 @@ public struct AuditVerifier: Sendable {
     public private(set) var checkpoint: AuditCheckpoint?
     var checkpointSeen = false
 
+    /// The checkpoint file itself is broken (a line edited, dropped or copied again): that is the
+    /// break, since the chain can no longer be compared with it.
+    public mutating func rejectCheckpointFile(line: Int, message: String, sequence: Int64) {
+        guard firstBreak == nil else { return }
+        firstBreak = AuditBreak(kind: .checkpointForged, sequence: sequence, message: message)
+    }
+
     /// Sets the checkpoint to compare the chain with; a checkpoint with a wrong signature is
     /// itself a break (someone edited the file).
     public mutating func expect(_ checkpoint: AuditCheckpoint) {
@@ -311,13 +343,16 @@ public struct AuditCheckpoint: Sendable, Equatable, Codable {
     public var hash: String
     public var atMilliseconds: Int64
     public var signature: String
+    /// The previous line's signature ("" for a file's first line).
+    public var previous: String
 
-    public init(kind: Kind, sequence: Int64, hash: String, atMilliseconds: Int64, signature: String) {
+    public init(kind: Kind, sequence: Int64, hash: String, atMilliseconds: Int64, signature: String, previous: String = "") {
         self.kind = kind
         self.sequence = sequence
         self.hash = hash
         self.atMilliseconds = atMilliseconds
         self.signature = signature
+        self.previous = previous
     }
 
     /// Whether a new head may be checkpointed after this one: the chain only grows, and the link

@@ -21,6 +21,7 @@ struct AuditCheckpointFile: Sendable {
         var hash: String
         var at: Int64
         var signature: String
+        var previous: String?
 
         init(_ checkpoint: AuditCheckpoint) {
             kind = checkpoint.kind.rawValue
@@ -28,11 +29,14 @@ struct AuditCheckpointFile: Sendable {
             hash = checkpoint.hash
             at = checkpoint.atMilliseconds
             signature = checkpoint.signature
+            previous = checkpoint.previous
         }
 
         /// A line that does not parse is kept as a forged checkpoint, so that the verifier names it.
         var checkpoint: AuditCheckpoint {
-            AuditCheckpoint(kind: AuditCheckpoint.Kind(rawValue: kind) ?? .checkpoint, sequence: sequence, hash: hash, atMilliseconds: at, signature: signature)
+            AuditCheckpoint(
+                kind: AuditCheckpoint.Kind(rawValue: kind) ?? .checkpoint, sequence: sequence, hash: hash, atMilliseconds: at, signature: signature,
+                previous: previous ?? "")
         }
     }
 
@@ -137,7 +141,7 @@ extension AuditTrail {
             // deleted. Only outside witnesses can tell which; say so where operators look.
             Logger(label: "yiwang.audit").warning("starting a new audit checkpoint file at sequence \(head.sequence): \(file.path) was missing")
         }
-        let checkpoint = chain.checkpoint(kind, sequence: head.sequence, hash: head.hash, at: now)
+        let checkpoint = chain.checkpoint(kind, sequence: head.sequence, hash: head.hash, at: now, after: latest)
         try file.append(checkpoint)
         return .written(checkpoint)
     }

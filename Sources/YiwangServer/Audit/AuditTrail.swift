@@ -223,8 +223,14 @@ enum AuditTrail {
     static func verify(on db: any Database, checkpoints: AuditCheckpointFile? = nil, batchSize: Int = 5000) async throws -> Verification {
         let before = try await readHead(db)
         var verifier = AuditVerifier(chain: try chain())
-        let latest = try checkpoints?.latest()
-        if let latest { verifier.expect(latest) }
+        // The whole checkpoint file is checked (its lines chain too), then its last line is the
+        // one the database is compared with.
+        let (latest, fault) = try chain().checkFile(try checkpoints?.all() ?? [])
+        if let fault {
+            verifier.rejectCheckpointFile(line: fault.line, message: fault.message, sequence: latest?.sequence ?? 0)
+        } else if let latest {
+            verifier.expect(latest)
+        }
         var after: Int64 = 0
         var last: (sequence: Int64, hash: String)?
         var sawHeadBefore = before.sequence == 0
