@@ -41,8 +41,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.rateLimits = RateLimits(settings: settings, keys: keys)
     app.tokenCache = TokenCache()
     app.calendarStore = CalendarStore()
-    app.smsGateway = LocalSMSGateway()
-    app.mailGateway = LocalMailGateway()
+    // Providers of outside services: the working local implementations until a city plugs in its own.
+    app.sms = LocalSMSGateway()
+    app.mail = LocalMailGateway()
     app.lifecycle.use(BackgroundJobs())
     app.dummyPasswordHash = DummyPasswordHash()
 

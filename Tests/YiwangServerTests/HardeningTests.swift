@@ -375,7 +375,7 @@ final class HardeningTests: XCTestCase {
     // MARK: 3. Password reset: atomic tries, limits, no enumeration
 
     func resetCode(_ app: Application, phone: String = "13800000001") -> String {
-        PasswordResetTests.code(in: app.smsGateway.received(by: phone).last ?? "")
+        PasswordResetTests.code(in: app.localSMS.received(by: phone).last ?? "")
     }
 
     func testParallelWrongCodesSpendAtMostTheFiveTries() async throws {
@@ -476,7 +476,7 @@ final class HardeningTests: XCTestCase {
             XCTAssertEqual(answers[1].detail, answers[0].detail)
             XCTAssertEqual(answers[1].retryAfter, answers[0].retryAfter)
             XCTAssertEqual(answers[1].first, answers[0].first)
-            XCTAssertEqual(app.smsGateway.received(by: "13800000001").count, 1, "one code sent, to the registered phone")
+            XCTAssertEqual(app.localSMS.received(by: "13800000001").count, 1, "one code sent, to the registered phone")
         }
     }
 

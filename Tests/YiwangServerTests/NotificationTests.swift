@@ -41,7 +41,7 @@ final class NotificationTests: XCTestCase {
             }
 
             // The SMS provider goes down: the inbox copy goes out, the SMS waits and is retried.
-            app.smsGateway.isFailing = true
+            app.localSMS.isFailing = true
             _ = try await fileCase(app, token: citizen, key: "two")
             report = try await OutboxDispatcher(app: app).runOnce()
             XCTAssertEqual(report, .init(sent: 2, retried: 1, failed: 0))
@@ -50,7 +50,7 @@ final class NotificationTests: XCTestCase {
             clock.advance(by: 31)
             report = try await OutboxDispatcher(app: app).runOnce()
             XCTAssertEqual(report.retried, 1)
-            app.smsGateway.isFailing = false
+            app.localSMS.isFailing = false
             clock.advance(by: 121)
             report = try await OutboxDispatcher(app: app).runOnce()
             XCTAssertEqual(report, .init(sent: 1, retried: 0, failed: 0), "nothing lost")
@@ -63,7 +63,7 @@ final class NotificationTests: XCTestCase {
         try await withApp { app, clock in
             try await registerPerson(app)
             let citizen = try await applicantToken(app, citizenID)
-            app.smsGateway.isFailing = true
+            app.localSMS.isFailing = true
             _ = try await fileCase(app, token: citizen, key: "one")
             for _ in 0..<12 {
                 try await OutboxDispatcher(app: app).runOnce()
@@ -87,7 +87,7 @@ final class NotificationTests: XCTestCase {
             try await app.test(.POST, "/api/v1/notifications/\(failed[0].id)/resend", headers: .bearer(admin)) { res async in
                 XCTAssertEqual(res.status, .accepted)
             }
-            app.smsGateway.isFailing = false
+            app.localSMS.isFailing = false
             let report = try await OutboxDispatcher(app: app).runOnce()
             XCTAssertEqual(report.sent, 1)
             let resent = try await AuditEventRecord.query(on: app.db).filter(\.$action == "notification.resend").count()
@@ -125,11 +125,11 @@ final class NotificationTests: XCTestCase {
                     if status == .ok { XCTAssertEqual(try res.content.decode(ApplicantView.self).email, "zh***@example.cn") }
                 })
             }
-            app.mailGateway.isFailing = true
+            app.localMail.isFailing = true
             _ = try await fileCase(app, token: citizen, key: "mail")
             var report = try await OutboxDispatcher(app: app).runOnce()
             XCTAssertEqual(report, .init(sent: 3, retried: 1, failed: 0), "inbox, SMS and the department's inbox; the e-mail waits")
-            app.mailGateway.isFailing = false
+            app.localMail.isFailing = false
             clock.advance(by: 31)
             report = try await OutboxDispatcher(app: app).runOnce()
             XCTAssertEqual(report.sent, 1)

@@ -180,3 +180,20 @@ func supplyMaterials(_ app: Application, _ id: UUID, token: String, _ indexes: [
         }, afterResponse: { res async in XCTAssertEqual(res.status, .created, res.body.string) })
     }
 }
+
+extension Application {
+    /// The local gateways the tests read and switch off (what a handset received, an outage).
+    var localSMS: LocalSMSGateway {
+        if let local = sms as? LocalSMSGateway { return local }
+        let local = LocalSMSGateway()
+        sms = local
+        return local
+    }
+
+    var localMail: LocalMailGateway {
+        if let local = mail as? LocalMailGateway { return local }
+        let local = LocalMailGateway()
+        mail = local
+        return local
+    }
+}

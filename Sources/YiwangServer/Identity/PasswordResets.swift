@@ -40,7 +40,7 @@ extension IdentityService {
     }
 
     /// Sends a code when the account exists and has a phone; limited per address and per account.
-    func requestPasswordReset(account typed: String, address: String, sms: LocalSMSGateway) async throws {
+    func requestPasswordReset(account typed: String, address: String, sms: any SMSProvider) async throws {
         try await limits.enforce(.registration, key: "reset:" + address, at: now, on: db)
         let identifier = typed.trimmingCharacters(in: .whitespaces).uppercased()
         guard ResidentIDNumber.isValid(identifier) || CreditCode.isValid(identifier) else {
@@ -139,7 +139,7 @@ extension IdentityService {
 enum PasswordResetController {
     @Sendable static func request(_ request: Request) async throws -> Response {
         let body = try request.content.decode(ResetCodeRequest.self)
-        try await IdentityService(request: request).requestPasswordReset(account: body.account, address: request.clientAddress, sms: request.application.smsGateway)
+        try await IdentityService(request: request).requestPasswordReset(account: body.account, address: request.clientAddress, sms: request.application.sms)
         return try await ["message": IdentityService.resetSent].encodeResponse(status: .accepted, for: request)
     }
 
@@ -178,7 +178,7 @@ enum PasswordResetController {
         try request.verifyCSRF(form.csrf)
         let account = (form.account ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         do {
-            try await IdentityService(request: request).requestPasswordReset(account: account, address: request.clientAddress, sms: request.application.smsGateway)
+            try await IdentityService(request: request).requestPasswordReset(account: account, address: request.clientAddress, sms: request.application.sms)
             return try await render(request, account: account, codeSent: true, notice: IdentityService.resetSent)
         } catch let error as DomainError where error.kind != .notFound {
             return try await render(request, account: account, codeSent: error.code == "reset.too_soon", error: error)

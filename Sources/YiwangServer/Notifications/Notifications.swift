@@ -36,6 +36,18 @@ struct DeliveryFailure: Error, CustomStringConvertible {
     var description: String
 }
 
+/// Sends text messages. A city plugs in its operator's gateway; `LocalSMSGateway` behaves like one
+/// here (it records what it sent, and fails on demand like a gateway in an outage).
+protocol SMSProvider: Sendable {
+    /// `logged`: what the log keeps instead of the text (a verification code is never kept).
+    func send(to phone: String, recipient: String, text: String, logged: String?, at now: Date, on db: any Database) async throws
+}
+
+/// Sends e-mail; `LocalMailGateway` is the working local implementation.
+protocol MailProvider: Sendable {
+    func send(to address: String, recipient: String, subject: String, text: String, at now: Date, on db: any Database) async throws
+}
+
 /// What the local gateways share: a switch that makes them fail like a provider in an outage.
 class LocalGateway: @unchecked Sendable {
     private let failing = NIOLockedValueBox(false)
@@ -48,15 +60,14 @@ class LocalGateway: @unchecked Sendable {
 
 /// The SMS provider. The local implementation behaves like a gateway: it accepts a number and
 /// text, records what it sent, and can be told to fail (an outage) to exercise the retries.
-final class LocalSMSGateway: LocalGateway, @unchecked Sendable {
+final class LocalSMSGateway: LocalGateway, SMSProvider, @unchecked Sendable {
     /// What each handset received lately, in memory only (the log never keeps codes): stands for
     /// the applicant's phone when the platform runs without a real provider.
     private let handsets = NIOLockedValueBox([String: [String]]())
 
     func received(by phone: String) -> [String] { handsets.withLockedValue { $0[phone] ?? [] } }
 
-    /// `logged`: what the log keeps instead of the text (a verification code is never kept).
-    func send(to phone: String, recipient: String, text: String, logged: String? = nil, at now: Date, on db: any Database) async throws {
+    func send(to phone: String, recipient: String, text: String, logged: String?, at now: Date, on db: any Database) async throws {
         guard !isFailing else { throw DeliveryFailure(description: "短信网关暂时不可用(503)") }
         let entry = SMSLogRecord()
         entry.recipient = recipient + " " + PersonalData.mask(phone, as: .phone)
@@ -68,11 +79,12 @@ final class LocalSMSGateway: LocalGateway, @unchecked Sendable {
 }
 
 extension Application {
-    private struct SMSGatewayKey: StorageKey { typealias Value = LocalSMSGateway }
+    private struct SMSProviderKey: StorageKey { typealias Value = any SMSProvider }
 
-    var smsGateway: LocalSMSGateway {
-        get { storage[SMSGatewayKey.self] ?? LocalSMSGateway() }
-        set { storage[SMSGatewayKey.self] = newValue }
+    /// The SMS provider registered at start-up (`configure`); tests swap in their own.
+    var sms: any SMSProvider {
+        get { storage[SMSProviderKey.self] ?? LocalSMSGateway() }
+        set { storage[SMSProviderKey.self] = newValue }
     }
 }
 
@@ -156,10 +168,10 @@ struct OutboxDispatcher {
             // No phone or address on file (any more): the inbox copy is the message.
             if message.channel == "sms" {
                 guard let sealed = applicant.phoneSealed else { return }
-                try await app.smsGateway.send(to: try app.keyRing.open(sealed), recipient: message.recipient, text: message.body, at: now, on: db)
+                try await app.sms.send(to: try app.keyRing.open(sealed), recipient: message.recipient, text: message.body, logged: nil, at: now, on: db)
             } else {
                 guard let sealed = applicant.emailSealed else { return }
-                try await app.mailGateway.send(
+                try await app.mail.send(
                     to: try app.keyRing.open(sealed), recipient: message.recipient, subject: message.subject, text: message.body, at: now, on: db)
             }
         default:
@@ -328,7 +340,7 @@ final class MailLogRecord: Model, @unchecked Sendable {
 
 /// The e-mail provider. Like the SMS gateway, the local implementation records what it sent and
 /// can be told to fail, so that an outage exercises the retries.
-final class LocalMailGateway: LocalGateway, @unchecked Sendable {
+final class LocalMailGateway: LocalGateway, MailProvider, @unchecked Sendable {
 
     func send(to address: String, recipient: String, subject: String, text: String, at now: Date, on db: any Database) async throws {
         guard !isFailing else { throw DeliveryFailure(description: "邮件网关暂时不可用(421)") }
@@ -342,11 +354,12 @@ final class LocalMailGateway: LocalGateway, @unchecked Sendable {
 }
 
 extension Application {
-    private struct MailGatewayKey: StorageKey { typealias Value = LocalMailGateway }
+    private struct MailProviderKey: StorageKey { typealias Value = any MailProvider }
 
-    var mailGateway: LocalMailGateway {
-        get { storage[MailGatewayKey.self] ?? LocalMailGateway() }
-        set { storage[MailGatewayKey.self] = newValue }
+    /// The e-mail provider registered at start-up; tests swap in their own.
+    var mail: any MailProvider {
+        get { storage[MailProviderKey.self] ?? LocalMailGateway() }
+        set { storage[MailProviderKey.self] = newValue }
     }
 }
 
