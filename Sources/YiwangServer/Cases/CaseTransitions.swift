@@ -193,10 +193,19 @@ extension CaseService {
     }
 
     /// 受理编号: region, day, and the day's running count in that region (unique; the write lock orders it).
+    /// The next number of the region's day: one upsert on the day's counter (0015), inside the
+    /// transaction that accepts the case, so a refused acceptance gives no number away.
     private func nextNumber(for record: CaseRecord, on tx: any Database) async throws -> String {
         let prefix = String(record.regionCode.prefix(6)) + today.description.replacingOccurrences(of: "-", with: "")
-        let count = try await CaseRecord.query(on: tx).filter(\.$number =~ prefix).count()
-        return prefix + String(format: "%05d", count + 1)
+        guard let sql = tx as? any SQLDatabase else { throw Abort(.internalServerError, reason: "case numbers need SQL") }
+        struct Counter: Decodable { var last_number: Int64 }
+        guard let counter = try await sql.raw("""
+            INSERT INTO case_number_counters (prefix, last_number) VALUES (\(bind: prefix), 1)
+            ON CONFLICT (prefix) DO UPDATE SET last_number = case_number_counters.last_number + 1
+            RETURNING last_number
+            """).first(decoding: Counter.self)
+        else { throw Abort(.internalServerError, reason: "case number counter missing") }
+        return prefix + String(format: "%05lld", counter.last_number)
     }
 
     /// The applicant's channels: the inbox and SMS always, e-mail when they gave an address.

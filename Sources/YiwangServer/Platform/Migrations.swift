@@ -23,6 +23,7 @@ enum AppMigrations {
             (12, CreatePasswordResets()),
             (13, SealAuditHead()),
             (14, AtomicThrottles()),
+            (15, CountCaseNumbers()),
         ]
     }
 
