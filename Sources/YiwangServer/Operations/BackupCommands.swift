@@ -135,6 +135,8 @@ enum Backups {
         let id = DatabaseID(string: "backup-\(UUID().uuidString)")
         app.databases.use(.sqlite(.file(path)), as: id, isDefault: false)
         guard let db = app.databases.database(id, logger: app.logger, on: app.eventLoopGroup.any()) else { throw ExitCode(2) }
+        // The file's connections close before anything moves it (the staged copy becomes the database).
+        defer { app.databases.reinitialize(id) }
         return try await body(db)
     }
 
