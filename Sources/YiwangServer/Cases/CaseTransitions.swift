@@ -52,68 +52,35 @@ extension CaseService {
                 try Policy.authorize(actor, permissions[0], on: record.owner)
             }
         }
-        var reason = rawReason?.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000).description
-        if reason?.isEmpty == true { reason = nil }
-        if action.needsReason && reason == nil {
-            throw DomainError.invalid("case.reason_required", "“\(action.chineseName)”须说明理由，理由将告知申请人。", fields: [FieldError(field: "reason", message: "请填写理由。")])
-        }
-        if options.greenChannel && reason == nil {
-            throw DomainError.invalid("case.reason_required", "走绿色通道须说明理由。", fields: [FieldError(field: "reason", message: "请填写绿色通道的理由。")])
-        }
+        // The rule is Core's: gather what it needs, plan, then perform the plan here.
         let calendar = try await calendars.calendar(on: tx, now: now)
-        let facts = facts(record, guide: guide)
+        let checksMaterials = action == .accept || action == .requestCorrection
+        let input = CasePlanInput(
+            facts: facts(record, guide: guide), reason: rawReason, greenChannel: options.greenChannel, resultDocument: options.resultDocument,
+            today: today, calendar: calendar, clock: record.clock, promisedLimit: guide.promisedLimit,
+            deferredMaterialDays: guide.deferredMaterialDays, commitmentSigned: record.commitmentSigned,
+            currentResultDocument: record.resultDocument, defaultCertificateName: "\(record.number ?? record.id!.uuidString)-证",
+            formProblems: action == .submit ? guide.form.check(try formValues(record), today: today).problems : [],
+            checklist: checksMaterials ? try await checklist(record, guide: guide, on: tx) : nil,
+            decidedAtAcceptance: CaseVariants.decidedAtAcceptance(guide))
         let from = record.state
-        let to = try CaseLifecycle.next(from, action, facts: facts)
-
-        var clock = record.clock
-        switch action {
-        case .submit:
-            // A draft or a correction is complete only when the whole form is.
-            let checked = guide.form.check(try formValues(record), today: today)
-            guard checked.isValid else {
-                throw DomainError.invalid("case.form_invalid", "申请表尚未填写完整：" + checked.problems.map(\.message).joined(), fields: checked.problems)
-            }
-        case .accept:
-            let checklist = try await self.checklist(record, guide: guide, on: tx)
-            try checklist.checkAcceptable()
-            if !checklist.deferrable.isEmpty {
-                // 容缺受理: accepted now, the named materials follow by a set day, no decision before.
+        let plan = try CaseLifecycle.plan(from, action, input)
+        var decideOnTheSpot = false
+        for effect in plan.effects {
+            switch effect {
+            case .giveNumber: record.number = try await nextNumber(for: record, on: tx)
+            case .deferMaterials(let due):
                 record.deferredOutstanding = true
-                let days = guide.deferredMaterialDays ?? CaseVariants.defaultDeferredMaterialDays
-                record.deferredDue = try DeadlineClock(acceptedOn: today, workingDays: days, calendar: calendar).deadline(calendar)?.date.description
-                reason = [reason, "容缺受理，须于 \(record.deferredDue ?? "") 前补交：" + checklist.deferrable.map(\.name).joined(separator: "、")]
-                    .compactMap { $0 }.joined(separator: "；")
-            }
-            if options.greenChannel {
+                record.deferredDue = due
+            case .greenChannel(let reason):
                 record.greenChannel = true
                 record.greenChannelReason = reason
+            case .checkCommitmentBy(let due): record.commitmentCheckDue = due
+            case .resultDocument(let document): record.resultDocument = document
+            case .decideOnTheSpot: decideOnTheSpot = true
             }
-            clock = try DeadlineClock(acceptedOn: today, workingDays: guide.promisedLimit, calendar: calendar)
-            record.number = try await nextNumber(for: record, on: tx)
-        case .requestCorrection:
-            // 一次性告知: the notice names every missing material together with what the clerk wrote.
-            let missing = try await checklist(record, guide: guide, on: tx).missingNames
-            if !missing.isEmpty {
-                let written = (reason ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "。；;，,. \n"))
-                reason = written + "；缺少材料：" + missing.joined(separator: "、")
-            }
-        case .startSpecialProcedure:
-            try clock?.suspend(on: today, reason: reason ?? "", calendar: calendar)
-        case .endSpecialProcedure:
-            try clock?.resume(on: today, calendar: calendar)
-        case .approve, .approveOnTimeout:
-            if record.commitmentSigned {
-                // 告知承诺: approved on the commitment, checked afterwards.
-                record.commitmentCheckDue = try DeadlineClock(acceptedOn: today, workingDays: CaseVariants.commitmentCheckWorkingDays, calendar: calendar)
-                    .deadline(calendar)?.date.description
-            }
-            record.resultDocument = try Self.resultDocument(options.resultDocument) ?? record.resultDocument
-        case .issueCertificate:
-            record.resultDocument = try Self.resultDocument(options.resultDocument) ?? record.resultDocument ?? "\(record.number ?? record.id!.uuidString)-证"
-        default:
-            break
         }
-        if let clock {
+        if let clock = plan.clock {
             record.clock = clock
             let deadline = try clock.deadline(calendar)
             // A deadline that moved (a special procedure ended) is watched afresh.
@@ -121,6 +88,7 @@ extension CaseService {
             record.deadline = deadline?.date.description
             record.deadlineProvisional = deadline?.provisional ?? false
         }
+        let (to, reason) = (plan.to, plan.reason)
         record.state = to
         record.updatedAt = now
         record.refreshQueueOrder()
@@ -135,9 +103,8 @@ extension CaseService {
         let messages = Self.notifications(
             record, action: action, reason: reason, result: guide.result.kind, event: event.id!, at: now, channels: try await applicantChannels(record, on: tx))
         if !messages.isEmpty { try await messages.create(on: tx) }  // one multi-row insert
-        if action == .accept && CaseVariants.decidedAtAcceptance(guide) && !record.deferredOutstanding {
-            // 即办件: decided on the spot, in the same transaction as the acceptance (with 容缺
-            // materials still to come, it waits for them like any other case).
+        if decideOnTheSpot {
+            // 即办件: decided on the spot, in the same transaction as the acceptance.
             var immediate = options
             immediate.onTheSpot = true
             immediate.greenChannel = false
@@ -182,14 +149,6 @@ extension CaseService {
             }
             return record
         }
-    }
-
-    static func resultDocument(_ raw: String?) throws(DomainError) -> String? {
-        guard let text = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
-        guard text.count <= 100, !text.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
-            throw .invalid("case.result_document", "结果文书编号不超过100个字符。", fields: [FieldError(field: "resultDocument", message: "编号过长或含有控制字符。")])
-        }
-        return text
     }
 
     /// 受理编号: region, day, and the day's running count in that region (unique; the write lock orders it).
