@@ -230,7 +230,9 @@ struct IdentityService {
     }
 
     private func locked(_ seconds: TimeInterval) -> DomainError {
-        let wait = max(1, Int(seconds.rounded(.up)))
+        // Whole seconds to the nearest: a lock stored in milliseconds may end a fraction of a
+        // second past the minute, which must not read as 2分钟 for one account and 1 for another.
+        let wait = max(1, Int(seconds.rounded()))
         let minutes = max(1, (wait + 59) / 60)
         return .tooManyRequests("auth.locked", "登录失败次数过多，从当前网络地址登录该账号已暂时锁定，请于\(minutes)分钟后再试；如忘记密码，请使用“找回密码”。", retryAfter: wait)
     }
