@@ -1,4 +1,5 @@
 import Fluent
+import NIOCore
 import Foundation
 import NIOConcurrencyHelpers
 import SQLKit
@@ -193,48 +194,79 @@ struct OutboxDispatcher {
 /// Runs the platform's own jobs while `serve` runs: outbox delivery every 2 s, the deadline
 /// watch every minute.
 struct BackgroundJobs: LifecycleHandler {
-    private struct BootedKey: StorageKey { typealias Value = Bool }
+    /// The platform's jobs for this process: their timers, whether it is stopping, and how many
+    /// runs are under way, so that a stop cancels the timers and waits for the runs before the
+    /// database goes away (a run that reached the database after it had shut down trapped).
+    final class Jobs: @unchecked Sendable {
+        let state = NIOLockedValueBox((tasks: [RepeatedTask](), stopping: false, running: 0))
 
-    func didBootAsync(_ application: Application) async throws {
-        guard application.settings.runsBackgroundJobs else { return }
-        application.storage[BootedKey.self] = true
-        PlatformMetrics.shared.deadlineWatchExpected(from: application.timeSource.now())
-        let app = application
-        application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
-            app.eventLoopGroup.next().makeFutureWithTask {
-                do {
-                    try await OutboxDispatcher(app: app).runOnce()
-                } catch {
-                    app.logger.warning("outbox delivery failed: \(error)")
-                }
+        /// Runs one job unless the process is stopping; counted while it runs.
+        func run(_ body: @Sendable () async -> Void) async {
+            let admitted = state.withLockedValue { state -> Bool in
+                guard !state.stopping else { return false }
+                state.running += 1
+                return true
             }
+            guard admitted else { return }
+            await body()
+            state.withLockedValue { $0.running -= 1 }
         }
-        application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(5), delay: .seconds(60)) { _ in
-            app.eventLoopGroup.next().makeFutureWithTask {
-                do {
-                    let started = ContinuousClock.now
-                    try await DeadlineWatch(app: app).runOnce()
-                    PlatformMetrics.shared.deadlineWatchRan(at: app.timeSource.now(), took: ContinuousClock.now - started)
-                } catch {
-                    app.logger.warning("deadline watch failed: \(error)")
-                }
+
+        /// Stops the timers and waits (at most ten seconds) for the runs under way.
+        func stop() async {
+            let tasks = state.withLockedValue { state -> [RepeatedTask] in
+                state.stopping = true
+                return state.tasks
             }
-        }
-        let every = Int64(application.settings.auditCheckpointSeconds)
-        application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(1), delay: .seconds(every)) { _ in
-            app.eventLoopGroup.next().makeFutureWithTask { await app.checkpointAudit() }
-        }
-        application.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(30), delay: .seconds(600)) { _ in
-            app.eventLoopGroup.next().makeFutureWithTask {
-                // The longest window is a day.
-                try? await RateLimits.forgetOldWindows(before: app.timeSource.now().addingTimeInterval(-25 * 3600), on: app.db)
+            for task in tasks { task.cancel() }
+            for _ in 0..<200 where state.withLockedValue({ $0.running }) > 0 {
+                try? await Task.sleep(for: .milliseconds(50))
             }
         }
     }
 
-    /// A last checkpoint on a clean stop, so the file holds the head as the server left it.
+    private struct JobsKey: StorageKey { typealias Value = Jobs }
+
+    func didBootAsync(_ application: Application) async throws {
+        guard application.settings.runsBackgroundJobs else { return }
+        let jobs = Jobs()
+        application.storage[JobsKey.self] = jobs
+        PlatformMetrics.shared.deadlineWatchExpected(from: application.timeSource.now())
+        let app = application
+        func every(_ delay: Int64, after initial: Int64, _ body: @escaping @Sendable () async -> Void) {
+            let task = app.eventLoopGroup.next().scheduleRepeatedAsyncTask(initialDelay: .seconds(initial), delay: .seconds(delay)) { _ in
+                app.eventLoopGroup.next().makeFutureWithTask { await jobs.run(body) }
+            }
+            jobs.state.withLockedValue { $0.tasks.append(task) }
+        }
+        every(2, after: 2) {
+            do {
+                try await OutboxDispatcher(app: app).runOnce()
+            } catch {
+                app.logger.warning("outbox delivery failed: \(error)")
+            }
+        }
+        every(60, after: 5) {
+            do {
+                let started = ContinuousClock.now
+                try await DeadlineWatch(app: app).runOnce()
+                PlatformMetrics.shared.deadlineWatchRan(at: app.timeSource.now(), took: ContinuousClock.now - started)
+            } catch {
+                app.logger.warning("deadline watch failed: \(error)")
+            }
+        }
+        every(Int64(application.settings.auditCheckpointSeconds), after: 1) { await app.checkpointAudit() }
+        every(600, after: 30) {
+            // The longest window is a day.
+            try? await RateLimits.forgetOldWindows(before: app.timeSource.now().addingTimeInterval(-25 * 3600), on: app.db)
+        }
+    }
+
+    /// Stops the jobs, then writes a last checkpoint, so the file holds the head as the server
+    /// left it; all before the database shuts down (handlers stop in reverse order).
     func shutdownAsync(_ application: Application) async {
-        guard application.storage[BootedKey.self] == true else { return }
+        guard let jobs = application.storage[JobsKey.self] else { return }
+        await jobs.stop()
         await application.checkpointAudit()
     }
 }
