@@ -167,10 +167,7 @@ public struct AuditChain: Sendable {
         HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key).map { String(format: "%02x", $0) }.joined()
     }
 
-    private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        return x.count == y.count && zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
+    private func constantTimeEqual(_ a: String, _ b: String) -> Bool { Secrets.equal(a, b) }
 
     /// The link that follows `previous` (nil for the first).
     public func link(_ entry: AuditEntry, after previous: (sequence: Int64, hash: String)?) -> AuditLink {
@@ -360,5 +357,14 @@ public struct AuditCheckpoint: Sendable, Equatable, Codable {
     public func admits(headSequence: Int64, hashThen: String?) -> Bool {
         guard headSequence >= sequence else { return false }
         return sequence == 0 || hashThen == hash
+    }
+}
+
+/// Comparing secrets (signatures, tokens, CSRF values) in time that does not depend on where
+/// they first differ.
+public enum Secrets {
+    public static func equal(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        return x.count == y.count && zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

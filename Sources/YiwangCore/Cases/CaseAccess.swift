@@ -21,21 +21,21 @@ extension Policy {
     /// Who may read a case: the applicant (or an agent who may follow their cases, or who filed
     /// this one); staff in scope, except for an online draft, which is the applicant's alone.
     public static func mayRead(_ actor: Actor, case subject: CaseSubject) -> Bool {
-        guard let applicant = subject.owner.applicantID else { return false }
-        if allows(actor, .viewOwnCases, on: .applicant(applicant)) { return true }
-        if subject.filedBy == actor.accountName, allows(actor, .applyForService, on: .applicant(applicant)) { return true }
-        if subject.state == .draft && !subject.filedAtWindow { return false }
-        return allows(actor, .readCases, on: subject.owner)
+        mayRead(actor, subject, staffNeed: .readCases)
     }
 
     /// Who may open a case's material files: the applicant's side as for reading the case;
     /// staff only with `readCaseMaterials` in scope (the hotline sees progress, not scans).
     public static func mayReadFiles(_ actor: Actor, case subject: CaseSubject) -> Bool {
+        mayRead(actor, subject, staffNeed: .readCaseMaterials)
+    }
+
+    private static func mayRead(_ actor: Actor, _ subject: CaseSubject, staffNeed: PolicyAction) -> Bool {
         guard let applicant = subject.owner.applicantID else { return false }
         if allows(actor, .viewOwnCases, on: .applicant(applicant)) { return true }
         if subject.filedBy == actor.accountName, allows(actor, .applyForService, on: .applicant(applicant)) { return true }
         if subject.state == .draft && !subject.filedAtWindow { return false }
-        return allows(actor, .readCaseMaterials, on: subject.owner)
+        return allows(actor, staffNeed, on: subject.owner)
     }
 
     /// Who may change the form or give materials: the applicant online; for a case filed at the

@@ -110,11 +110,13 @@ public struct MaterialChecklist: Sendable, Equatable {
     /// The one-time correction notice (一次性告知) lists every missing material by name.
     public var missingNames: [String] { missing.map(\.name) }
 
+    /// Why acceptance is refused, naming every blocking material; nil when nothing blocks it.
+    public var blockingNotice: String? {
+        blocking.isEmpty ? nil : "材料不齐，不能受理：缺少" + blocking.map { "“\($0.name)”" }.joined(separator: "、") + "。请一次性告知申请人补正。"
+    }
+
     /// Refuses acceptance with the full list when something required is missing.
     public func checkAcceptable() throws(DomainError) {
-        guard blocking.isEmpty else {
-            throw .conflict(
-                "case.materials_missing", "材料不齐，不能受理：缺少" + blocking.map { "“\($0.name)”" }.joined(separator: "、") + "。请一次性告知申请人补正。")
-        }
+        if let blockingNotice { throw .conflict("case.materials_missing", blockingNotice) }
     }
 }

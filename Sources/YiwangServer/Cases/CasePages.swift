@@ -168,9 +168,7 @@ enum CasePages {
             Policy.allows(actor, .handleCaseAtWindow, on: record.owner)
         else { return nil }
         let supplied = Set(view.materials.filter { !$0.files.isEmpty }.map { $0.position - 1 })
-        let checklist = MaterialChecklist(guide: guide, supplied: supplied, commitment: record.commitmentSigned)
-        guard !checklist.blocking.isEmpty else { return nil }
-        return "材料不齐，暂不能受理：缺少" + checklist.blocking.map { "“\($0.name)”" }.joined(separator: "、") + "。请一次性告知申请人补正。"
+        return MaterialChecklist(guide: guide, supplied: supplied, commitment: record.commitmentSigned).blockingNotice
     }
 
     /// Renders a case for the applicant (`/me/cases/…`) or for staff (`/admin/cases/…`).
@@ -180,8 +178,8 @@ enum CasePages {
         _ = request.csrfToken()
         let service = try CaseService(request: request)
         let (record, guide) = try await service.load(id, on: request.db)
-        let view = try await service.view(record, guide: guide)
         let department = try await DepartmentRecord.query(on: request.db).filter(\.$creditCode == record.departmentCode).first()
+        let view = try await service.view(record, guide: guide, department: department)
         let profile: [PrefillSource: ProfileValue]
         if let applicant = try await ApplicantRecord.find(UUID(uuidString: record.applicantID), on: request.db) {
             profile = ProfileValue.of(applicant, keys: service.keys)
@@ -332,7 +330,8 @@ enum CasePages {
         let id = try caseID(request)
         let service = try CaseService(request: request)
         let (record, guide) = try await service.load(id, on: request.db)
-        let view = try await service.view(record, guide: guide)
+        let department = try await DepartmentRecord.query(on: request.db).filter(\.$creditCode == record.departmentCode).first()
+        let view = try await service.view(record, guide: guide, department: department)
         let kind = request.parameters.get("kind") ?? ""
         let step: CaseView.Step?
         let title: String
@@ -352,7 +351,6 @@ enum CasePages {
         }
         guard let step else { throw DomainError.notFound("case.document_not_ready", "该办件还没有\(kind == "receipt" ? "受理" : kind == "correction" ? "补正告知" : "决定")文书。") }
         let applicant = try await ApplicantRecord.find(UUID(uuidString: record.applicantID), on: request.db)
-        let department = try await DepartmentRecord.query(on: request.db).filter(\.$creditCode == record.departmentCode).first()
         let staff = request.staffAccount != nil
         try await AuditTrail.append(
             request.auditContext.entry("case.print", subjectType: "case", subjectID: id.uuidString, owner: record.owner, after: kind, at: request.now), on: request.db)

@@ -47,12 +47,15 @@ extension CaseService {
     }
 
     /// The case as the API and the pages show it. Pass the guide when it is already at hand.
-    func view(_ record: CaseRecord, guide known: ServiceGuide? = nil) async throws -> CaseView {
+    func view(_ record: CaseRecord, guide known: ServiceGuide? = nil, department knownDepartment: DepartmentRecord? = nil) async throws -> CaseView {
         let guide: ServiceGuide
         if let known { guide = known } else { guide = try await self.guide(of: record, on: db) }
         // Staff who read the case see who acted; the applicant's side sees roles, not accounts.
         let namesStaff = Policy.allows(actor, .readCases, on: record.owner)
-        let department = try await DepartmentRecord.query(on: db).filter(\.$creditCode == record.departmentCode).first()?.name
+        let department: String?
+        if let knownDepartment { department = knownDepartment.name } else {
+            department = try await DepartmentRecord.query(on: db).filter(\.$creditCode == record.departmentCode).first()?.name
+        }
         let steps = try await CaseEventRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$at).all().map { event in
             CaseView.Step(
                 at: event.at, action: event.action, actionName: CaseLifecycle.eventName(event.action),

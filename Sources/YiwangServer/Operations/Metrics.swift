@@ -110,11 +110,7 @@ enum MetricsController {
         let forwarded = request.headers.contains(name: "X-Forwarded-For") || request.headers.contains(name: "Forwarded")
             || settings.trustedProxies.contains(peer)
         let byAddress = !forwarded && settings.metricsAddresses.contains(peer)
-        let byToken = settings.metricsToken.map { expected in
-            let presented = Array((request.headers.bearerAuthorization?.token ?? "").utf8)
-            let wanted = Array(expected.utf8)
-            return presented.count == wanted.count && zip(presented, wanted).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-        } ?? false
+        let byToken = settings.metricsToken.map { Secrets.equal(request.headers.bearerAuthorization?.token ?? "", $0) } ?? false
         guard byAddress || byToken else { throw Abort(.notFound) }
         let text = await PlatformMetrics.shared.render(request.application)
         var headers = HTTPHeaders()

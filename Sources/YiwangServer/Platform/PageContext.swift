@@ -78,8 +78,7 @@ extension Request {
     /// Refuses a form post whose CSRF token does not match the session's.
     func verifyCSRF(_ submitted: String?) throws {
         guard storage[SessionsReadyKey.self] == true, let expected = session.data["csrf"], let submitted, !submitted.isEmpty,
-            expected.utf8.count == submitted.utf8.count,
-            zip(expected.utf8, submitted.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
+            Secrets.equal(expected, submitted)
         else {
             throw DomainError(.forbidden, code: "access.csrf", message: "表单已过期或来源不可信，请刷新页面后重试。")
         }
