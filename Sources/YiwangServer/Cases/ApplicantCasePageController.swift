@@ -78,7 +78,7 @@ enum ApplicantCasePageController {
         let values = FormInput.values(from: posted, schema: guide.form, profile: ProfileValue.of(subject, keys: try request.application.keyRing))
         do {
             let body = NewCaseRequest(item: code, form: values, commitment: posted["commitment"] == "on" ? true : nil, submit: false)
-            let (created, _) = try await CaseService(request: request).create(body, idempotencyKey: posted["idempotencyKey"])
+            let (created, _) = try await CaseService(try request.domain).create(body, idempotencyKey: posted["idempotencyKey"])
             return request.redirect(to: "/me/cases/\(created.id!.uuidString)?created=1")
         } catch let error as DomainError where error.kind == .invalid {
             return try await renderApply(request, code: code, applicant: subject, actingFor: actor.actingFor?.companyName, typed: values, error: error, action: "/items/\(code)/apply")
@@ -122,7 +122,7 @@ enum ApplicantCasePageController {
         let state: CaseState? = raw.isEmpty ? nil : CaseState(rawValue: raw)
         if !raw.isEmpty && state == nil { throw DomainError.invalid("case.state", "没有这种办件状态。") }
         let paging = try PageRequest(page: try? request.query.get(Int.self, at: "page"), per: 20)
-        return try await CaseService(request: request).list(state: state, page: paging)
+        return try await CaseService(try request.domain).list(state: state, page: paging)
     }
 
     @Sendable static func myCase(_ request: Request) async throws -> Response {

@@ -53,7 +53,7 @@ enum CaseDeskPageController {
         }
         try request.verifyCSRF(form.csrf)
         do {
-            _ = try await CaseService(request: request).extendDeadline(id, workingDays: form.workingDays ?? 0, reason: form.reason)
+            _ = try await CaseService(try request.domain).extendDeadline(id, workingDays: form.workingDays ?? 0, reason: form.reason)
             return request.redirect(to: "/admin/cases/\(id.uuidString)?extended=1")
         } catch let error as DomainError where error.kind != .notFound {
             return try await CasePages.render(request, id, staff: true, error: error)
@@ -200,7 +200,7 @@ enum CaseDeskPageController {
         let values = FormInput.values(from: posted, schema: guide.form, profile: ProfileValue.of(applicant, keys: try request.application.keyRing))
         do {
             let body = NewCaseRequest(item: code, form: values, commitment: posted["commitment"] == "on" ? true : nil, applicant: applicant.id, submit: false)
-            let (created, _) = try await CaseService(request: request).create(body, idempotencyKey: posted["idempotencyKey"])
+            let (created, _) = try await CaseService(try request.domain).create(body, idempotencyKey: posted["idempotencyKey"])
             return request.redirect(to: "/admin/cases/\(created.id!.uuidString)?created=1")
         } catch let error as DomainError where error.kind == .invalid {
             return try await ApplicantCasePageController.renderApply(

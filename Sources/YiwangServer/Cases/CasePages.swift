@@ -176,7 +176,7 @@ enum CasePages {
         _ request: Request, _ id: UUID, staff: Bool, notice: String? = nil, error: DomainError? = nil, typed: [String: JSONValue]? = nil
     ) async throws -> Response {
         _ = request.csrfToken()
-        let service = try CaseService(request: request)
+        let service = try CaseService(try request.domain)
         let (record, guide) = try await service.load(id, on: request.db)
         let department = try await DepartmentRecord.query(on: request.db).filter(\.$creditCode == record.departmentCode).first()
         let view = try await service.view(record, guide: guide, department: department)
@@ -246,7 +246,7 @@ enum CasePages {
         }
         do {
             let options = CaseService.TransitionOptions(greenChannel: form.greenChannel == "on" || form.greenChannel == "true", resultDocument: form.resultDocument)
-            _ = try await CaseService(request: request).perform(action, reason: form.reason, on: id, options: options)
+            _ = try await CaseService(try request.domain).perform(action, reason: form.reason, on: id, options: options)
             return request.redirect(to: (staff ? "/admin/cases/" : "/me/cases/") + id.uuidString + "?done=" + action.rawValue)
         } catch let error as DomainError where error.kind != .notFound {
             return try await render(request, id, staff: staff, error: error)
@@ -272,7 +272,7 @@ enum CasePages {
             let bytes = form.file.flatMap { $0.data.readableBytes > 0 ? Array($0.data.readableBytesView) : nil }
             let reuse = form.reuse.flatMap { $0.isEmpty ? nil : $0 }
             if bytes == nil && reuse == nil { throw DomainError.invalid("material.missing_file", "请选择要上传的文件，或选择一份以前提交过的材料。") }
-            let file = try await CaseService(request: request).supplyMaterial(id, position: material, upload: bytes, fileName: form.file?.filename, reuse: bytes == nil ? reuse : nil)
+            let file = try await CaseService(try request.domain).supplyMaterial(id, position: material, upload: bytes, fileName: form.file?.filename, reuse: bytes == nil ? reuse : nil)
             return request.redirect(to: (staff ? "/admin/cases/" : "/me/cases/") + id.uuidString + "?uploaded=" + (file.materialName.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
         } catch let error as DomainError where error.kind != .notFound {
             return try await render(request, id, staff: staff, error: error)
@@ -284,7 +284,7 @@ enum CasePages {
         let posted = try request.content.decode([String: String].self)
         try request.verifyCSRF(posted["csrf"])
         let id = try caseID(request)
-        let service = try CaseService(request: request)
+        let service = try CaseService(try request.domain)
         let (record, guide) = try await service.load(id, on: request.db)
         let profile = try await ApplicantRecord.find(UUID(uuidString: record.applicantID), on: request.db).map { ProfileValue.of($0, keys: service.keys) } ?? [:]
         let values = FormInput.values(from: posted, schema: guide.form, profile: profile, kept: try service.formValues(record))
@@ -328,7 +328,7 @@ enum CasePages {
             var approvalWording: String
         }
         let id = try caseID(request)
-        let service = try CaseService(request: request)
+        let service = try CaseService(try request.domain)
         let (record, guide) = try await service.load(id, on: request.db)
         let department = try await DepartmentRecord.query(on: request.db).filter(\.$creditCode == record.departmentCode).first()
         let view = try await service.view(record, guide: guide, department: department)

@@ -49,62 +49,23 @@ struct FormUpdateRequest: Content {
 /// Cases: filing, and the one lifecycle function through which every change of a case passes,
 /// writing the new state, the timeline step, the audit event and the notifications in a single
 /// transaction.
-struct CaseService {
-    let db: any Database
-    /// The moment of the change (a step taken in the same breath, such as a 即办件's approval
-    /// after its acceptance, comes a millisecond later so the timeline keeps its order).
-    private(set) var now: Date
-    let actor: Actor
-    let context: AuditContext
-    let calendars: CalendarStore
-    let keys: KeyRing
-    /// The platform itself (background jobs): may take the actions no person may, such as
-    /// approval on timeout, and nothing else is checked against a person's grants.
-    let isPlatform: Bool
-    let materialsRoot: String
-    let warnWithin: Int
-    let quotaBytes: Int
+struct CaseService: Sendable {
+    let ctx: DomainContext
 
-    init(request: Request) throws {
-        db = request.db
-        now = request.now
-        actor = request.actor
-        context = request.auditContext
-        calendars = request.application.calendarStore
-        keys = try request.application.keyRing
-        isPlatform = false
-        materialsRoot = request.application.settings.materialsDirectory
-        warnWithin = request.application.settings.deadlineWarningDays
-        quotaBytes = request.application.settings.applicantQuotaBytes
-    }
+    init(_ ctx: DomainContext) { self.ctx = ctx }
 
-    /// The platform acting on its own, named in the trail.
-    init(platform app: Application, job: String) throws {
-        try self.init(app: app, actor: .anonymous, context: .system("system:" + job), now: app.timeSource.now(), isPlatform: true)
-    }
-
-    /// Someone acting outside a request (the demo city's history, benchmarks), at a given time.
-    init(app: Application, actor: Actor, context: AuditContext, now: Date, isPlatform: Bool = false) throws {
-        db = app.db
-        self.now = now
-        self.actor = actor
-        self.context = context
-        calendars = app.calendarStore
-        keys = try app.keyRing
-        self.isPlatform = isPlatform
-        materialsRoot = app.settings.materialsDirectory
-        warnWithin = app.settings.deadlineWarningDays
-        quotaBytes = app.settings.applicantQuotaBytes
-    }
-
-    var today: LocalDate { LocalDate(now) }
-
-    /// The same service a moment later (a 即办件's approval follows its acceptance by a millisecond).
-    func advanced(by seconds: TimeInterval) -> CaseService {
-        var later = self
-        later.now = now.addingTimeInterval(seconds)
-        return later
-    }
+    // What the case code reads of its context, named as the case code says it.
+    var db: any Database { ctx.db }
+    var now: Date { ctx.now }
+    var today: LocalDate { ctx.today }
+    var actor: Actor { ctx.actor }
+    var context: AuditContext { ctx.audit }
+    var calendars: CalendarStore { ctx.calendars }
+    var keys: KeyRing { ctx.keys }
+    var isPlatform: Bool { ctx.isPlatform }
+    var materialsRoot: String { ctx.settings.materialsDirectory }
+    var warnWithin: Int { ctx.settings.deadlineWarningDays }
+    var quotaBytes: Int { ctx.settings.applicantQuotaBytes }
 
     // MARK: Reading
 

@@ -9,15 +9,21 @@ import YiwangCore
 extension CaseService {
     // MARK: The lifecycle
 
+    /// One step of the case's lifecycle in its own transaction, through the platform's runner.
     func perform(_ action: CaseAction, reason: String?, on id: UUID, options: TransitionOptions = TransitionOptions()) async throws -> CaseRecord {
-        let service = self
-        let record = try await AuditTrail.writeTransaction(on: db) { tx in
-            let (record, guide) = try await service.load(id, on: tx)
-            try await service.transition(record, action, reason: reason, guide: guide, options: options, on: tx)
-            return record
-        }
+        let record = try await ctx.run(CaseStep(), CaseStep.Command(caseID: id, action: action, reason: reason, options: options))
         Self.count(action, reaching: record.state)
         return record
+    }
+
+    /// A step inside the caller's transaction (filing and submitting at once, a supplied
+    /// material that ends a deferral).
+    func transition(
+        _ record: CaseRecord, _ action: CaseAction, reason: String?, guide: ServiceGuide, options: TransitionOptions = TransitionOptions(),
+        on tx: any Database
+    ) async throws {
+        guard let id = record.id else { throw DomainError.notFound("case.not_found", "未找到该办件。") }
+        _ = try await ctx.step(CaseStep(), CaseStep.Command(caseID: id, action: action, reason: reason, options: options), CaseStep.Subject(record: record, guide: guide), on: tx)
     }
 
     /// Counts, once committed, what operators watch: cases filed and decided.
@@ -35,81 +41,6 @@ extension CaseService {
         var resultDocument: String?
         /// A 即办件's approval, taken by the clerk at acceptance.
         var onTheSpot = false
-    }
-
-    /// The one place a case changes: policy, state machine, legal clock, materials, number,
-    /// timeline, audit and notifications, all inside the caller's transaction.
-    func transition(
-        _ record: CaseRecord, _ action: CaseAction, reason rawReason: String?, guide: ServiceGuide, options: TransitionOptions = TransitionOptions(),
-        on tx: any Database
-    ) async throws {
-        let permissions = Self.permissions(action, record, guide: guide, onTheSpot: options.onTheSpot)
-        if permissions.isEmpty {
-            guard isPlatform else { throw DomainError.forbidden("“\(action.chineseName)”只能由平台按规则自动执行。") }
-        } else {
-            guard !isPlatform else { throw DomainError.forbidden("平台只自动执行超时默认与归档。") }
-            if !permissions.contains(where: { Policy.allows(actor, $0, on: record.owner) }) {
-                try Policy.authorize(actor, permissions[0], on: record.owner)
-            }
-        }
-        // The rule is Core's: gather what it needs, plan, then perform the plan here.
-        let calendar = try await calendars.calendar(on: tx, now: now)
-        let checksMaterials = action == .accept || action == .requestCorrection
-        let input = CasePlanInput(
-            facts: facts(record, guide: guide), reason: rawReason, greenChannel: options.greenChannel, resultDocument: options.resultDocument,
-            today: today, calendar: calendar, clock: record.clock, promisedLimit: guide.promisedLimit,
-            deferredMaterialDays: guide.deferredMaterialDays, commitmentSigned: record.commitmentSigned,
-            currentResultDocument: record.resultDocument, defaultCertificateName: "\(record.number ?? record.id!.uuidString)-证",
-            formProblems: action == .submit ? guide.form.check(try formValues(record), today: today).problems : [],
-            checklist: checksMaterials ? try await checklist(record, guide: guide, on: tx) : nil,
-            decidedAtAcceptance: CaseVariants.decidedAtAcceptance(guide))
-        let from = record.state
-        let plan = try CaseLifecycle.plan(from, action, input)
-        var decideOnTheSpot = false
-        for effect in plan.effects {
-            switch effect {
-            case .giveNumber: record.number = try await nextNumber(for: record, on: tx)
-            case .deferMaterials(let due):
-                record.deferredOutstanding = true
-                record.deferredDue = due
-            case .greenChannel(let reason):
-                record.greenChannel = true
-                record.greenChannelReason = reason
-            case .checkCommitmentBy(let due): record.commitmentCheckDue = due
-            case .resultDocument(let document): record.resultDocument = document
-            case .decideOnTheSpot: decideOnTheSpot = true
-            }
-        }
-        if let clock = plan.clock {
-            record.clock = clock
-            let deadline = try clock.deadline(calendar)
-            // A deadline that moved (a special procedure ended) is watched afresh.
-            if record.deadline != deadline?.date.description { record.alertLevel = "none" }
-            record.deadline = deadline?.date.description
-            record.deadlineProvisional = deadline?.provisional ?? false
-        }
-        let (to, reason) = (plan.to, plan.reason)
-        record.state = to
-        record.updatedAt = now
-        record.refreshQueueOrder()
-        try await record.save(on: tx)
-        let event = CaseEventRecord(caseID: record.id!, at: now, actor: context.actor, channel: context.channel, action: action, from: from, to: to, reason: reason)
-        try await event.create(on: tx)
-        try await AuditTrail.append(
-            context.entry(
-                "case." + action.rawValue, subjectType: "case", subjectID: record.id!.uuidString, owner: record.owner,
-                before: from.rawValue, after: to.rawValue + (reason.map { "：" + $0 } ?? ""), at: now),
-            on: tx)
-        let messages = Self.notifications(
-            record, action: action, reason: reason, result: guide.result.kind, event: event.id!, at: now, channels: try await applicantChannels(record, on: tx))
-        if !messages.isEmpty { try await messages.create(on: tx) }  // one multi-row insert
-        if decideOnTheSpot {
-            // 即办件: decided on the spot, in the same transaction as the acceptance.
-            var immediate = options
-            immediate.onTheSpot = true
-            immediate.greenChannel = false
-            try await advanced(by: 0.001).transition(record, .approve, reason: nil, guide: guide, options: immediate, on: tx)
-        }
     }
 
     /// 延期: an approver extends the time limit once, with the reason told to the applicant. The
@@ -154,7 +85,7 @@ extension CaseService {
     /// 受理编号: region, day, and the day's running count in that region (unique; the write lock orders it).
     /// The next number of the region's day: one upsert on the day's counter (0015), inside the
     /// transaction that accepts the case, so a refused acceptance gives no number away.
-    private func nextNumber(for record: CaseRecord, on tx: any Database) async throws -> String {
+    func nextNumber(for record: CaseRecord, on tx: any Database) async throws -> String {
         let prefix = String(record.regionCode.prefix(6)) + today.description.replacingOccurrences(of: "-", with: "")
         guard let sql = tx as? any SQLDatabase else { throw Abort(.internalServerError, reason: "case numbers need SQL") }
         struct Counter: Decodable { var last_number: Int64 }

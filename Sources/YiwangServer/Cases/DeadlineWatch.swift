@@ -49,7 +49,7 @@ struct DeadlineWatch {
                 let urgency = record.urgency(today: today, warnWithin: warnWithin, calendar: calendar)
                 if urgency == .red && record.approvesOnTimeout {
                     do {
-                        _ = try await CaseService(platform: app, job: "deadline-watch").perform(.approveOnTimeout, reason: "办理期限届满，依法视为准予", on: record.id!)
+                        _ = try await CaseService(try .platform(app, job: "deadline-watch")).perform(.approveOnTimeout, reason: "办理期限届满，依法视为准予", on: record.id!)
                         report.approvedOnTimeout += 1
                         continue
                     } catch let error as DomainError where error.kind == .conflict {

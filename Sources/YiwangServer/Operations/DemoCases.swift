@@ -142,14 +142,14 @@ enum DemoCases {
                         actor.actingFor = .init(companyID: company.id!.uuidString, companyName: company.name, powers: [.apply, .viewCases])
                     }
                     let context = AuditContext(actor: "applicant:" + record.id!.uuidString, actingFor: actor.actingFor?.companyID, role: nil, channel: "web", address: nil)
-                    return try CaseService(app: app, actor: .applicant(actor), context: context, now: at(daysAgo))
+                    return CaseService(try DomainContext(app: app, actor: .applicant(actor), audit: context, now: at(daysAgo)))
                 case .staff(let account):
                     guard let grants = grants[account] else { return nil }
                     let context = AuditContext(
                         actor: account, actingFor: nil, role: Set(grants.map(\.role.rawValue)).sorted().joined(separator: ","), channel: "window", address: nil)
-                    return try CaseService(app: app, actor: .staff(account: account, grants: grants), context: context, now: at(daysAgo))
+                    return CaseService(try DomainContext(app: app, actor: .staff(account: account, grants: grants), audit: context, now: at(daysAgo)))
                 case .platform:
-                    return try CaseService(app: app, actor: .anonymous, context: .system("system:archive"), now: at(daysAgo), isPlatform: true)
+                    return CaseService(try .platform(app, job: "archive", now: at(daysAgo)))
                 }
             }
             guard let filer = try service(scenario.applicant, scenario.daysAgo), case .applicant(let applicant) = filer.actor,

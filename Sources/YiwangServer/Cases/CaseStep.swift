@@ -1,0 +1,121 @@
+import Fluent
+import Foundation
+import Vapor
+import YiwangCore
+
+/// The one place a case changes, as a workflow of the platform's runner: the policy decides
+/// who may take the step, Core's `CaseLifecycle.plan` decides what it does (state, legal
+/// clock, number, 容缺, green channel, result document, decision on the spot), and this
+/// performs the plan: the case row, its timeline step, then the runner's audit event and
+/// notifications, all in one transaction.
+struct CaseStep: Workflow {
+    struct Command: Sendable {
+        var caseID: UUID
+        var action: CaseAction
+        var reason: String?
+        var options: CaseService.TransitionOptions = .init()
+    }
+
+    struct Subject: Sendable {
+        var record: CaseRecord
+        var guide: ServiceGuide
+    }
+
+    struct Planned: Sendable {
+        var plan: CasePlan
+        var command: Command
+        var from: CaseState
+        var guide: ServiceGuide
+        var calendar: WorkingCalendar
+    }
+
+    func load(_ command: Command, _ ctx: DomainContext, on tx: any Database) async throws -> Subject {
+        let (record, guide) = try await CaseService(ctx).load(command.caseID, on: tx)
+        return Subject(record: record, guide: guide)
+    }
+
+    func authorize(_ command: Command, _ subject: Subject, _ ctx: DomainContext) throws {
+        let (action, record) = (command.action, subject.record)
+        let permissions = CaseService.permissions(action, record, guide: subject.guide, onTheSpot: command.options.onTheSpot)
+        if permissions.isEmpty {
+            guard ctx.isPlatform else { throw DomainError.forbidden("“\(action.chineseName)”只能由平台按规则自动执行。") }
+        } else {
+            guard !ctx.isPlatform else { throw DomainError.forbidden("平台只自动执行超时默认与归档。") }
+            if !permissions.contains(where: { Policy.allows(ctx.actor, $0, on: record.owner) }) {
+                try Policy.authorize(ctx.actor, permissions[0], on: record.owner)
+            }
+        }
+    }
+
+    /// Gathers what the rule needs (facts, calendar, form problems, the material checklist) and
+    /// asks Core.
+    func plan(_ command: Command, _ subject: Subject, _ ctx: DomainContext, on tx: any Database) async throws -> Planned {
+        let service = CaseService(ctx)
+        let (record, guide, action) = (subject.record, subject.guide, command.action)
+        let calendar = try await ctx.calendar(on: tx)
+        let checksMaterials = action == .accept || action == .requestCorrection
+        let input = CasePlanInput(
+            facts: service.facts(record, guide: guide), reason: command.reason, greenChannel: command.options.greenChannel,
+            resultDocument: command.options.resultDocument, today: ctx.today, calendar: calendar, clock: record.clock,
+            promisedLimit: guide.promisedLimit, deferredMaterialDays: guide.deferredMaterialDays, commitmentSigned: record.commitmentSigned,
+            currentResultDocument: record.resultDocument, defaultCertificateName: "\(record.number ?? command.caseID.uuidString)-证",
+            formProblems: action == .submit ? guide.form.check(try service.formValues(record), today: ctx.today).problems : [],
+            checklist: checksMaterials ? try await service.checklist(record, guide: guide, on: tx) : nil,
+            decidedAtAcceptance: CaseVariants.decidedAtAcceptance(guide))
+        return Planned(plan: try CaseLifecycle.plan(record.state, action, input), command: command, from: record.state, guide: guide, calendar: calendar)
+    }
+
+    func persist(_ planned: Planned, _ subject: Subject, _ ctx: DomainContext, on tx: any Database) async throws -> (CaseRecord, StepRecord) {
+        let service = CaseService(ctx)
+        let (record, plan) = (subject.record, planned.plan)
+        guard let id = record.id else { throw DomainError.notFound("case.not_found", "未找到该办件。") }
+        for effect in plan.effects {
+            switch effect {
+            case .giveNumber: record.number = try await service.nextNumber(for: record, on: tx)
+            case .deferMaterials(let due):
+                record.deferredOutstanding = true
+                record.deferredDue = due
+            case .greenChannel(let reason):
+                record.greenChannel = true
+                record.greenChannelReason = reason
+            case .checkCommitmentBy(let due): record.commitmentCheckDue = due
+            case .resultDocument(let document): record.resultDocument = document
+            case .decideOnTheSpot: break  // the follow-up step
+            }
+        }
+        if let clock = plan.clock {
+            record.clock = clock
+            let deadline = try clock.deadline(planned.calendar)
+            // A deadline that moved (a special procedure ended) is watched afresh.
+            if record.deadline != deadline?.date.description { record.alertLevel = "none" }
+            record.deadline = deadline?.date.description
+            record.deadlineProvisional = deadline?.provisional ?? false
+        }
+        let (from, to, reason, action) = (planned.from, plan.to, plan.reason, planned.command.action)
+        record.state = to
+        record.updatedAt = ctx.now
+        record.refreshQueueOrder()
+        try await record.save(on: tx)
+        let eventID = UUID()
+        let event = CaseEventRecord(caseID: id, at: ctx.now, actor: ctx.audit.actor, channel: ctx.audit.channel, action: action, from: from, to: to, reason: reason)
+        event.id = eventID
+        try await event.create(on: tx)
+        let audit = ctx.entry(
+            "case." + action.rawValue, subjectType: "case", subjectID: id.uuidString, owner: record.owner,
+            before: from.rawValue, after: to.rawValue + (reason.map { "：" + $0 } ?? ""))
+        let notices = CaseService.notifications(
+            record, action: action, reason: reason, result: subject.guide.result.kind, event: eventID, at: ctx.now,
+            channels: try await service.applicantChannels(record, on: tx))
+        return (record, StepRecord(audit: [audit], notices: notices))
+    }
+
+    /// 即办件: decided on the spot, in the same transaction as the acceptance, a millisecond later.
+    func followUp(_ record: CaseRecord, _ planned: Planned, _ ctx: DomainContext, on tx: any Database) async throws {
+        guard planned.plan.effects.contains(.decideOnTheSpot), let id = record.id else { return }
+        var options = planned.command.options
+        options.onTheSpot = true
+        options.greenChannel = false
+        _ = try await ctx.advanced(by: 0.001).step(
+            self, Command(caseID: id, action: .approve, options: options), Subject(record: record, guide: planned.guide), on: tx)
+    }
+}
