@@ -14,7 +14,7 @@ enum CaseAPIController {
 
     @Sendable static func create(_ request: Request) async throws -> Response {
         let body = try request.content.decode(NewCaseRequest.self)
-        let service = try CaseService(try request.domain)
+        let service = CaseService(try request.domain)
         let (record, created) = try await service.create(body, idempotencyKey: request.headers.first(name: "Idempotency-Key"))
         let response = try await service.view(record).encodeResponse(status: created ? .created : .ok, for: request)
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/cases/\(record.id!.uuidString)")
@@ -40,26 +40,26 @@ enum CaseAPIController {
     }
 
     @Sendable static func show(_ request: Request) async throws -> CaseView {
-        let service = try CaseService(try request.domain)
+        let service = CaseService(try request.domain)
         return try await service.view(try await service.visibleCase(try caseID(request)))
     }
 
     @Sendable static func transition(_ request: Request) async throws -> CaseView {
         let body = try request.content.decode(TransitionRequest.self)
-        let service = try CaseService(try request.domain)
+        let service = CaseService(try request.domain)
         let options = CaseService.TransitionOptions(greenChannel: body.greenChannel ?? false, resultDocument: body.resultDocument)
         return try await service.view(try await service.perform(body.action, reason: body.reason, on: try caseID(request), options: options))
     }
 
     @Sendable static func extend(_ request: Request) async throws -> CaseView {
         let body = try request.content.decode(ExtensionRequest.self)
-        let service = try CaseService(try request.domain)
+        let service = CaseService(try request.domain)
         return try await service.view(try await service.extendDeadline(try caseID(request), workingDays: body.workingDays, reason: body.reason))
     }
 
     @Sendable static func updateForm(_ request: Request) async throws -> CaseView {
         let body = try request.content.decode(FormUpdateRequest.self)
-        let service = try CaseService(try request.domain)
+        let service = CaseService(try request.domain)
         return try await service.view(try await service.updateForm(try caseID(request), form: body.form))
     }
 
@@ -76,7 +76,7 @@ enum CaseAPIController {
     @Sendable static func uploadMaterial(_ request: Request) async throws -> Response {
         let bytes = request.body.data.map { Array($0.readableBytesView) } ?? []
         let name = request.headers.first(name: "X-File-Name").map { $0.removingPercentEncoding ?? $0 }
-        let service = try CaseService(try request.domain)
+        let service = CaseService(try request.domain)
         let file = try await service.supplyMaterial(try caseID(request), position: try materialPosition(request), upload: bytes, fileName: name, reuse: nil)
         return try await CaseService.fileView(file).encodeResponse(status: .created, for: request)
     }
@@ -84,7 +84,7 @@ enum CaseAPIController {
     /// `POST /cases/{id}/materials`: reuse a file given in an earlier case (材料复用).
     @Sendable static func reuseMaterial(_ request: Request) async throws -> Response {
         let body = try request.content.decode(MaterialReference.self)
-        let service = try CaseService(try request.domain)
+        let service = CaseService(try request.domain)
         let file = try await service.supplyMaterial(try caseID(request), position: body.material, upload: nil, fileName: nil, reuse: body.reuse)
         return try await CaseService.fileView(file).encodeResponse(status: .created, for: request)
     }

@@ -166,7 +166,7 @@ enum CaseDeskPageController {
             return try await renderWindow(request, error: .invalid("applicant.identifier", "请先输入申请人的公民身份号码查找，未找到时再登记。"))
         }
         do {
-            let record = try await IdentityService(request: request).registerPersonAtWindow(idNumber: typed, name: form.name ?? "", phone: form.phone ?? "")
+            let record = try await IdentityService(try request.domain).registerPersonAtWindow(idNumber: typed, name: form.name ?? "", phone: form.phone ?? "")
             request.session.data[Self.pendingIdentifier] = nil
             return try await renderWindow(request, applicant: record)
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {

@@ -176,7 +176,7 @@ enum CasePages {
         _ request: Request, _ id: UUID, staff: Bool, notice: String? = nil, error: DomainError? = nil, typed: [String: JSONValue]? = nil
     ) async throws -> Response {
         _ = request.csrfToken()
-        let service = try CaseService(try request.domain)
+        let service = CaseService(try request.domain)
         let (record, guide) = try await service.load(id, on: request.db)
         let department = try await DepartmentRecord.query(on: request.db).filter(\.$creditCode == record.departmentCode).first()
         let view = try await service.view(record, guide: guide, department: department)
@@ -284,7 +284,7 @@ enum CasePages {
         let posted = try request.content.decode([String: String].self)
         try request.verifyCSRF(posted["csrf"])
         let id = try caseID(request)
-        let service = try CaseService(try request.domain)
+        let service = CaseService(try request.domain)
         let (record, guide) = try await service.load(id, on: request.db)
         let profile = try await ApplicantRecord.find(UUID(uuidString: record.applicantID), on: request.db).map { ProfileValue.of($0, keys: service.keys) } ?? [:]
         let values = FormInput.values(from: posted, schema: guide.form, profile: profile, kept: try service.formValues(record))
@@ -328,7 +328,7 @@ enum CasePages {
             var approvalWording: String
         }
         let id = try caseID(request)
-        let service = try CaseService(try request.domain)
+        let service = CaseService(try request.domain)
         let (record, guide) = try await service.load(id, on: request.db)
         let department = try await DepartmentRecord.query(on: request.db).filter(\.$creditCode == record.departmentCode).first()
         let view = try await service.view(record, guide: guide, department: department)

@@ -48,7 +48,7 @@ enum AdminPageController {
                 page: PageContext(request: request, title: "工作台"), roles: account.grants.map(\.role.chineseName).joined(separator: "、"))).encodeResponse(for: request)
         }
         if let redirect = try requireStaff(request, .readDraftCatalog) { return redirect }
-        let service = CatalogService(request: request)
+        let service = CatalogService(try request.domain)
         let snapshot = try await service.snapshot(scopes: Policy.scopes(for: request.actor, .readDraftCatalog))
         let byItem = Dictionary(grouping: try await service.lint(snapshot, includeDrafts: true), by: \.item)
         let items = snapshot.items.sorted { ($0.departmentCode, $0.name) < ($1.departmentCode, $1.name) }
@@ -255,7 +255,7 @@ enum AdminPageController {
         var findings: [FindingRow] = []
         var actions: [ChoiceOption] = []
         if let item, let latest {
-            let service = CatalogService(request: request)
+            let service = CatalogService(try request.domain)
             versions = try await service.versions(of: item).map(VersionView.init)
             events = try await service.events(of: item).prefix(30).map(CatalogEventView.init)
             findings = CatalogLinter.lint(try await service.lintSubject(item: item, guide: try latest.guide()), context: service.lintContext)
@@ -321,7 +321,7 @@ enum AdminPageController {
             let guide = try form.guide()
             let new = NewItemRequest(
                 baseCode: form.baseCode ?? "", department: form.department ?? "", exerciseLevel: Int(form.exerciseLevel ?? "") ?? 0, guide: guide)
-            let (item, _) = try await CatalogService(request: request).create(new)
+            let (item, _) = try await CatalogService(try request.domain).create(new)
             return request.redirect(to: "/admin/items/\(item.implementationCode)?saved=1")
         } catch let error as DomainError where error.kind != .forbidden {
             return try await renderEditor(request, form: form, error: error)
@@ -330,7 +330,7 @@ enum AdminPageController {
 
     @Sendable static func item(_ request: Request) async throws -> Response {
         if let redirect = try requireStaff(request, .readDraftCatalog) { return redirect }
-        let service = CatalogService(request: request)
+        let service = CatalogService(try request.domain)
         let item = try await service.item(code: request.parameters.get("code") ?? "")
         try request.authorize(.readDraftCatalog, on: item.owner)
         let latest = try await service.latestVersion(of: item)
@@ -342,7 +342,7 @@ enum AdminPageController {
         if let redirect = try requireStaff(request, .editCatalog) { return redirect }
         var form = try request.content.decode(GuideForm.self)
         try request.verifyCSRF(form.csrf)
-        let service = CatalogService(request: request)
+        let service = CatalogService(try request.domain)
         let item = try await service.item(code: request.parameters.get("code") ?? "")
         form.identify(item)
         do {
@@ -362,7 +362,7 @@ enum AdminPageController {
             throw DomainError.invalid("catalog.action_unknown", "请选择要执行的操作。")
         }
         let code = request.parameters.get("code") ?? ""
-        let service = CatalogService(request: request)
+        let service = CatalogService(try request.domain)
         do {
             _ = try await service.perform(action, code: code, note: (form.note ?? "").isEmpty ? nil : form.note)
             return request.redirect(to: "/admin/items/\(code.uppercased())?done=\(action.rawValue)")
@@ -392,7 +392,7 @@ enum AdminPageController {
 
     @Sendable static func diff(_ request: Request) async throws -> Response {
         if let redirect = try requireStaff(request, .readDraftCatalog) { return redirect }
-        let service = CatalogService(request: request)
+        let service = CatalogService(try request.domain)
         let item = try await service.item(code: request.parameters.get("code") ?? "")
         try request.authorize(.readDraftCatalog, on: item.owner)
         // Versions outside 1...latest are clamped: an odd link never traps (to - 1 on Int.min).
@@ -429,7 +429,7 @@ enum AdminPageController {
 
     @Sendable static func lint(_ request: Request) async throws -> Response {
         if let redirect = try requireStaff(request, .readDraftCatalog) { return redirect }
-        let service = CatalogService(request: request)
+        let service = CatalogService(try request.domain)
         let snapshot = try await service.snapshot(scopes: Policy.scopes(for: request.actor, .readDraftCatalog))
         let findings = try await service.lint(snapshot, includeDrafts: true)
         let itemsByCode = Dictionary(snapshot.items.map { ($0.implementationCode, $0) }, uniquingKeysWith: { a, _ in a })

@@ -136,17 +136,17 @@ enum CatalogAPIController {
 
     @Sendable static func search(_ request: Request) async throws -> SearchResponse {
         let (query, page) = try catalogQuery(from: request)
-        let result = try await CatalogService(request: request).search(query, page: page)
+        let result = try await CatalogService(try request.domain).search(query, page: page)
         return SearchResponse(items: result.items, total: result.total, page: page.page, per: page.per)
     }
 
     @Sendable static func item(_ request: Request) async throws -> ItemDocument {
-        try await CatalogService(request: request).publishedDocument(code: request.parameters.get("code") ?? "")
+        try await CatalogService(try request.domain).publishedDocument(code: request.parameters.get("code") ?? "")
     }
 
     /// The newest version whatever its state, for catalog staff.
     @Sendable static func draft(_ request: Request) async throws -> ItemDocument {
-        let service = CatalogService(request: request)
+        let service = CatalogService(try request.domain)
         let item = try await service.item(code: request.parameters.get("code") ?? "")
         try request.authorize(.readDraftCatalog, on: item.owner)
         let version = try await service.latestVersion(of: item)
@@ -156,7 +156,7 @@ enum CatalogAPIController {
     @Sendable static func create(_ request: Request) async throws -> Response {
         try request.authorizeSomewhere(.editCatalog)
         let body = try request.content.decode(NewItemRequest.self)
-        let (item, version) = try await CatalogService(request: request).create(body)
+        let (item, version) = try await CatalogService(try request.domain).create(body)
         let response = try await ItemDocument(item: item, version: version, guide: try version.guide()).encodeResponse(status: .created, for: request)
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/items/\(item.implementationCode)/draft")
         return response
@@ -164,7 +164,7 @@ enum CatalogAPIController {
 
     @Sendable static func saveDraft(_ request: Request) async throws -> ItemDocument {
         let guide = try request.content.decode(ServiceGuide.self)
-        let (item, version) = try await CatalogService(request: request).saveDraft(code: request.parameters.get("code") ?? "", guide: guide)
+        let (item, version) = try await CatalogService(try request.domain).saveDraft(code: request.parameters.get("code") ?? "", guide: guide)
         return ItemDocument(item: item, version: version, guide: try version.guide())
     }
 
@@ -176,12 +176,12 @@ enum CatalogAPIController {
                 "操作“\(body.action.prefix(30))”不存在，可用操作：\(CatalogAction.allCases.map(\.rawValue).joined(separator: "、"))。")
         }
         let code = request.parameters.get("code") ?? ""
-        let version = try await CatalogService(request: request).perform(action, code: code, note: body.note)
+        let version = try await CatalogService(try request.domain).perform(action, code: code, note: body.note)
         return VersionResponse(code: code.uppercased(), version: VersionView(version), allowedActions: CatalogWorkflow.allowedActions(in: version.state))
     }
 
     @Sendable static func history(_ request: Request) async throws -> HistoryResponse {
-        let service = CatalogService(request: request)
+        let service = CatalogService(try request.domain)
         let item = try await service.item(code: request.parameters.get("code") ?? "")
         try request.authorize(.readDraftCatalog, on: item.owner)
         return HistoryResponse(
@@ -190,7 +190,7 @@ enum CatalogAPIController {
     }
 
     @Sendable static func diff(_ request: Request) async throws -> DiffResponse {
-        let service = CatalogService(request: request)
+        let service = CatalogService(try request.domain)
         let item = try await service.item(code: request.parameters.get("code") ?? "")
         try request.authorize(.readDraftCatalog, on: item.owner)
         struct Parameters: Decodable { var from: Int?; var to: Int? }
@@ -218,7 +218,7 @@ enum CatalogAPIController {
     }
 
     private static func lintResponse(_ request: Request, includeDrafts: Bool, scopes: [Scope]?, _ item: String?, _ department: String?) async throws -> LintResponse {
-        var findings = try await CatalogService(request: request).lint(includeDrafts: includeDrafts, scopes: scopes)
+        var findings = try await CatalogService(try request.domain).lint(includeDrafts: includeDrafts, scopes: scopes)
         if let item, !item.isEmpty { findings = findings.filter { $0.item == item.uppercased() } }
         if let department, !department.isEmpty { findings = findings.filter { $0.item.hasPrefix(department.uppercased()) } }
         return LintResponse(findings: findings, rules: CatalogLinter.rules.map { LintRuleView(id: $0.id, severity: $0.severity, title: $0.title) })

@@ -17,7 +17,7 @@ enum CatalogPageController {
     }
 
     @Sendable static func home(_ request: Request) async throws -> View {
-        let service = CatalogService(request: request)
+        let service = CatalogService(try request.domain)
         let published = try await ItemRecord.query(on: request.db).filter(\.$publishedVersionID != nil).count()
         let departments = try await DepartmentRecord.query(on: request.db).sort(\.$creditCode).all()
         let lifeEvents = try await LifeEventRecord.query(on: request.db).sort(\.$slug).all().map(LifeEventView.init)
@@ -55,7 +55,7 @@ enum CatalogPageController {
 
     @Sendable static func results(_ request: Request) async throws -> View {
         let (query, paging) = try CatalogAPIController.catalogQuery(from: request)
-        let result = try await CatalogService(request: request).search(query, page: paging)
+        let result = try await CatalogService(try request.domain).search(query, page: paging)
         let departments = try await DepartmentRecord.query(on: request.db).sort(\.$creditCode).all()
         let lifeEvents = try await LifeEventRecord.query(on: request.db).sort(\.$slug).all()
         let q = (try? request.query.get(String.self, at: "q")) ?? ""
@@ -103,7 +103,7 @@ enum CatalogPageController {
     }
 
     static func guideView(_ request: Request) async throws -> GuideView {
-        let document = try await CatalogService(request: request).publishedDocument(code: request.parameters.get("code") ?? "")
+        let document = try await CatalogService(try request.domain).publishedDocument(code: request.parameters.get("code") ?? "")
         let lifeEvents = try await LifeEventRecord.query(on: request.db).filter(\.$slug ~~ document.guide.lifeEvents).all().map(LifeEventView.init)
         return GuideView(document: document, lifeEvents: lifeEvents)
     }
@@ -165,7 +165,7 @@ enum CatalogPageController {
         let region = try await RegionRecord.query(on: request.db).filter(\.$code == department.regionCode).first()
         let items = try await ItemRecord.query(on: request.db).filter(\.$publishedVersionID != nil).filter(\.$departmentCode == code)
             .sort(\.$name).all()
-        let rows = try await CatalogService(request: request).summaries(of: items).map(ResultRow.init)
+        let rows = try await CatalogService(try request.domain).summaries(of: items).map(ResultRow.init)
         return try await request.view.render("catalog/department", DepartmentPage(
             page: PageContext(request: request, title: department.name), department: DepartmentView(department),
             regionName: region?.name ?? department.regionCode, rows: rows))

@@ -38,14 +38,15 @@ struct CatalogService {
     let actor: Actor
     let context: AuditContext
 
-    init(request: Request) {
-        db = request.db
-        now = request.now
-        settings = request.application.settings
-        actor = request.actor
-        context = request.auditContext
+    init(_ ctx: DomainContext) {
+        db = ctx.db
+        now = ctx.now
+        settings = ctx.settings
+        actor = ctx.actor
+        context = ctx.audit
     }
 
+    /// Inside a catalog-wide operation (an import) that holds its own transaction and attribution.
     init(db: any Database, now: Date, settings: Settings, actor: Actor) {
         self.db = db
         self.now = now

@@ -49,7 +49,7 @@ enum AccountPageController {
         let next = safeRedirect(form.next, fallback: staff ? "/admin" : "/me")
         let kiosk = request.cookies["yw_kiosk"]?.string == "1"
         do {
-            let account = try await try IdentityService(request: request).signIn(
+            let account = try await IdentityService(try request.domain).signIn(
                 account: form.account ?? "", password: form.password ?? "", channel: kiosk ? "kiosk" : "web",
                 address: request.clientAddress, userAgent: request.headers.first(name: .userAgent))
             try await Sessions.start(request, for: account.principal, kiosk: kiosk)
@@ -81,7 +81,7 @@ enum AccountPageController {
         struct Form: Content { var csrf: String? }
         try request.verifyCSRF(try request.content.decode(Form.self).csrf)
         guard let signedIn = request.signedIn else { return request.redirect(to: "/signin") }
-        try await try IdentityService(request: request).signOutEverywhere(signedIn.principal)
+        try await IdentityService(try request.domain).signOutEverywhere(signedIn.principal)
         try await Sessions.end(request, reason: "signed out everywhere")
         return request.redirect(to: "/signin?done=everywhere")
     }
@@ -135,7 +135,7 @@ enum AccountPageController {
         do {
             try await request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now, on: request.db)
             let mismatch = form.password == form.passwordAgain ? [] : [FieldError(field: "passwordAgain", message: "两次输入的密码不一致。")]
-            let service = try IdentityService(request: request)
+            let service = IdentityService(try request.domain)
             let record: ApplicantRecord
             if company {
                 record = try await service.registerCompany(RegisterCompanyRequest(
@@ -186,7 +186,7 @@ enum AccountPageController {
         }
         _ = request.csrfToken()
         let companies = try await Agency.companies(of: record, on: request.db)
-        let history = try await try IdentityService(request: request).history(.applicant(record.id!)).map(SignInView.init)
+        let history = try await IdentityService(try request.domain).history(.applicant(record.id!)).map(SignInView.init)
         return try await request.view.render("account/me", MePage(
             page: PageContext(request: request, title: "我的账号"), me: ApplicantView(record),
             welcome: (try? request.query.get(String.self, at: "welcome")) == "1", actingFor: actor.actingFor?.companyName,
@@ -205,7 +205,7 @@ enum AccountPageController {
         try request.verifyCSRF(form.csrf)
         try request.authorize(.manageOwnAccount, on: .applicant(actor.accountID))
         do {
-            _ = try await IdentityService(request: request).setEmail(of: id, to: form.email)
+            _ = try await IdentityService(try request.domain).setEmail(of: id, to: form.email)
             return request.redirect(to: "/me?email=1")
         } catch let error as DomainError where error.kind == .invalid {
             return try await me(request, emailError: error.message, status: .badRequest)
@@ -281,7 +281,7 @@ enum AccountPageController {
                 guard let power = AgentPower(rawValue: raw) else { throw DomainError.invalid("agent.power", "授权事项不正确。") }
                 powers.append(power)
             }
-            _ = try await Agency.grant(AgentRequest(idNumber: form.idNumber ?? "", name: form.name ?? "", powers: powers), company: company, service: try IdentityService(request: request))
+            _ = try await Agency.grant(AgentRequest(idNumber: form.idNumber ?? "", name: form.name ?? "", powers: powers), company: company, service: IdentityService(try request.domain))
             return request.redirect(to: "/me/agents")
         } catch let error as DomainError where error.kind == .invalid {
             return try await renderAgents(request, company: company, form: form, error: error.message, status: .badRequest)
@@ -293,7 +293,7 @@ enum AccountPageController {
         try request.verifyCSRF(try request.content.decode(Form.self).csrf)
         let company = try IdentityAPIController.managedCompany(request)
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("agent.not_found", "未找到该经办人授权。") }
-        try await Agency.revoke(id, company: company, service: try IdentityService(request: request))
+        try await Agency.revoke(id, company: company, service: IdentityService(try request.domain))
         return request.redirect(to: "/me/agents")
     }
 

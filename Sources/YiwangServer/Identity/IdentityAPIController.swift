@@ -83,19 +83,19 @@ enum IdentityAPIController {
 
     @Sendable static func registerPerson(_ request: Request) async throws -> Response {
         try await request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now, on: request.db)
-        let record = try await try IdentityService(request: request).registerPerson(try request.content.decode(RegisterPersonRequest.self))
+        let record = try await IdentityService(try request.domain).registerPerson(try request.content.decode(RegisterPersonRequest.self))
         return try await created(ApplicantView(record), for: request)
     }
 
     @Sendable static func registerCompany(_ request: Request) async throws -> Response {
         try await request.application.rateLimits.enforce(.registration, key: request.clientAddress, at: request.now, on: request.db)
-        let record = try await try IdentityService(request: request).registerCompany(try request.content.decode(RegisterCompanyRequest.self))
+        let record = try await IdentityService(try request.domain).registerCompany(try request.content.decode(RegisterCompanyRequest.self))
         return try await created(ApplicantView(record), for: request)
     }
 
     @Sendable static func issueToken(_ request: Request) async throws -> Response {
         let body = try request.content.decode(TokenRequest.self)
-        let service = try IdentityService(request: request)
+        let service = IdentityService(try request.domain)
         let account = try await service.signIn(
             account: body.account, password: body.password, channel: "api", address: request.clientAddress,
             userAgent: request.headers.first(name: .userAgent))
@@ -112,7 +112,7 @@ enum IdentityAPIController {
         guard let bearer = request.headers.bearerAuthorization?.token else {
             throw DomainError(.unauthenticated, code: "access.unauthenticated", message: "请在 Authorization 头中提供要撤销的令牌。")
         }
-        try await try IdentityService(request: request).revokeToken(bearer)
+        try await IdentityService(try request.domain).revokeToken(bearer)
         return .noContent
     }
 
@@ -131,12 +131,12 @@ enum IdentityAPIController {
 
     @Sendable static func signIns(_ request: Request) async throws -> [SignInView] {
         let signedIn = try requireSignedIn(request)
-        return try await try IdentityService(request: request).history(signedIn.principal, limit: 50).map(SignInView.init)
+        return try await IdentityService(try request.domain).history(signedIn.principal, limit: 50).map(SignInView.init)
     }
 
     @Sendable static func signOutEverywhere(_ request: Request) async throws -> HTTPStatus {
         let signedIn = try requireSignedIn(request)
-        try await try IdentityService(request: request).signOutEverywhere(signedIn.principal)
+        try await IdentityService(try request.domain).signOutEverywhere(signedIn.principal)
         return .noContent
     }
 
@@ -152,7 +152,7 @@ enum IdentityAPIController {
         }
         try request.authorize(.manageOwnAccount, on: .applicant(actor.accountID))
         let body = try request.content.decode(EmailRequest.self)
-        return ApplicantView(try await IdentityService(request: request).setEmail(of: id, to: body.email))
+        return ApplicantView(try await IdentityService(try request.domain).setEmail(of: id, to: body.email))
     }
 
     @Sendable static func companies(_ request: Request) async throws -> [RepresentedCompany] {
@@ -180,7 +180,7 @@ enum IdentityAPIController {
 
     @Sendable static func grantAgent(_ request: Request) async throws -> Response {
         let company = try managedCompany(request)
-        let view = try await Agency.grant(try request.content.decode(AgentRequest.self), company: company, service: try IdentityService(request: request))
+        let view = try await Agency.grant(try request.content.decode(AgentRequest.self), company: company, service: IdentityService(try request.domain))
         return try await created(view, for: request)
     }
 
@@ -189,7 +189,7 @@ enum IdentityAPIController {
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
             throw DomainError.notFound("agent.not_found", "未找到该经办人授权。")
         }
-        try await Agency.revoke(id, company: company, service: try IdentityService(request: request))
+        try await Agency.revoke(id, company: company, service: IdentityService(try request.domain))
         return .noContent
     }
 
@@ -220,7 +220,7 @@ enum IdentityAPIController {
         guard ResidentIDNumber.isValid(typed) || CreditCode.isValid(typed) else {
             throw DomainError.invalid("applicant.identifier", "请提供有效的公民身份号码或统一社会信用代码。", fields: [FieldError(field: "identifier", message: "号码不正确。")])
         }
-        let (_, found) = try await IdentityService(request: request).find(typed)
+        let (_, found) = try await IdentityService(try request.domain).find(typed)
         guard case .applicant(let record) = found else {
             // A look-up that finds nobody is recorded too (the number masked): probing which
             // numbers are registered leaves a trace.

@@ -23,7 +23,7 @@ struct UserCommand: AsyncCommand {
         let app = context.application
         try await migrateAndPrepare(app)
         let operatorName = "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "operator")
-        let administration = StaffAdministration(app: app, operatorName: operatorName)
+        let administration = try StaffAdministration(app: app, operatorName: operatorName)
         do {
             switch signature.operation {
             case "list":

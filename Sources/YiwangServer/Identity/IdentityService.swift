@@ -38,30 +38,17 @@ struct IdentityService {
     let dummyHash: DummyPasswordHash
     let logger: Logger?
 
-    init(request: Request) throws {
-        db = request.db
-        now = request.now
-        settings = request.application.settings
-        keys = try request.application.keyRing
-        context = request.auditContext
-        passwords = request.password.async
-        limits = request.application.rateLimits
-        tokens = request.application.tokenCache
-        dummyHash = request.application.dummyPasswordHash
-        logger = request.logger
-    }
-
-    init(app: Application, context: AuditContext) throws {
-        db = app.db
-        now = app.timeSource.now()
-        settings = app.settings
-        keys = try app.keyRing
-        self.context = context
-        passwords = app.password.async
-        limits = app.rateLimits
-        tokens = app.tokenCache
-        dummyHash = app.dummyPasswordHash
-        logger = app.logger
+    init(_ ctx: DomainContext) {
+        db = ctx.db
+        now = ctx.now
+        settings = ctx.settings
+        keys = ctx.keys
+        context = ctx.audit
+        passwords = ctx.app.password.async
+        limits = ctx.app.rateLimits
+        tokens = ctx.app.tokenCache
+        dummyHash = ctx.app.dummyPasswordHash
+        logger = ctx.logger
     }
 
     static let genericFailure = DomainError(.unauthenticated, code: "auth.failed", message: "账号或密码不正确。")

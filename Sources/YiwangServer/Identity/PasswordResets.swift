@@ -139,12 +139,12 @@ extension IdentityService {
 enum PasswordResetController {
     @Sendable static func request(_ request: Request) async throws -> Response {
         let body = try request.content.decode(ResetCodeRequest.self)
-        try await IdentityService(request: request).requestPasswordReset(account: body.account, address: request.clientAddress, sms: request.application.sms)
+        try await IdentityService(try request.domain).requestPasswordReset(account: body.account, address: request.clientAddress, sms: request.application.sms)
         return try await ["message": IdentityService.resetSent].encodeResponse(status: .accepted, for: request)
     }
 
     @Sendable static func confirm(_ request: Request) async throws -> HTTPStatus {
-        try await IdentityService(request: request).confirmPasswordReset(try request.content.decode(ResetCodeConfirmation.self), address: request.clientAddress)
+        try await IdentityService(try request.domain).confirmPasswordReset(try request.content.decode(ResetCodeConfirmation.self), address: request.clientAddress)
         return .noContent
     }
 
@@ -178,7 +178,7 @@ enum PasswordResetController {
         try request.verifyCSRF(form.csrf)
         let account = (form.account ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         do {
-            try await IdentityService(request: request).requestPasswordReset(account: account, address: request.clientAddress, sms: request.application.sms)
+            try await IdentityService(try request.domain).requestPasswordReset(account: account, address: request.clientAddress, sms: request.application.sms)
             return try await render(request, account: account, codeSent: true, notice: IdentityService.resetSent)
         } catch let error as DomainError where error.kind != .notFound {
             return try await render(request, account: account, codeSent: error.code == "reset.too_soon", error: error)
@@ -196,7 +196,7 @@ enum PasswordResetController {
         try request.verifyCSRF(form.csrf)
         let account = (form.account ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         do {
-            try await IdentityService(request: request).confirmPasswordReset(
+            try await IdentityService(try request.domain).confirmPasswordReset(
                 ResetCodeConfirmation(account: account, code: form.code ?? "", password: form.password ?? ""), address: request.clientAddress)
             return request.redirect(to: "/signin?reset=1")
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {

@@ -22,44 +22,44 @@ enum StaffAPIController {
     }
 
     @Sendable static func list(_ request: Request) async throws -> [StaffView] {
-        let administration = StaffAdministration(request: request)
+        let administration = StaffAdministration(try request.domain)
         return try await administration.views(try await administration.list())
     }
 
     @Sendable static func show(_ request: Request) async throws -> StaffView {
-        let administration = StaffAdministration(request: request)
+        let administration = StaffAdministration(try request.domain)
         return try await view(try await administration.account(name(request)), administration)
     }
 
     @Sendable static func create(_ request: Request) async throws -> Response {
-        let administration = StaffAdministration(request: request)
+        let administration = StaffAdministration(try request.domain)
         let record = try await administration.create(try request.content.decode(NewStaffRequest.self))
         return try await view(record, administration).encodeResponse(status: .created, for: request)
     }
 
     @Sendable static func grant(_ request: Request) async throws -> StaffView {
-        let administration = StaffAdministration(request: request)
+        let administration = StaffAdministration(try request.domain)
         return try await view(try await administration.grant(try request.content.decode(Grant.self), to: name(request)), administration)
     }
 
     @Sendable static func revoke(_ request: Request) async throws -> StaffView {
-        let administration = StaffAdministration(request: request)
+        let administration = StaffAdministration(try request.domain)
         return try await view(try await administration.revoke(try request.content.decode(Grant.self), from: name(request)), administration)
     }
 
     @Sendable static func disable(_ request: Request) async throws -> StaffView {
-        let administration = StaffAdministration(request: request)
+        let administration = StaffAdministration(try request.domain)
         return try await view(try await administration.setDisabled(true, name: name(request)), administration)
     }
 
     @Sendable static func enable(_ request: Request) async throws -> StaffView {
-        let administration = StaffAdministration(request: request)
+        let administration = StaffAdministration(try request.domain)
         return try await view(try await administration.setDisabled(false, name: name(request)), administration)
     }
 
     @Sendable static func resetPassword(_ request: Request) async throws -> Response {
         let given = request.body.data == nil ? nil : try request.content.decode(PasswordResetRequest.self).password
-        let (record, password) = try await StaffAdministration(request: request).resetPassword(name: name(request), to: given)
+        let (record, password) = try await StaffAdministration(try request.domain).resetPassword(name: name(request), to: given)
         let response = try await PasswordResetResponse(account: record.account, password: given == nil ? password : nil).encodeResponse(for: request)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response

@@ -39,27 +39,22 @@ struct StaffAdministration {
     let tokens: TokenCache
     let lockout: LockoutRule
     /// Command-line operators hold the machine: the policy layer does not stand between them and the database.
-    let isOperator: Bool
+    var isOperator: Bool
 
-    init(request: Request) {
-        db = request.db
-        now = request.now
-        actor = request.actor
-        context = request.auditContext
-        passwords = request.password.async
-        tokens = request.application.tokenCache
-        lockout = request.application.settings.lockout
+    init(_ ctx: DomainContext) {
+        db = ctx.db
+        now = ctx.now
+        actor = ctx.actor
+        context = ctx.audit
+        passwords = ctx.app.password.async
+        tokens = ctx.app.tokenCache
+        lockout = ctx.settings.lockout
         isOperator = false
     }
 
-    init(app: Application, operatorName: String) {
-        db = app.db
-        now = app.timeSource.now()
-        actor = .anonymous
-        context = .system(operatorName, channel: "cli")
-        passwords = app.password.async
-        tokens = app.tokenCache
-        lockout = app.settings.lockout
+    /// An operator at the command line.
+    init(app: Application, operatorName: String) throws {
+        self.init(try DomainContext(app: app, actor: .anonymous, audit: .system(operatorName, channel: "cli")))
         isOperator = true
     }
 

@@ -104,7 +104,7 @@ enum StaffPageController {
     static func renderList(_ request: Request, form: NewStaffForm = NewStaffForm(), error: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
         _ = request.csrfToken()
         let names = try await departmentNames(request.db)
-        let administration = StaffAdministration(request: request)
+        let administration = StaffAdministration(try request.domain)
         let views = try await administration.views(try await administration.list())
         let (roles, departments) = choices(request, names: names)
         var shown = form
@@ -127,7 +127,7 @@ enum StaffPageController {
         try request.verifyCSRF(form.csrf)
         do {
             let grant = try grant(from: form.role, department: form.department, region: form.region)
-            let record = try await StaffAdministration(request: request).create(NewStaffRequest(
+            let record = try await StaffAdministration(try request.domain).create(NewStaffRequest(
                 account: form.account ?? "", displayName: form.displayName ?? "", password: form.password ?? "", grants: [grant]))
             return request.redirect(to: "/admin/staff/\(record.account)")
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict || error.kind == .forbidden {
@@ -138,7 +138,7 @@ enum StaffPageController {
     static func renderAccount(_ request: Request, name: String, error: String? = nil, notice: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
         _ = request.csrfToken()
         let names = try await departmentNames(request.db)
-        let administration = StaffAdministration(request: request)
+        let administration = StaffAdministration(try request.domain)
         let view = try await administration.views([try await administration.account(name)])[0]
         let (roles, departments) = choices(request, names: names)
         let response = try await request.view.render("admin/staff-account", StaffAccountPage(
@@ -161,7 +161,7 @@ enum StaffPageController {
         let operation = request.parameters.get("operation") ?? ""
         let form = try request.content.decode(GrantForm.self)
         try request.verifyCSRF(form.csrf)
-        let administration = StaffAdministration(request: request)
+        let administration = StaffAdministration(try request.domain)
         do {
             var notice: String?
             switch operation {

@@ -106,7 +106,7 @@ struct BenchCommand: AsyncCommand {
         let grants = [Grant(role: .systemAdministrator, scope: .everywhere)]
         let account = try StaffAccountRecord(account: "bench.admin", displayName: "bench", passwordHash: "-", grants: grants, createdAt: app.timeSource.now())
         try await account.create(on: app.db)
-        let (token, _) = try await try IdentityService(app: app, context: .system("system:bench")).issueToken(for: .staff(account), actingFor: nil)
+        let (token, _) = try await IdentityService(try .platform(app, job: "bench")).issueToken(for: .staff(account), actingFor: nil)
         @Sendable func row(_ request: Request) -> SignInEventRecord {
             SignInEventRecord(principal: "bench", at: request.now, channel: "bench", address: request.clientAddress, userAgent: nil, outcome: .succeeded)
         }

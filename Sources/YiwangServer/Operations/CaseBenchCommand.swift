@@ -62,7 +62,7 @@ struct CaseBenchCommand: AsyncCommand {
             throw ExitCode(1)
         }
         let guide = try version.guide()
-        let identity = try IdentityService(app: app, context: .system("system:bench"))
+        let identity = IdentityService(try .platform(app, job: "bench"))
         let citizenToken = try await identity.issueToken(for: .applicant(citizen), actingFor: nil).token
         let clerkToken = try await identity.issueToken(for: .staff(clerk), actingFor: nil).token
         let approverToken = try await identity.issueToken(for: .staff(approver), actingFor: nil).token

@@ -103,7 +103,7 @@ enum DemoCity {
             created[seed.account] = record
         }
         if let company = created["91520100MA6H00001R"], try await CompanyAgentRecord.query(on: app.db).filter(\.$company.$id == company.id!).count() == 0 {
-            let service = try IdentityService(app: app, context: context)
+            let service = IdentityService(try DomainContext(app: app, actor: .anonymous, audit: context))
             _ = try await Agency.grant(AgentRequest(idNumber: "520103198506120046", name: "李华", powers: [.apply, .viewCases]), company: company.id!, service: service)
         }
         let cases = try await DemoCases.seed(app, staff: staff)
