@@ -48,6 +48,19 @@ final class CatalogReadTests: XCTestCase {
             let material = "管理制度".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
             let r2 = try await codes("q=\(material)")
             XCTAssertEqual(r2.count, 2, "materials are searchable")
+            // A word the text index finds (four characters) narrowed by a two-character one it cannot.
+            let both = "管理制度 作坊".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
+            let r2b = try await codes("q=\(both)")
+            XCTAssertEqual(r2b, [workshopCode])
+            // Quotes and FTS5 operators in a word are matched as characters, never as syntax.
+            for hostile in ["管理\"制度", "\"管理制度", "管理制度 OR 作坊", "NEAR(管理 制度)", "管理制度*", "-管理制度"] {
+                let encoded = hostile.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                let found = try await codes("q=\(encoded)")
+                XCTAssertTrue(found.count <= 2, hostile)
+            }
+            let operatorWord = "管理制度 OR".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let r2c = try await codes("q=\(operatorWord)")
+            XCTAssertEqual(r2c, [], "OR is a word to find, not an operator")
             let r3 = try await codes("type=confirmation")
             XCTAssertEqual(r3, [workshopCode])
             let r4 = try await codes("type=07")

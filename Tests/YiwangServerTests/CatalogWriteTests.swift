@@ -130,6 +130,11 @@ final class CatalogWriteTests: XCTestCase {
             // Editing a published item opens version 2 as a draft; version 1 stays public.
             var changed = Fixtures.guide()
             changed.promisedLimit = 8
+            changed.acceptanceConditions += "另需核验鲲鹏甲证。"
+            func found(_ word: String) async throws -> [ItemSummary] {
+                let query = word.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                return try await app.sendRequest(.GET, "/api/v1/items?q=" + query).content.decode(SearchResponse.self).items
+            }
             try await app.test(.PUT, "/api/v1/items/\(foodCode)/draft", headers: .bearer(market), beforeRequest: { req in
                 try req.content.encode(changed, as: .json)
             }, afterResponse: { res async throws in
@@ -141,6 +146,8 @@ final class CatalogWriteTests: XCTestCase {
             try await app.test(.GET, "/api/v1/items/\(foodCode)") { res async throws in
                 XCTAssertEqual(try res.content.decode(ItemDocument.self).guide.promisedLimit, 5)
             }
+            let hidden = try await found("鲲鹏甲证")
+            XCTAssertEqual(hidden.map(\.code), [], "a draft's words are not public")
             let status = try await workflow(app, foodCode, "approve", token: admin)
             XCTAssertEqual(status, .conflict, "a draft must be submitted first")
             let submitted = try await workflow(app, foodCode, "submit", token: market)
@@ -163,6 +170,11 @@ final class CatalogWriteTests: XCTestCase {
                 XCTAssertEqual(document.version, 2)
                 XCTAssertEqual(document.guide.promisedLimit, 8)
             }
+            // The index and the list row follow the published version.
+            let listed = try await found("鲲鹏甲证")
+            XCTAssertEqual(listed.map(\.code), [foodCode])
+            XCTAssertEqual(listed.first?.version, 2)
+            XCTAssertEqual(listed.first?.promisedLimit, 8)
             try await app.test(.GET, "/api/v1/items/\(foodCode)/history", headers: .bearer(admin)) { res async throws in
                 let history = try res.content.decode(HistoryResponse.self)
                 XCTAssertEqual(history.versions.map(\.state), [.published, .retired])
@@ -173,8 +185,8 @@ final class CatalogWriteTests: XCTestCase {
             }
             try await app.test(.GET, "/api/v1/items/\(foodCode)/diff?from=1&to=2", headers: .bearer(admin)) { res async throws in
                 let diff = try res.content.decode(DiffResponse.self)
-                XCTAssertEqual(diff.changes.map(\.path), ["promisedLimit"])
-                XCTAssertEqual(diff.changes.first?.before, "5")
+                XCTAssertEqual(diff.changes.map(\.path), ["acceptanceConditions", "promisedLimit"])
+                XCTAssertEqual(diff.changes.last?.before, "5")
             }
             // The stored content of version 1 never changed.
             let versionOne = try await ItemVersionRecord.query(on: app.db).filter(\.$number == 1)
@@ -184,6 +196,8 @@ final class CatalogWriteTests: XCTestCase {
             let retired = try await workflow(app, foodCode, "retire", token: admin)
             XCTAssertEqual(retired, .ok)
             try await app.test(.GET, "/api/v1/items/\(foodCode)") { res async in XCTAssertEqual(res.status, .notFound) }
+            let gone = try await found("鲲鹏甲证")
+            XCTAssertEqual(gone.map(\.code), [], "a retired item leaves the search")
             let unknown = try await workflow(app, foodCode, "explode", token: admin)
             XCTAssertEqual(unknown, .badRequest)
         }

@@ -23,17 +23,22 @@ function setup(thread)
    threads[thread_count] = thread
 end
 
+-- Counts an unexpected answer and keeps the first one (`why` says what was wrong with it).
+function count_bad(status, body, why)
+   counts.bad = counts.bad + 1
+   bad_statuses[status] = (bad_statuses[status] or 0) + 1
+   if first_bad == "" then
+      first_bad = (why and (why .. ": ") or "") .. tostring(status) .. " " .. string.sub(body or "", 1, 300)
+   end
+end
+
 -- Records one answer; returns true when it was a success.
 function record(status, body)
    if ok_status(status) then
       counts.ok = counts.ok + 1
       return true
    end
-   counts.bad = counts.bad + 1
-   bad_statuses[status] = (bad_statuses[status] or 0) + 1
-   if first_bad == "" then
-      first_bad = tostring(status) .. " " .. string.sub(body or "", 1, 300)
-   end
+   count_bad(status, body)
    return false
 end
 

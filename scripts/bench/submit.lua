@@ -2,7 +2,7 @@
 -- one files (and submits) a new case: only 201 counts (a 200 would be a replayed key).
 --
 -- Environment: BENCH_AUTH (applicant "Bearer ..."), BENCH_BODY (the NewCaseRequest JSON with
--- "submit":true), BENCH_RUN (unique per run, so keys never repeat across runs on one database).
+-- "submit":true), BENCH_RUN (unique per wrk run: thread ids and counters start again at 1 in every run).
 dofile(debug.getinfo(1, "S").source:match("^@(.*)/") .. "/common.lua")
 
 local body = assert(os.getenv("BENCH_BODY"), "BENCH_BODY not set")

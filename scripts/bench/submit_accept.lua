@@ -24,10 +24,6 @@ local sent = 0
 counts.submitted = 0
 counts.pairs = 0
 
--- Filing answers 201 and acceptance 200; each status is checked against what was asked in
--- response() below, so this only keeps record() from counting anything else as success.
-function ok_status(status) return status == 200 or status == 201 end
-
 function request()
    if head <= tail then
       local id = waiting[head]
@@ -46,21 +42,23 @@ local function location(headers)
    end
 end
 
+-- Only filing answers with a Location, so it tells the two kinds of answer apart: a filing must
+-- be 201 (a 200 would be a replayed key, no new case), an acceptance 200.
 function response(status, headers, body)
-   if not record(status, body) then return end
-   if status == 201 then
-      local id = (location(headers) or ""):match("/api/v1/cases/([%x%-]+)$")
-      if not id then
-         -- A created case we cannot accept is a failure of the pair, counted as such.
-         counts.ok, counts.bad = counts.ok - 1, counts.bad + 1
-         bad_statuses[201] = (bad_statuses[201] or 0) + 1
-         if first_bad == "" then first_bad = "201 without a case Location" end
-         return
+   local filed = location(headers)
+   if filed then
+      local id = filed:match("/api/v1/cases/([%x%-]+)$")
+      if status ~= 201 or not id then
+         return count_bad(status, body, status == 201 and "no case id in Location" or "filing")
       end
+      counts.ok = counts.ok + 1
       counts.submitted = counts.submitted + 1
       tail = tail + 1
       waiting[tail] = id
-   else
+   elseif status == 200 then
+      counts.ok = counts.ok + 1
       counts.pairs = counts.pairs + 1
+   else
+      count_bad(status, body)
    end
 end

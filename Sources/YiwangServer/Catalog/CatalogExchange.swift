@@ -134,7 +134,7 @@ struct CatalogExchange {
         if published {
             try await service.perform([.retirePreviouslyPublished, .becomePublic], of: version, item: item, guide: guide, on: db)
         } else {
-            if item.publishedVersionID == nil { item.project(guide) }
+            if item.publishedVersionID == nil { item.project(guide, version: version.number) }
             item.updatedAt = now
             try await item.save(on: db)
         }

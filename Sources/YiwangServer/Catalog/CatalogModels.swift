@@ -102,6 +102,8 @@ final class ItemRecord: Model, @unchecked Sendable {
     @Field(key: "promised_limit") var promisedLimit: Int
     @OptionalField(key: "statutory_limit") var statutoryLimit: Int?
     @Field(key: "search_text") var searchText: String
+    /// The list row of the projected guide (JSON of `ItemSummary`), so lists need not decode guides.
+    @OptionalField(key: "summary") var summary: String?
     @Field(key: "updated_at") var updatedAt: Date
 
     init() {}
@@ -117,11 +119,12 @@ final class ItemRecord: Model, @unchecked Sendable {
         exerciseLevel = code.level.rawValue
         latestVersion = 1
         updatedAt = date
-        project(guide)
+        project(guide, version: 1)
     }
 
-    /// Refreshes the search projection from a guide.
-    func project(_ guide: ServiceGuide) {
+    /// Refreshes the search projection and the list row from a guide (the published one, or
+    /// the draft while nothing is published).
+    func project(_ guide: ServiceGuide, version: Int) {
         name = guide.name
         type = guide.type
         targets = "," + guide.targets.map(\.rawValue).joined(separator: ",") + ","
@@ -132,6 +135,7 @@ final class ItemRecord: Model, @unchecked Sendable {
         let words = [guide.name, guide.type.chineseName, departmentName, guide.result.name, guide.acceptanceConditions]
             + guide.materials.map(\.name)
         searchText = words.joined(separator: " ").lowercased()
+        summary = (try? JSONEncoder().encode(ItemSummary(item: self, guide: guide, version: version))).map { String(decoding: $0, as: UTF8.self) }
     }
 
     var owner: ResourceOwner { ResourceOwner(departmentCreditCode: departmentCode, regionCode: regionCode) }

@@ -59,27 +59,52 @@ struct CatalogService {
 
     // MARK: Reading the public catalog
 
+    /// Published items matching every word and filter, by name. A word of three or more
+    /// characters is looked up in the text index (FTS5 trigram on SQLite, pg_trgm on
+    /// PostgreSQL); shorter ones (most two-character Chinese words) narrow the rows it found.
     func search(_ query: CatalogQuery, page: PageRequest) async throws -> (items: [ItemSummary], total: Int) {
-        let base = ItemRecord.query(on: db).filter(\.$publishedVersionID != nil)
-        for word in query.words { base.filter(\.$searchText ~~ word) }
-        if let department = query.department { base.filter(\.$departmentCode == department) }
-        if let type = query.type { base.filter(\.$type == type) }
-        if let target = query.target { base.filter(\.$targets ~~ ",\(target.rawValue),") }
-        if let zeroVisit = query.zeroVisit { base.filter(\.$requiredVisits, zeroVisit ? .equal : .greaterThan, 0) }
-        if let lifeEvent = query.lifeEvent { base.filter(\.$lifeEvents ~~ ",\(lifeEvent),") }
-        let total = try await base.count()
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "catalog search needs SQL") }
+        let sqlite = sql.dialect.name == "sqlite"
+        func matching(_ select: SQLSelectBuilder) -> SQLSelectBuilder {
+            select.from("items").where("published_version_id", .isNot, SQLLiteral.null)
+            let indexed = sqlite ? query.words.filter { $0.count >= 3 } : []
+            if !indexed.isEmpty {
+                // FTS5 phrases: each word quoted (quotes doubled), all of them required.
+                let phrases = indexed.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " AND ")
+                select.where(SQLQueryString("rowid IN (SELECT rowid FROM item_search WHERE item_search MATCH \(bind: phrases))"))
+            }
+            for word in query.words where !indexed.contains(word) { select.where("search_text", .like, "%" + word + "%") }
+            if let department = query.department { select.where("department_code", .equal, department) }
+            if let type = query.type { select.where("type", .equal, type.rawValue) }
+            if let target = query.target { select.where("targets", .like, "%,\(target.rawValue),%") }
+            if let zeroVisit = query.zeroVisit { select.where("required_visits", zeroVisit ? .equal : .greaterThan, 0) }
+            if let lifeEvent = query.lifeEvent { select.where("life_events", .like, "%,\(lifeEvent),%") }
+            return select
+        }
+        struct Count: Decodable { var total: Int64 }
+        let total = Int(try await matching(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total")).first(decoding: Count.self)?.total ?? 0)
         guard total > page.offset else { return ([], total) }
-        let items = try await base.copy().sort(\.$name).sort(\.$implementationCode).range(page.offset..<(page.offset + page.per)).all()
+        let rows = try await matching(sql.select().column(SQLLiteral.all))
+            .orderBy("name").orderBy("implementation_code").limit(page.per).offset(page.offset).all()
+        let items = try rows.map { try $0.decode(model: ItemRecord.self) }
         return (try await summaries(of: items), total)
     }
 
-    /// Summaries of published items, reading their published versions in one query.
+    /// List rows of published items: from their summary column, or (rows projected before it
+    /// existed) from their published versions, read in one query.
     func summaries(of items: [ItemRecord]) async throws -> [ItemSummary] {
-        let ids = items.compactMap(\.publishedVersionID)
-        guard !ids.isEmpty else { return [] }
-        let versions = try await ItemVersionRecord.query(on: db).filter(\.$id ~~ ids).all()
-        let byID = Dictionary(versions.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        let decoder = JSONDecoder()
+        var summaries: [UUID: ItemSummary] = [:]
+        for item in items {
+            guard let id = item.id, let summary = item.summary, var row = try? decoder.decode(ItemSummary.self, from: Data(summary.utf8)) else { continue }
+            row.publishedAt = item.publishedAt
+            summaries[id] = row
+        }
+        let ids = items.filter { $0.id.map { summaries[$0] == nil } ?? false }.compactMap(\.publishedVersionID)
+        let versions = ids.isEmpty ? [] : try await ItemVersionRecord.query(on: db).filter(\.$id ~~ ids).all()
+        let byID = Dictionary(versions.compactMap { version in version.id.map { ($0, version) } }, uniquingKeysWith: { a, _ in a })
         return try items.compactMap { item in
+            if let id = item.id, let row = summaries[id] { return row }
             guard let id = item.publishedVersionID, let version = byID[id] else { return nil }
             return ItemSummary(item: item, guide: try version.guide(), version: version.number)
         }
@@ -229,7 +254,7 @@ struct CatalogService {
                 latest.content = try ItemVersionRecord.encode(guide)
                 latest.updatedAt = now
                 try await latest.save(on: db)
-                if item.publishedVersionID == nil { item.project(guide) }
+                if item.publishedVersionID == nil { item.project(guide, version: latest.number) }
                 item.updatedAt = now
                 try await item.save(on: db)
                 try await record(item: item, version: latest.number, action: .update, changes: changes, note: nil, on: db)
@@ -313,7 +338,7 @@ struct CatalogService {
             case .becomePublic:
                 item.publishedVersionID = version.id
                 item.publishedAt = now
-                item.project(guide)
+                item.project(guide, version: version.number)
             case .withdrawFromPublic:
                 item.publishedVersionID = nil
                 item.publishedAt = nil

@@ -24,6 +24,7 @@ enum AppMigrations {
             (13, SealAuditHead()),
             (14, AtomicThrottles()),
             (15, CountCaseNumbers()),
+            (16, IndexCatalogSearch()),
         ]
     }
 
