@@ -146,6 +146,9 @@ final class CatalogWriteTests: XCTestCase {
             try await app.test(.GET, "/api/v1/items/\(foodCode)") { res async throws in
                 XCTAssertEqual(try res.content.decode(ItemDocument.self).guide.promisedLimit, 5)
             }
+            // The public page (its body rendered once per published version) still shows version 1.
+            let before = try await app.sendRequest(.GET, "/items/\(foodCode)").body.string
+            XCTAssertFalse(before.contains("鲲鹏甲证"))
             let hidden = try await found("鲲鹏甲证")
             XCTAssertEqual(hidden.map(\.code), [], "a draft's words are not public")
             let status = try await workflow(app, foodCode, "approve", token: admin)
@@ -170,6 +173,9 @@ final class CatalogWriteTests: XCTestCase {
                 XCTAssertEqual(document.version, 2)
                 XCTAssertEqual(document.guide.promisedLimit, 8)
             }
+            let after = try await app.sendRequest(.GET, "/items/\(foodCode)").body.string
+            XCTAssertTrue(after.contains("鲲鹏甲证"), "a newly published version renders afresh")
+            XCTAssertTrue(after.contains("第2版"))
             // The index and the list row follow the published version.
             let listed = try await found("鲲鹏甲证")
             XCTAssertEqual(listed.map(\.code), [foodCode])

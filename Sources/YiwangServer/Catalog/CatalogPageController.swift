@@ -100,28 +100,44 @@ enum CatalogPageController {
     struct GuidePage: Encodable {
         var page: PageContext
         var guide: GuideView
+        /// `catalog/guide-body`, rendered once per published version.
+        var guideBody: String
     }
 
-    static func guideView(_ request: Request) async throws -> GuideView {
-        let document = try await CatalogService(try request.domain).publishedDocument(code: request.parameters.get("code") ?? "")
+    /// The published guide of the item named in the path, built and its body rendered once per
+    /// published version; a request after that reads only the item's row.
+    static func renderedGuide(_ request: Request) async throws -> RenderedGuides.Entry {
+        let service = CatalogService(try request.domain)
+        let item = try await service.item(code: request.parameters.get("code") ?? "")
+        let cache = request.application.renderedGuides
+        if let version = item.publishedVersionID, let hit = cache.entry(version) { return hit }
+        let document = try await service.publishedDocument(of: item)
         let lifeEvents = try await LifeEventRecord.query(on: request.db).filter(\.$slug ~~ document.guide.lifeEvents).all().map(LifeEventView.init)
-        return GuideView(document: document, lifeEvents: lifeEvents)
+        let view = GuideView(document: document, lifeEvents: lifeEvents)
+        struct Body: Encodable { var guide: GuideView }
+        let rendered = try await request.view.render("catalog/guide-body", Body(guide: view))
+        let entry = RenderedGuides.Entry(view: view, body: String(buffer: rendered.data))
+        if let version = item.publishedVersionID { cache.keep(entry, for: version) }
+        return entry
     }
 
     @Sendable static func guide(_ request: Request) async throws -> View {
-        let guide = try await guideView(request)
-        return try await request.view.render("catalog/guide", GuidePage(page: PageContext(request: request, title: guide.name + " · 办事指南"), guide: guide))
+        let guide = try await renderedGuide(request)
+        return try await request.view.render(
+            "catalog/guide", GuidePage(page: PageContext(request: request, title: guide.view.name + " · 办事指南"), guide: guide.view, guideBody: guide.body))
     }
 
     @Sendable static func printGuide(_ request: Request) async throws -> View {
-        let guide = try await guideView(request)
-        return try await request.view.render("catalog/print", GuidePage(page: PageContext(request: request, title: guide.name + " · 办事指南(打印版)"), guide: guide))
+        let guide = try await renderedGuide(request)
+        return try await request.view.render(
+            "catalog/print", GuidePage(page: PageContext(request: request, title: guide.view.name + " · 办事指南(打印版)"), guide: guide.view, guideBody: guide.body))
     }
 
     /// The blank application form of an item, generated from its form schema, to print or download.
     @Sendable static func formTemplate(_ request: Request) async throws -> Response {
-        let guide = try await guideView(request)
-        let response = try await request.view.render("catalog/form-template", GuidePage(page: PageContext(request: request, title: guide.name + " · 申请表"), guide: guide))
+        let guide = try await renderedGuide(request).view
+        let response = try await request.view.render(
+            "catalog/form-template", GuidePage(page: PageContext(request: request, title: guide.name + " · 申请表"), guide: guide, guideBody: ""))
             .encodeResponse(for: request)
         if (try? request.query.get(Bool.self, at: "download")) == true {
             response.headers.contentDisposition = .init(.attachment, filename: "\(guide.code)-申请表.html")

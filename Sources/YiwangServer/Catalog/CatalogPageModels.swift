@@ -101,7 +101,7 @@ struct FormFieldRow: Encodable {
 }
 
 /// Every element of a guide, ready to print.
-struct GuideView: Encodable {
+struct GuideView: Encodable, Sendable {
     var code: String
     var baseCode: String
     var name: String

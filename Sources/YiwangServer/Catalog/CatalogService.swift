@@ -120,7 +120,10 @@ struct CatalogService {
 
     /// The published entry, or 404 when the item has never been published or was retired.
     func publishedDocument(code: String) async throws -> ItemDocument {
-        let item = try await item(code: code)
+        try await publishedDocument(of: try await item(code: code))
+    }
+
+    func publishedDocument(of item: ItemRecord) async throws -> ItemDocument {
         guard let versionID = item.publishedVersionID, let version = try await ItemVersionRecord.find(versionID, on: db) else {
             throw DomainError.notFound("catalog.item_not_published", "该事项尚未发布或已停用。")
         }
