@@ -40,7 +40,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     AuditTrail.use(AuditChain(key: keys.derivedKey(purpose: "audit-chain")))
     app.rateLimits = RateLimits(settings: settings, keys: keys)
     app.tokenCache = TokenCache()
-    app.renderedGuides = RenderedGuides()
+    app.publishedGuides = PublishedGuides()
     app.calendarStore = CalendarStore()
     // Providers of outside services: the working local implementations until a city plugs in its own.
     app.sms = LocalSMSGateway()

@@ -186,7 +186,7 @@ enum AuditTrail {
         let head: HeldHead
         if let current { head = current } else { head = try await lockHead(db) }
         let link = try chain().link(entry, after: head.sequence == 0 ? nil : (head.sequence, head.hash))
-        try await AuditEventRecord(link).create(on: db)
+        try await AuditEventRecord(link).insert(on: db)
         head.sequence = link.sequence
         head.hash = link.hash
         // Inside someone else's plain transaction: nobody moves the head at its end, so move it now.
@@ -322,5 +322,17 @@ actor TakingTurns {
             if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
         }
         return try await operation()
+    }
+}
+
+extension AuditEventRecord: LeanRow {
+    static var table: String { schema }
+
+    var leanValues: [(column: String, value: any Encodable & Sendable)] {
+        [
+            ("sequence", id), ("at_ms", atMilliseconds), ("actor", actor), ("acting_for", actingFor), ("role", role), ("channel", channel),
+            ("address", address), ("action", action), ("subject_type", subjectType), ("subject_id", subjectID), ("department", department),
+            ("region", region), ("before", before), ("after", after), ("previous_hash", previousHash), ("hash", hash),
+        ]
     }
 }

@@ -42,10 +42,11 @@ extension CaseService {
         let hash = try Self.fingerprint(body)
         if let replay = try await replayed(scopeKey, hash: hash, on: db) { return (replay, false) }
 
-        guard let item = try await ItemRecord.query(on: db).filter(\.$implementationCode == body.item.trimmingCharacters(in: .whitespaces).uppercased()).first(),
-            let versionID = item.publishedVersionID, let version = try await ItemVersionRecord.find(versionID, on: db)
-        else { throw DomainError.notFound("case.item_not_found", "未找到已公开的事项“\(body.item.prefix(40))”。") }
-        let guide = try version.guide()
+        guard let item = try await PublishedItem.find(body.item, on: db) else {
+            throw DomainError.notFound("case.item_not_found", "未找到已公开的事项“\(body.item.prefix(40))”。")
+        }
+        let versionID = item.versionID
+        let guide = try await publishedGuide(versionID, on: db)
         let owner = ResourceOwner(departmentCreditCode: item.departmentCode, regionCode: item.regionCode, applicantID: applicantID)
         if atWindow {
             try Policy.authorize(actor, .handleCaseAtWindow, on: owner)
@@ -65,7 +66,8 @@ extension CaseService {
         let reused = try await reusableFiles(references.map(\.reuse), applicantID: applicantID, on: db)
 
         let record = CaseRecord()
-        record.id = UUID()
+        let caseID = UUID()
+        record.id = caseID
         record.itemCode = item.implementationCode
         record.itemName = guide.name
         record.versionID = versionID
@@ -93,15 +95,11 @@ extension CaseService {
         let result = try await AuditTrail.writeTransaction(on: db) { tx in
             // Checked again under the write lock: two identical retries at once create one case.
             if let replay = try await service.replayed(scopeKey, hash: hash, on: tx) { return (replay, false) }
-            try await record.create(on: tx)
-            let idempotency = IdempotencyRecord()
-            idempotency.scopeKey = scopeKey
-            idempotency.requestHash = hash
-            idempotency.caseID = record.id!
-            idempotency.createdAt = now
-            try await idempotency.create(on: tx)
+            // The row is written once: by the submission's step, or here for a draft, or first
+            // when reused files are to point at it.
+            if !references.isEmpty { try await record.write(on: tx) }
             try await AuditTrail.append(
-                context.entry("case.create", subjectType: "case", subjectID: record.id!.uuidString, owner: record.owner, after: record.itemCode, at: now), on: tx)
+                context.entry("case.create", subjectType: "case", subjectID: caseID.uuidString, owner: record.owner, after: record.itemCode, at: now), on: tx)
             for reference in references {
                 guard let earlier = reused[reference.reuse] else { continue }
                 try await service.attach(
@@ -109,6 +107,14 @@ extension CaseService {
                     fileName: earlier.fileName, reusedFrom: earlier.id, on: tx)
             }
             if submit { try await service.transition(record, .submit, reason: nil, guide: guide, on: tx) }
+            if !record.$id.exists { try await record.write(on: tx) }
+            let idempotency = IdempotencyRecord()
+            idempotency.id = UUID()
+            idempotency.scopeKey = scopeKey
+            idempotency.requestHash = hash
+            idempotency.caseID = caseID
+            idempotency.createdAt = now
+            try await idempotency.insert(on: tx)
             return (record, true)
         }
         if result.1, submit { Self.count(.submit, reaching: result.0.state) }
@@ -116,11 +122,11 @@ extension CaseService {
     }
 
     private func replayed(_ scopeKey: String, hash: String, on db: any Database) async throws -> CaseRecord? {
-        guard let earlier = try await IdempotencyRecord.query(on: db).filter(\.$scopeKey == scopeKey).first() else { return nil }
+        guard let earlier = try await IdempotencyRecord.earlier(scopeKey, on: db) else { return nil }
         guard earlier.requestHash == hash else {
             throw DomainError.conflict("case.idempotency_mismatch", "该 Idempotency-Key 已用于另一份不同的申报，请换一个标识。")
         }
-        return try await CaseRecord.find(earlier.caseID, on: db)
+        return try await CaseRecord.lean(earlier.caseID, on: db)
     }
 
     /// SHA-256 of the request with sorted keys: the same request always has the same fingerprint.

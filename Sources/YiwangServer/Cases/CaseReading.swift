@@ -54,9 +54,11 @@ extension CaseService {
         let namesStaff = Policy.allows(actor, .readCases, on: record.owner)
         let department: String?
         if let knownDepartment { department = knownDepartment.name } else {
-            department = try await DepartmentRecord.query(on: db).filter(\.$creditCode == record.departmentCode).first()?.name
+            department = try await db.sql().select().column("name").from(DepartmentRecord.schema)
+                .where("credit_code", .equal, record.departmentCode).first()?.decode(column: "name", as: String.self)
         }
-        let steps = try await CaseEventRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$at).all().map { event in
+        guard let caseID = record.id else { throw DomainError.notFound("case.not_found", "未找到该办件。") }
+        let steps = try await CaseEventRecord.timeline(of: caseID, on: db).map { event in
             CaseView.Step(
                 at: event.at, action: event.action, actionName: CaseLifecycle.eventName(event.action),
                 state: event.toState, stateName: CaseState(rawValue: event.toState)?.chineseName ?? event.toState,
@@ -64,11 +66,11 @@ extension CaseService {
                 actorDepartment: CaseTimelineActor.isStaff(event.actor) ? department : nil,
                 channel: event.channel, reason: event.reason)
         }
-        let files = try await CaseMaterialRecord.query(on: db).filter(\.$caseID == record.id!).sort(\.$suppliedAt).all()
+        let files = try await CaseMaterialRecord.query(on: db).filter(\.$caseID == caseID).sort(\.$suppliedAt).all()
         let checklist = MaterialChecklist(guide: guide, supplied: Set(files.map(\.materialIndex)), commitment: record.commitmentSigned)
         let calendar = try await calendars.calendar(on: db, now: now)
         return CaseView(
-            id: record.id!, number: record.number, state: record.state, stateName: record.state.chineseName,
+            id: caseID, number: record.number, state: record.state, stateName: record.state.chineseName,
             item: .init(code: record.itemCode, name: record.itemName), channel: record.channel, deadline: record.deadline,
             deadlineProvisional: record.deadlineProvisional, urgency: record.urgency(today: today, warnWithin: warnWithin, calendar: calendar),
             form: record.shownFormValues,

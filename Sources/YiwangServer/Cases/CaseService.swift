@@ -71,7 +71,7 @@ struct CaseService: Sendable {
 
     /// A case the actor may see; others look like missing ones.
     func visibleCase(_ id: UUID) async throws -> CaseRecord {
-        guard let record = try await CaseRecord.find(id, on: db), mayRead(record) else {
+        guard let record = try await CaseRecord.lean(id, on: db), mayRead(record) else {
             throw DomainError.notFound("case.not_found", "未找到该办件。")
         }
         return record
@@ -81,7 +81,7 @@ struct CaseService: Sendable {
 
     /// A case and the catalog version it is judged by.
     func load(_ id: UUID, on db: any Database) async throws -> (CaseRecord, ServiceGuide) {
-        guard let record = try await CaseRecord.find(id, on: db), isPlatform || mayRead(record) else {
+        guard let record = try await CaseRecord.lean(id, on: db), isPlatform || mayRead(record) else {
             throw DomainError.notFound("case.not_found", "未找到该办件。")
         }
         return (record, try await guide(of: record, on: db))
@@ -89,10 +89,20 @@ struct CaseService: Sendable {
 
     /// The rules of the catalog version the case was filed under.
     func guide(of record: CaseRecord, on db: any Database) async throws -> ServiceGuide {
-        guard let version = try await ItemVersionRecord.find(record.versionID, on: db) else {
+        try await publishedGuide(record.versionID, on: db)
+    }
+
+    /// The guide of a version a case is filed under, read in one statement and decoded once
+    /// (`GuideCache`, which compares the stored words, so a changed row is never served stale).
+    func publishedGuide(_ versionID: UUID, on db: any Database) async throws -> ServiceGuide {
+        guard let row = try await db.sql().select().column("content").from(ItemVersionRecord.schema).where("id", .equal, versionID).first() else {
             throw DomainError.notFound("case.version_missing", "办件所依据的事项版本不存在。")
         }
-        return try version.guide()
+        let content = try row.decode(column: "content", as: String.self)
+        if let known = GuideCache.shared.get(versionID, content: content) { return known }
+        let guide = try JSONDecoder().decode(ServiceGuide.self, from: Data(content.utf8))
+        GuideCache.shared.put(versionID, content: content, guide)
+        return guide
     }
 
 }

@@ -95,11 +95,10 @@ struct CaseStep: Workflow {
         record.state = to
         record.updatedAt = ctx.now
         record.refreshQueueOrder()
-        try await record.save(on: tx)
-        let eventID = UUID()
+        try await record.write(on: tx)
         let event = CaseEventRecord(caseID: id, at: ctx.now, actor: ctx.audit.actor, channel: ctx.audit.channel, action: action, from: from, to: to, reason: reason)
-        event.id = eventID
-        try await event.create(on: tx)
+        try await event.insert(on: tx)
+        let eventID = event.id ?? UUID()
         let audit = ctx.entry(
             "case." + action.rawValue, subjectType: "case", subjectID: id.uuidString, owner: record.owner,
             before: from.rawValue, after: to.rawValue + (reason.map { "：" + $0 } ?? ""))

@@ -101,7 +101,8 @@ extension CaseService {
     /// The applicant's channels: the inbox and SMS always, e-mail when they gave an address.
     func applicantChannels(_ record: CaseRecord, on db: any Database) async throws -> [String] {
         guard let id = UUID(uuidString: record.applicantID),
-            try await ApplicantRecord.query(on: db).filter(\.$id == id).filter(\.$emailSealed != nil).count() > 0
+            try await db.sql().select().column(SQLLiteral.numeric("1")).from(ApplicantRecord.schema)
+                .where("id", .equal, id).where("email_sealed", .isNot, SQLLiteral.null).first() != nil
         else { return ["inbox", "sms"] }
         return ["inbox", "sms", "email"]
     }

@@ -270,3 +270,25 @@ final class GuideCache: @unchecked Sendable {
         }
     }
 }
+
+/// What filing a case needs of a published item, read in one statement without Fluent.
+struct PublishedItem: Sendable {
+    var implementationCode: String
+    var departmentCode: String
+    var regionCode: String
+    var versionID: UUID
+
+    /// The item with this implementation code, when it has a published version.
+    static func find(_ code: String, on db: any Database) async throws -> PublishedItem? {
+        let normalized = code.trimmingCharacters(in: .whitespaces).uppercased()
+        guard normalized.count <= 64,
+            let row = try await db.sql().select().columns("implementation_code", "department_code", "region_code", "published_version_id")
+                .from(ItemRecord.schema).where("implementation_code", .equal, normalized).first(),
+            let versionID = try row.decode(column: "published_version_id", as: UUID?.self)
+        else { return nil }
+        return PublishedItem(
+            implementationCode: try row.decode(column: "implementation_code", as: String.self),
+            departmentCode: try row.decode(column: "department_code", as: String.self),
+            regionCode: try row.decode(column: "region_code", as: String.self), versionID: versionID)
+    }
+}

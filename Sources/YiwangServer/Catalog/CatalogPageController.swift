@@ -106,17 +106,17 @@ enum CatalogPageController {
 
     /// The published guide of the item named in the path, built and its body rendered once per
     /// published version; a request after that reads only the item's row.
-    static func renderedGuide(_ request: Request) async throws -> RenderedGuides.Entry {
+    static func renderedGuide(_ request: Request) async throws -> PublishedGuides.Rendered {
         let service = CatalogService(try request.domain)
         let item = try await service.item(code: request.parameters.get("code") ?? "")
-        let cache = request.application.renderedGuides
-        if let version = item.publishedVersionID, let hit = cache.entry(version) { return hit }
+        let cache = request.application.publishedGuides.rendered
+        if let version = item.publishedVersionID, let hit = cache[version] { return hit }
         let document = try await service.publishedDocument(of: item)
         let lifeEvents = try await LifeEventRecord.query(on: request.db).filter(\.$slug ~~ document.guide.lifeEvents).all().map(LifeEventView.init)
         let view = GuideView(document: document, lifeEvents: lifeEvents)
         struct Body: Encodable { var guide: GuideView }
         let rendered = try await request.view.render("catalog/guide-body", Body(guide: view))
-        let entry = RenderedGuides.Entry(view: view, body: String(buffer: rendered.data))
+        let entry = PublishedGuides.Rendered(view: view, body: String(buffer: rendered.data))
         if let version = item.publishedVersionID { cache.keep(entry, for: version) }
         return entry
     }

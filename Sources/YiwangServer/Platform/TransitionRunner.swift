@@ -59,7 +59,7 @@ extension DomainContext {
         let plan = try await workflow.plan(command, subject, self, on: tx)
         let (outcome, recorded) = try await workflow.persist(plan, subject, self, on: tx)
         for entry in recorded.audit { try await AuditTrail.append(entry, on: tx) }
-        if !recorded.notices.isEmpty { try await recorded.notices.create(on: tx) }  // one multi-row insert
+        try await OutboxRecord.insert(recorded.notices, on: tx)  // one multi-row insert
         try await workflow.followUp(outcome, plan, self, on: tx)
         return outcome
     }
