@@ -138,35 +138,32 @@ enum AuditTrail {
     /// moved and sealed once, at the end.
     static func writeTransaction<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if db.inTransaction, held != nil { return try await body(db) }
+        // SQLite has one writer at a time: its writers commit in groups, in order (`GroupCommit`),
+        // which is far faster than letting connections collide and back off in SQLite's busy
+        // handler (sleeps of up to 100 ms). PostgreSQL orders writers itself with the head's row lock.
+        if (db as? any SQLDatabase)?.dialect.name == "sqlite" { return try await sqliteWriter.run(on: db, body) }
         let called = ContinuousClock.now
-        let transaction: @Sendable () async throws -> T = {
-            try await db.transaction { tx in
-                let head = try await lockHead(tx)
-                PlatformMetrics.shared.writeWait(ContinuousClock.now - called)
-                let start = head.sequence
-                let result = try await $held.withValue(head) { try await body(tx) }
-                if head.sequence != start { try await moveHead(head, on: tx) }
-                return result
-            }
+        return try await db.transaction { tx in
+            let head = try await lockHead(tx)
+            PlatformMetrics.shared.writeWait(ContinuousClock.now - called)
+            let start = head.sequence
+            let result = try await $held.withValue(head) { try await body(tx) }
+            if head.sequence != start { try await moveHead(head, on: tx) }
+            return result
         }
-        // SQLite has one writer at a time. Taking turns here, in order, is far faster than
-        // letting connections collide and back off in SQLite's busy handler (sleeps of up to
-        // 100 ms); PostgreSQL orders writers itself with the head's row lock.
-        guard (db as? any SQLDatabase)?.dialect.name == "sqlite" else { return try await transaction() }
-        return try await sqliteWriters.run(transaction)
     }
 
     /// Writes the head and its seal: only the platform, holding the chain's key, can make a
     /// head that verifies.
-    private static func moveHead(_ head: HeldHead, on db: any Database) async throws {
+    static func moveHead(_ head: HeldHead, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "audit head needs SQL") }
         let seal: String? = head.genuine ? try chain().headSeal(sequence: head.sequence, hash: head.hash) : nil
         try await sql.raw("UPDATE audit_head SET sequence = \(bind: head.sequence), hash = \(bind: head.hash), seal = \(bind: seal) WHERE id = 1").run()
     }
 
-    static let sqliteWriters = TakingTurns()
+    static let sqliteWriter = GroupCommit()
 
-    private static func lockHead(_ db: any Database) async throws -> HeldHead {
+    static func lockHead(_ db: any Database) async throws -> HeldHead {
         guard let sql = db as? any SQLDatabase,
             let row = try await sql.raw("UPDATE audit_head SET sequence = sequence WHERE id = 1 RETURNING sequence, hash, seal").first(decoding: HeadRow.self)
         else { throw Abort(.internalServerError, reason: "audit head missing") }
@@ -304,24 +301,6 @@ enum AuditTrail {
         let total = try await query.count()
         let events = try await query.sort(\.$id, .descending).range(page.offset..<(page.offset + page.per)).all()
         return (events, total)
-    }
-}
-
-/// Runs one operation at a time, first come first served (the SQLite write lock, in process).
-actor TakingTurns {
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    func run<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
-        if busy {
-            await withCheckedContinuation { waiting.append($0) }
-        } else {
-            busy = true
-        }
-        defer {
-            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
-        }
-        return try await operation()
     }
 }
 

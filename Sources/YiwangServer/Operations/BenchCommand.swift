@@ -253,3 +253,31 @@ enum MemoryReading {
     static func peakMiB() -> Double { value("VmHWM:") }
     static func currentMiB() -> Double { value("VmRSS:") }
 }
+
+/// `yiwang generate-catalog --items N --output FILE`: a catalog document of N entries made from
+/// the demo city's real guides under new base codes, for benchmarks at scale (`yiwang import FILE`
+/// loads it; scripts/bench_http.py uses both).
+struct GenerateCatalogCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "items", help: "Entries to generate (default 10000, at most 50000)") var items: Int?
+        @Option(name: "output", help: "Where to write the JSON document") var output: String?
+    }
+
+    var help: String { "Writes a generated catalog (real demo guides under new base codes) for benchmarks at scale." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let count = max(1, min(signature.items ?? 10_000, 50_000))
+        guard let output = signature.output, !output.isEmpty else {
+            context.console.error("请用 --output 指定输出文件。")
+            throw ExitCode(2)
+        }
+        let document = SyntheticCatalog.generate(count: count, from: try DemoCity.loadDocument(context.application))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard FileManager.default.createFile(atPath: output, contents: try encoder.encode(document)) else {
+            context.console.error("无法写入 \(output)。")
+            throw ExitCode(2)
+        }
+        context.console.print("已生成 \(count) 个事项：\(output)")
+    }
+}

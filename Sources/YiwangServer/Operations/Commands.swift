@@ -18,6 +18,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(), as: "restore")
+    app.asyncCommands.use(GenerateCatalogCommand(), as: "generate-catalog")
 }
 
 /// Prepares the database for any command: migrations, then WAL on SQLite.

@@ -52,6 +52,13 @@ final class PlatformMetrics: Sendable {
         histogram("yiwang_db_write_wait_seconds", labels: [], help: "写事务等待数据库连接与写锁的时间").record(duration)
     }
 
+    /// SQLite's group commit: one commit carrying `transactions` write transactions (their ratio is
+    /// the average group).
+    func groupCommitted(transactions: Int) {
+        counter("yiwang_db_group_commits_total", labels: [], help: "SQLite 合并提交的次数").increment()
+        counter("yiwang_db_grouped_transactions_total", labels: [], help: "合并提交中的写事务数").increment(by: Int64(transactions))
+    }
+
     /// The watch is due from now on (the server started): its lag counts from here until it runs.
     func deadlineWatchExpected(from date: Date) {
         watchLastRun.withLockedValue { if $0 == nil { $0 = date } }
