@@ -7,36 +7,6 @@ import YiwangTestSupport
 @testable import YiwangServer
 
 final class CaseAPITests: XCTestCase {
-    let goodForm: [String: JSONValue] = ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")]
-
-    func file(_ app: Application, token: String, key: String?, form: [String: JSONValue]? = nil, item: String = foodCode) async throws -> XCTHTTPResponse {
-        var headers = HTTPHeaders.bearer(token)
-        if let key { headers.add(name: "Idempotency-Key", value: key) }
-        var response: XCTHTTPResponse?
-        try await app.test(.POST, "/api/v1/cases", headers: headers, beforeRequest: { req in
-            try req.content.encode(NewCaseRequest(item: item, form: form ?? self.goodForm, submit: true))
-        }, afterResponse: { res async in response = res })
-        return response!
-    }
-
-    func move(_ app: Application, _ id: UUID, _ action: CaseAction, reason: String? = nil, token: String) async throws -> XCTHTTPResponse {
-        var response: XCTHTTPResponse?
-        try await app.test(.POST, "/api/v1/cases/\(id)/transitions", headers: .bearer(token), beforeRequest: { req in
-            try req.content.encode(TransitionRequest(action: action, reason: reason))
-        }, afterResponse: { res async in response = res })
-        return response!
-    }
-
-    /// Moves the case and checks where it lands.
-    func expect(
-        _ app: Application, _ id: UUID, _ action: CaseAction, reason: String? = nil, token: String, becomes expected: CaseState,
-        file: StaticString = #filePath, line: UInt = #line
-    ) async throws {
-        let res = try await move(app, id, action, reason: reason, token: token)
-        XCTAssertEqual(res.status, .ok, res.body.string, file: file, line: line)
-        XCTAssertEqual(try res.content.decode(CaseView.self).state, expected, file: file, line: line)
-    }
-
     func testAnOnlineApplicationGoesFromSubmissionThroughCorrectionToDecisionAndDelivery() async throws {
         try await withApp { app, _ in
             try await registerPerson(app)
@@ -44,16 +14,16 @@ final class CaseAPITests: XCTestCase {
             let clerk = try await staffToken(app, "clerk", cityClerk)
             let approver = try await staffToken(app, "approver", cityApprover)
 
-            let created = try await file(app, token: citizen, key: "apply-1")
+            let created = try await postCase(app, token: citizen, key: "apply-1")
             XCTAssertEqual(created.status, .created, created.body.string)
             let view = try created.content.decode(CaseView.self)
             XCTAssertEqual(view.state, .submitted)
             XCTAssertEqual(view.allowedActions, [.withdraw])
             // A retry with the same key answers the same case; the same key for another request is refused.
-            let retry = try await file(app, token: citizen, key: "apply-1")
+            let retry = try await postCase(app, token: citizen, key: "apply-1")
             XCTAssertEqual(retry.status, .ok)
             XCTAssertEqual(try retry.content.decode(CaseView.self).id, view.id)
-            let other = try await file(app, token: citizen, key: "apply-1", form: ["applicantName": .string("张明"), "businessKind": .string("热食类食品制售"), "hotFoodArea": .int(20)])
+            let other = try await postCase(app, token: citizen, key: "apply-1", form: ["applicantName": .string("张明"), "businessKind": .string("热食类食品制售"), "hotFoodArea": .int(20)])
             XCTAssertEqual(other.status, .conflict)
             XCTAssertEqual(try problem(other).code, "case.idempotency_mismatch")
             let cases = try await CaseRecord.query(on: app.db).count()
@@ -116,30 +86,27 @@ final class CaseAPITests: XCTestCase {
 
     func testRefusalsAreClearAndWriteNothing() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
-            try await registerPerson(app, id: agentID, name: "李华", phone: "13800000002")
-            let citizen = try await applicantToken(app, citizenID)
-            let stranger = try await applicantToken(app, agentID)
+            let (citizen, stranger) = try await citizenAndStranger(app)
             let districtApprover = try await staffToken(app, "district", [Grant(role: .approver, scope: Scope(departmentCreditCode: Fixtures.districtDepartment))])
             let clerk = try await staffToken(app, "clerk", cityClerk)
 
-            var res = try await file(app, token: citizen, key: nil)
+            var res = try await postCase(app, token: citizen, key: nil)
             XCTAssertEqual(try problem(res).code, "case.idempotency_key")
-            res = try await file(app, token: citizen, key: "bad-form", form: ["businessKind": .string("其他"), "extra": .string("x")])
+            res = try await postCase(app, token: citizen, key: "bad-form", form: ["businessKind": .string("其他"), "extra": .string("x")])
             XCTAssertEqual(res.status, .badRequest)
             let body = try problem(res)
             XCTAssertEqual(body.code, "case.form_invalid")
             XCTAssertEqual(Set(body.errors?.map(\.field) ?? []), ["form/applicantName", "form/businessKind", "form/extra"])
-            res = try await file(app, token: citizen, key: "no-item", item: "NOPE")
+            res = try await postCase(app, token: citizen, key: "no-item", item: "NOPE")
             XCTAssertEqual(res.status, .notFound)
-            res = try await file(app, token: clerk, key: "staff")
+            res = try await postCase(app, token: clerk, key: "staff")
             XCTAssertEqual(try problem(res).code, "case.applicant_required", "at the window the applicant is named")
             var none = try await CaseRecord.query(on: app.db).count()
             XCTAssertEqual(none, 0, "nothing half-written")
             none = try await IdempotencyRecord.query(on: app.db).count()
             XCTAssertEqual(none, 0)
 
-            let id = try (try await file(app, token: citizen, key: "ok")).content.decode(CaseView.self).id
+            let id = try await makeCase(app, .submitted).requireID()
             res = try await move(app, id, .approve, token: clerk)
             XCTAssertEqual(res.status, .forbidden, "a clerk does not decide")
             res = try await move(app, id, .close, token: clerk)
@@ -166,14 +133,13 @@ final class CaseAPITests: XCTestCase {
 
     func testApplicantsSeeTheirCasesAndStaffTheirQueueByUrgency() async throws {
         try await withApp { app, clock in
-            try await registerPerson(app)
-            let citizen = try await applicantToken(app, citizenID)
-            let clerk = try await staffToken(app, "clerk", cityClerk)
+            try await staffToken(app, "clerk", cityClerk)
             try await staffToken(app, "district", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.districtDepartment))])
-            var ids: [UUID] = []
-            for key in ["a", "b"] { ids.append(try (try await file(app, token: citizen, key: key)).content.decode(CaseView.self).id) }
-            try await supplyMaterials(app, ids[1], token: citizen)
-            _ = try await move(app, ids[1], .accept, token: clerk)
+            // Two cases filed on Sunday; the second accepted, its deadline Friday 11-27.
+            let submitted = try await makeCase(app, .submitted)
+            let accepted = try await makeCase(app, .accepted)
+            let ids = [try submitted.requireID(), try accepted.requireID()]
+            let citizen = try await applicantToken(app, citizenID)
             try await app.test(.GET, "/api/v1/cases", headers: .bearer(citizen)) { res async throws in
                 XCTAssertEqual(res.status, .ok, res.body.string)
                 XCTAssertEqual(try res.content.decode(CaseService.Listing.self).total, 2)
@@ -203,21 +169,14 @@ final class CaseAPITests: XCTestCase {
 
     func testAnApproverExtendsTheTimeLimitOnceWithAReasonAndTheApplicantIsTold() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
-            let citizen = try await applicantToken(app, citizenID)
             let clerk = try await staffToken(app, "clerk", cityClerk)
             let approver = try await staffToken(app, "approver", cityApprover)
-            let id = try (try await file(app, token: citizen, key: "x")).content.decode(CaseView.self).id
+            let id = try await makeCase(app, .submitted, materials: [1, 3]).requireID()
             func extend(_ days: Int, _ reason: String, token: String) async throws -> XCTHTTPResponse {
-                var response: XCTHTTPResponse?
-                try await app.test(.POST, "/api/v1/cases/\(id)/extension", headers: .bearer(token), beforeRequest: { req in
-                    try req.content.encode(ExtensionRequest(workingDays: days, reason: reason))
-                }, afterResponse: { res async in response = res })
-                return response!
+                try await call(app, .POST, "/api/v1/cases/\(id)/extension", token: token, json: ExtensionRequest(workingDays: days, reason: reason))
             }
             var res = try await extend(5, "需现场核查", token: approver)
             XCTAssertEqual(try problem(res).code, "case.no_running_clock", "no clock before acceptance")
-            try await supplyMaterials(app, id, token: citizen)
             try await expect(app, id, .accept, token: clerk, becomes: .accepted)
             res = try await extend(5, "需现场核查", token: clerk)
             XCTAssertEqual(res.status, .forbidden, "a clerk does not extend")

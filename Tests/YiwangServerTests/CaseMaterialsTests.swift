@@ -9,81 +9,16 @@ import YiwangTestSupport
 /// Materials over the API: uploads checked by content and stored once, downloads only for those
 /// who may read the case, 材料复用, 容缺受理, filing at the window with the green channel, and drafts.
 final class CaseMaterialsTests: XCTestCase {
-    let goodForm: [String: JSONValue] = ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")]
     let districtClerk = [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.districtDepartment))]
-
-    // MARK: Helpers
-
-    /// Sends a JSON body; `key` goes in the Idempotency-Key header.
-    func send<Body: Content>(_ app: Application, _ method: HTTPMethod, _ path: String, _ body: Body, token: String, key: String? = nil) async throws -> XCTHTTPResponse {
-        var headers = HTTPHeaders.bearer(token)
-        if let key { headers.add(name: "Idempotency-Key", value: key) }
-        var response: XCTHTTPResponse?
-        try await app.test(method, path, headers: headers, beforeRequest: { req in
-            try req.content.encode(body)
-        }, afterResponse: { res async in response = res })
-        return response!
-    }
-
-    func fetch(_ app: Application, _ path: String, token: String) async throws -> XCTHTTPResponse {
-        var response: XCTHTTPResponse?
-        try await app.test(.GET, path, headers: .bearer(token)) { res async in response = res }
-        return response!
-    }
-
-    /// `PUT /cases/{id}/materials/{number}` with the raw bytes; `number` is the 1-based material number as typed in the URL.
-    func upload(_ app: Application, _ id: UUID, _ number: String, _ bytes: [UInt8], name: String? = "scan.pdf", token: String) async throws -> XCTHTTPResponse {
-        var response: XCTHTTPResponse?
-        try await app.test(.PUT, "/api/v1/cases/\(id)/materials/\(number)", headers: .bearer(token), beforeRequest: { req in
-            if let name { req.headers.replaceOrAdd(name: "X-File-Name", value: name) }
-            req.body = ByteBuffer(bytes: bytes)
-        }, afterResponse: { res async in response = res })
-        return response!
-    }
-
-    /// Files the food licence online (submitted) and answers the case id.
-    func fileCase(_ app: Application, token: String, key: String, file: StaticString = #filePath, line: UInt = #line) async throws -> UUID {
-        let res = try await send(app, .POST, "/api/v1/cases", NewCaseRequest(item: foodCode, form: goodForm, submit: true), token: token, key: key)
-        XCTAssertEqual(res.status, .created, res.body.string, file: file, line: line)
-        return try res.content.decode(CaseView.self).id
-    }
-
-    func move(
-        _ app: Application, _ id: UUID, _ action: CaseAction, reason: String? = nil, greenChannel: Bool? = nil, token: String
-    ) async throws -> XCTHTTPResponse {
-        try await send(app, .POST, "/api/v1/cases/\(id)/transitions", TransitionRequest(action: action, reason: reason, greenChannel: greenChannel), token: token)
-    }
-
-    func expect(
-        _ app: Application, _ id: UUID, _ action: CaseAction, reason: String? = nil, token: String, becomes expected: CaseState,
-        file: StaticString = #filePath, line: UInt = #line
-    ) async throws {
-        let res = try await move(app, id, action, reason: reason, token: token)
-        XCTAssertEqual(res.status, .ok, res.body.string, file: file, line: line)
-        XCTAssertEqual(try res.content.decode(CaseView.self).state, expected, file: file, line: line)
-    }
-
-    func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// Every file in the material store, as `<first two hex characters>/<name>`.
-    func storedFiles(_ app: Application) -> [String] {
-        let paths = (try? FileManager.default.subpathsOfDirectory(atPath: app.settings.materialsDirectory)) ?? []
-        return paths.filter { $0.contains("/") }.sorted()
-    }
 
     // MARK: Upload, store and download
 
     func testUploadsAreStoredOnceByContentAndOnlyReadableByThoseAllowed() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
-            try await registerPerson(app, id: agentID, name: "李华", phone: "13800000002")
-            let citizen = try await applicantToken(app, citizenID)
-            let stranger = try await applicantToken(app, agentID)
+            let (citizen, stranger) = try await citizenAndStranger(app)
+            let id = try await makeCase(app, .submitted).requireID()
             let clerk = try await staffToken(app, "clerk", cityClerk)
             let otherClerk = try await staffToken(app, "district", districtClerk)
-            let id = try await fileCase(app, token: citizen, key: "a")
             let bytes = samplePDF("stored once")
             let sha = sha256Hex(bytes)
 
@@ -112,13 +47,13 @@ final class CaseMaterialsTests: XCTestCase {
             XCTAssertNotEqual(Array(onDisk), bytes, "sealed at rest")
             XCTAssertNil(Array(onDisk).firstRange(of: Array("%PDF".utf8)), "the content is not readable on disk")
 
-            res = try await fetch(app, "/api/v1/cases/\(id)", token: citizen)
+            res = try await call(app, .GET, "/api/v1/cases/\(id)", token: citizen)
             let view = try res.content.decode(CaseView.self)
             XCTAssertEqual(view.materials.map { $0.files.map(\.id) }, [[first.id], [], [second.id]])
             XCTAssertEqual(view.missingMaterials, [])
 
             // The applicant downloads the exact bytes, as an attachment that is never sniffed.
-            res = try await fetch(app, "/api/v1/cases/\(id)/files/\(first.id)", token: citizen)
+            res = try await call(app, .GET, "/api/v1/cases/\(id)/files/\(first.id)", token: citizen)
             XCTAssertEqual(res.status, .ok, res.body.string)
             XCTAssertEqual(Array(res.body.readableBytesView), bytes)
             XCTAssertEqual(res.headers.first(name: .contentType), "application/pdf")
@@ -130,24 +65,24 @@ final class CaseMaterialsTests: XCTestCase {
             XCTAssertEqual(res.headers.first(name: .cacheControl), "private, no-store")
 
             // A clerk of the handling department may read it.
-            res = try await fetch(app, "/api/v1/cases/\(id)/files/\(second.id)", token: clerk)
+            res = try await call(app, .GET, "/api/v1/cases/\(id)/files/\(second.id)", token: clerk)
             XCTAssertEqual(res.status, .ok, res.body.string)
             XCTAssertEqual(Array(res.body.readableBytesView), bytes)
 
             // Another citizen and another department's clerk find neither the case nor the file.
             for token in [stranger, otherClerk] {
-                res = try await fetch(app, "/api/v1/cases/\(id)", token: token)
+                res = try await call(app, .GET, "/api/v1/cases/\(id)", token: token)
                 XCTAssertEqual(res.status, .notFound)
-                res = try await fetch(app, "/api/v1/cases/\(id)/files/\(first.id)", token: token)
+                res = try await call(app, .GET, "/api/v1/cases/\(id)/files/\(first.id)", token: token)
                 XCTAssertEqual(res.status, .notFound)
                 XCTAssertEqual(try problem(res).code, "case.not_found")
             }
             // Nor through a case of their own.
-            let strangersCase = try await fileCase(app, token: stranger, key: "b")
-            res = try await fetch(app, "/api/v1/cases/\(strangersCase)/files/\(first.id)", token: stranger)
+            let strangersCase = try await makeCase(app, .submitted, applicant: agentID).requireID()
+            res = try await call(app, .GET, "/api/v1/cases/\(strangersCase)/files/\(first.id)", token: stranger)
             XCTAssertEqual(res.status, .notFound)
             XCTAssertEqual(try problem(res).code, "material.not_found")
-            res = try await fetch(app, "/api/v1/cases/\(id)/files/not-a-file", token: citizen)
+            res = try await call(app, .GET, "/api/v1/cases/\(id)/files/not-a-file", token: citizen)
             XCTAssertEqual(res.status, .notFound)
             XCTAssertEqual(try problem(res).code, "material.not_found")
         }
@@ -155,11 +90,8 @@ final class CaseMaterialsTests: XCTestCase {
 
     func testHostileUploadsAreRefusedInChineseAndWriteNothing() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
-            try await registerPerson(app, id: agentID, name: "李华", phone: "13800000002")
-            let citizen = try await applicantToken(app, citizenID)
-            let stranger = try await applicantToken(app, agentID)
-            let id = try await fileCase(app, token: citizen, key: "hostile")
+            let (citizen, stranger) = try await citizenAndStranger(app)
+            let id = try await makeCase(app, .submitted).requireID()
 
             // Refused by content: nothing reaches the store.
             let disguised: [(name: String, bytes: [UInt8], code: String)] = [
@@ -203,7 +135,7 @@ final class CaseMaterialsTests: XCTestCase {
 
             let records = try await CaseMaterialRecord.query(on: app.db).count()
             XCTAssertEqual(records, 0, "no material recorded")
-            res = try await fetch(app, "/api/v1/cases/\(id)", token: citizen)
+            res = try await call(app, .GET, "/api/v1/cases/\(id)", token: citizen)
             let view = try res.content.decode(CaseView.self)
             XCTAssertEqual(view.materials.map(\.files.count), [0, 0, 0])
             XCTAssertEqual(view.missingMaterials, ["食品经营许可申请书", "食品安全管理制度"])
@@ -214,11 +146,8 @@ final class CaseMaterialsTests: XCTestCase {
 
     func testAFileGivenBeforeCanBeReusedOnlyByTheApplicantWhoGaveIt() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
-            try await registerPerson(app, id: agentID, name: "李华", phone: "13800000002")
-            let citizen = try await applicantToken(app, citizenID)
-            let stranger = try await applicantToken(app, agentID)
-            let earlier = try await fileCase(app, token: citizen, key: "first")
+            let (citizen, stranger) = try await citizenAndStranger(app)
+            let earlier = try await makeCase(app, .submitted).requireID()
             let bytes = samplePDF("reuse")
             var res = try await upload(app, earlier, "1", bytes, name: "申请书.pdf", token: citizen)
             XCTAssertEqual(res.status, .created, res.body.string)
@@ -227,7 +156,7 @@ final class CaseMaterialsTests: XCTestCase {
 
             // A second case names the earlier file instead of uploading it again.
             let reusing = NewCaseRequest(item: foodCode, form: goodForm, materials: [MaterialReference(material: 1, reuse: sha)], submit: true)
-            res = try await send(app, .POST, "/api/v1/cases", reusing, token: citizen, key: "second")
+            res = try await call(app, .POST, "/api/v1/cases", token: citizen, json: reusing, key: "second")
             XCTAssertEqual(res.status, .created, res.body.string)
             let second = try res.content.decode(CaseView.self)
             XCTAssertEqual(second.state, .submitted)
@@ -238,42 +167,41 @@ final class CaseMaterialsTests: XCTestCase {
             XCTAssertEqual(reused.name, original.name)
             XCTAssertNotEqual(reused.id, original.id)
             XCTAssertEqual(second.missingMaterials, ["食品安全管理制度"])
-            res = try await fetch(app, "/api/v1/cases/\(second.id)/files/\(reused.id)", token: citizen)
+            res = try await call(app, .GET, "/api/v1/cases/\(second.id)/files/\(reused.id)", token: citizen)
             XCTAssertEqual(res.status, .ok, res.body.string)
             XCTAssertEqual(Array(res.body.readableBytesView), bytes)
 
             // Reused again, through the case's own materials endpoint.
-            res = try await send(app, .POST, "/api/v1/cases/\(second.id)/materials", MaterialReference(material: 3, reuse: sha), token: citizen)
+            res = try await call(app, .POST, "/api/v1/cases/\(second.id)/materials", token: citizen, json: MaterialReference(material: 3, reuse: sha))
             XCTAssertEqual(res.status, .created, res.body.string)
             XCTAssertTrue(try res.content.decode(CaseView.File.self).reused)
 
             // The applicant's earlier files: each content once.
-            res = try await fetch(app, "/api/v1/me/materials", token: citizen)
+            res = try await call(app, .GET, "/api/v1/me/materials", token: citizen)
             XCTAssertEqual(res.status, .ok, res.body.string)
             XCTAssertEqual(try res.content.decode([CaseView.File].self).map(\.sha256), [sha])
             XCTAssertEqual(storedFiles(app).count, 1)
 
             // A hash the applicant never gave is not found.
-            res = try await send(
-                app, .POST, "/api/v1/cases/\(second.id)/materials", MaterialReference(material: 1, reuse: String(repeating: "0", count: 64)), token: citizen)
+            res = try await call(app, .POST, "/api/v1/cases/\(second.id)/materials", token: citizen, json: MaterialReference(material: 1, reuse: String(repeating: "0", count: 64)))
             XCTAssertEqual(res.status, .notFound)
             XCTAssertEqual(try problem(res).code, "material.reuse_not_found")
 
             // Another citizen who learned the hash cannot take the file, in a new case or an existing one.
             let casesBefore = try await CaseRecord.query(on: app.db).count()
             let stealing = NewCaseRequest(item: foodCode, form: goodForm, materials: [MaterialReference(material: 1, reuse: sha)], submit: true)
-            res = try await send(app, .POST, "/api/v1/cases", stealing, token: stranger, key: "steal")
+            res = try await call(app, .POST, "/api/v1/cases", token: stranger, json: stealing, key: "steal")
             XCTAssertEqual(res.status, .notFound)
             XCTAssertEqual(try problem(res).code, "material.reuse_not_found")
             let casesAfter = try await CaseRecord.query(on: app.db).count()
             XCTAssertEqual(casesAfter, casesBefore, "no case created")
-            let own = try await fileCase(app, token: stranger, key: "own")
-            res = try await send(app, .POST, "/api/v1/cases/\(own)/materials", MaterialReference(material: 1, reuse: sha), token: stranger)
+            let own = try await makeCase(app, .submitted, applicant: agentID).requireID()
+            res = try await call(app, .POST, "/api/v1/cases/\(own)/materials", token: stranger, json: MaterialReference(material: 1, reuse: sha))
             XCTAssertEqual(res.status, .notFound)
             XCTAssertEqual(try problem(res).code, "material.reuse_not_found")
             let taken = try await CaseMaterialRecord.query(on: app.db).filter(\.$caseID == own).count()
             XCTAssertEqual(taken, 0)
-            res = try await fetch(app, "/api/v1/me/materials", token: stranger)
+            res = try await call(app, .GET, "/api/v1/me/materials", token: stranger)
             XCTAssertEqual(try res.content.decode([CaseView.File].self).count, 0)
         }
     }
@@ -282,18 +210,12 @@ final class CaseMaterialsTests: XCTestCase {
 
     func testADeferredMaterialBlocksTheDecisionUntilTheApplicantSuppliesIt() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
-            let citizen = try await applicantToken(app, citizenID)
-            let clerk = try await staffToken(app, "clerk", cityClerk)
-            let approver = try await staffToken(app, "approver", cityApprover)
-            let id = try await fileCase(app, token: citizen, key: "deferred")
-            try await supplyMaterials(app, id, token: citizen, [1])
-
             // Accepted on Sunday 11-22 without the 食品安全管理制度: it follows within 3 working days
             // (Mon 23, Tue 24, Wed 25), the same count that puts the 5-day deadline on Friday 27.
-            var res = try await move(app, id, .accept, token: clerk)
-            XCTAssertEqual(res.status, .ok, res.body.string)
-            let accepted = try res.content.decode(CaseView.self)
+            let id = try await makeCase(app, .deferred).requireID()
+            let citizen = try await applicantToken(app, citizenID)
+            let approver = try await staffToken(app, "approver", cityApprover)
+            let accepted = try await view(app, id, token: citizen)
             XCTAssertEqual(accepted.state, .accepted)
             XCTAssertTrue(accepted.deferredOutstanding)
             XCTAssertEqual(accepted.deferredDue, "2026-11-25")
@@ -305,7 +227,7 @@ final class CaseMaterialsTests: XCTestCase {
 
             // No decision while it is outstanding.
             try await expect(app, id, .review, token: approver, becomes: .underReview)
-            res = try await move(app, id, .approve, token: approver)
+            var res = try await move(app, id, .approve, token: approver)
             XCTAssertEqual(res.status, .conflict)
             XCTAssertEqual(try problem(res).code, "case.deferred_materials_outstanding")
             res = try await move(app, id, .deny, reason: "材料不全", token: approver)
@@ -322,7 +244,7 @@ final class CaseMaterialsTests: XCTestCase {
             res = try await upload(app, id, "3", samplePDF("3"), token: citizen)
             XCTAssertEqual(res.status, .created, res.body.string)
             XCTAssertTrue(try res.content.decode(CaseView.File.self).afterAcceptance)
-            res = try await fetch(app, "/api/v1/cases/\(id)", token: citizen)
+            res = try await call(app, .GET, "/api/v1/cases/\(id)", token: citizen)
             let complete = try res.content.decode(CaseView.self)
             XCTAssertFalse(complete.deferredOutstanding)
             XCTAssertNil(complete.deferredDue)
@@ -351,48 +273,44 @@ final class CaseMaterialsTests: XCTestCase {
 
     func testAClerkFilesAtTheWindowForTheApplicantAndTheGreenChannelLeadsTheQueue() async throws {
         try await withApp { app, clock in
-            let registered = try await registerPerson(app)
+            // An online case accepted on Sunday: due Friday 11-27.
+            let online = try await makeCase(app, .accepted).requireID()
+            let registered = try await makeApplicant(app)
             let citizen = try await applicantToken(app, citizenID)
             var clerk = try await staffToken(app, "clerk", cityClerk)
-
-            // An online case accepted on Sunday: due Friday 11-27.
-            let online = try await fileCase(app, token: citizen, key: "online")
-            try await supplyMaterials(app, online, token: citizen)
-            var res = try await move(app, online, .accept, token: clerk)
-            XCTAssertEqual(res.status, .ok, res.body.string)
-            let onlineView = try res.content.decode(CaseView.self)
+            let onlineView = try await view(app, online, token: citizen)
             XCTAssertEqual(onlineView.deadline, "2026-11-27")
             XCTAssertFalse(onlineView.assisted)
             XCTAssertFalse(onlineView.greenChannel)
 
             // The clerk finds the applicant standing at the window.
-            res = try await send(app, .POST, "/api/v1/applicants/lookup", ["identifier": citizenID], token: clerk)
+            var res = try await call(app, .POST, "/api/v1/applicants/lookup", token: clerk, json: ["identifier": citizenID])
             XCTAssertEqual(res.status, .ok, res.body.string)
             let applicant = try res.content.decode(ApplicantView.self)
-            XCTAssertEqual(applicant.id, registered.id)
+            XCTAssertEqual(applicant.id, registered.id!)
             XCTAssertNotEqual(applicant.identifier, citizenID, "masked")
 
             let request = NewCaseRequest(item: foodCode, form: goodForm, applicant: applicant.id, submit: true)
-            res = try await send(app, .POST, "/api/v1/cases", request, token: clerk)
+            res = try await call(app, .POST, "/api/v1/cases", token: clerk, json: request)
             XCTAssertEqual(try problem(res).code, "case.idempotency_key")
-            res = try await send(app, .POST, "/api/v1/cases", request, token: clerk, key: "window-1")
+            res = try await call(app, .POST, "/api/v1/cases", token: clerk, json: request, key: "window-1")
             XCTAssertEqual(res.status, .created, res.body.string)
             let filed = try res.content.decode(CaseView.self)
             XCTAssertEqual(filed.channel, "window")
             XCTAssertTrue(filed.assisted)
             XCTAssertFalse(filed.greenChannel)
             XCTAssertEqual(filed.state, .submitted)
-            res = try await send(app, .POST, "/api/v1/cases", request, token: clerk, key: "window-1")
+            res = try await call(app, .POST, "/api/v1/cases", token: clerk, json: request, key: "window-1")
             XCTAssertEqual(res.status, .ok, "a retry answers the same case")
             XCTAssertEqual(try res.content.decode(CaseView.self).id, filed.id)
             try await supplyMaterials(app, filed.id, token: clerk)
 
             // The applicant sees the case filed for them.
-            res = try await fetch(app, "/api/v1/cases", token: citizen)
+            res = try await call(app, .GET, "/api/v1/cases", token: citizen)
             XCTAssertEqual(res.status, .ok, res.body.string)
             let mine = try res.content.decode(CaseService.Listing.self)
             XCTAssertEqual(Set(mine.cases.map(\.id)), [online, filed.id])
-            res = try await fetch(app, "/api/v1/cases/\(filed.id)", token: citizen)
+            res = try await call(app, .GET, "/api/v1/cases/\(filed.id)", token: citizen)
             XCTAssertEqual(res.status, .ok, res.body.string)
 
             // Monday: accepted through the green channel, which must say why.
@@ -409,7 +327,7 @@ final class CaseMaterialsTests: XCTestCase {
             XCTAssertEqual(green.deadline, "2026-11-30", "five working days after Monday")
 
             // The queue: the green channel first, though the online case is due earlier.
-            res = try await fetch(app, "/api/v1/cases", token: clerk)
+            res = try await call(app, .GET, "/api/v1/cases", token: clerk)
             XCTAssertEqual(res.status, .ok, res.body.string)
             let queue = try res.content.decode(CaseService.Listing.self).cases
             XCTAssertEqual(queue.map(\.id), [filed.id, online])
@@ -422,47 +340,44 @@ final class CaseMaterialsTests: XCTestCase {
 
     func testADraftKeepsAnIncompleteFormUntilItIsSubmittedAndThenTheFormIsLocked() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
-            try await registerPerson(app, id: agentID, name: "李华", phone: "13800000002")
-            let citizen = try await applicantToken(app, citizenID)
-            let stranger = try await applicantToken(app, agentID)
+            let (citizen, stranger) = try await citizenAndStranger(app)
             let partial: [String: JSONValue] = ["applicantName": .string("张明")]
 
-            var res = try await send(app, .POST, "/api/v1/cases", NewCaseRequest(item: foodCode, form: partial, submit: false), token: citizen, key: "draft-1")
+            var res = try await call(app, .POST, "/api/v1/cases", token: citizen, json: NewCaseRequest(item: foodCode, form: partial, submit: false), key: "draft-1")
             XCTAssertEqual(res.status, .created, res.body.string)
             let draft = try res.content.decode(CaseView.self)
             XCTAssertEqual(draft.state, .draft)
             XCTAssertFalse(draft.allowedActions.contains(.submit), "submitting is offered only once the form is complete")
 
             // What is there must be right, even in a draft.
-            res = try await send(app, .PUT, "/api/v1/cases/\(draft.id)/form", FormUpdateRequest(form: ["businessKind": .string("其他")]), token: citizen)
+            res = try await call(app, .PUT, "/api/v1/cases/\(draft.id)/form", token: citizen, json: FormUpdateRequest(form: ["businessKind": .string("其他")]))
             XCTAssertEqual(res.status, .badRequest)
             XCTAssertEqual(try problem(res).code, "case.form_invalid")
             // Nobody else may change it.
-            res = try await send(app, .PUT, "/api/v1/cases/\(draft.id)/form", FormUpdateRequest(form: goodForm), token: stranger)
+            res = try await call(app, .PUT, "/api/v1/cases/\(draft.id)/form", token: stranger, json: FormUpdateRequest(form: goodForm))
             XCTAssertEqual(res.status, .notFound)
 
-            res = try await send(app, .PUT, "/api/v1/cases/\(draft.id)/form", FormUpdateRequest(form: goodForm), token: citizen)
+            res = try await call(app, .PUT, "/api/v1/cases/\(draft.id)/form", token: citizen, json: FormUpdateRequest(form: goodForm))
             XCTAssertEqual(res.status, .ok, res.body.string)
             let updated = try res.content.decode(CaseView.self)
             XCTAssertEqual(updated.state, .draft)
             XCTAssertEqual(updated.form["businessKind"], JSONValue.string("预包装食品销售"))
             try await expect(app, draft.id, .submit, token: citizen, becomes: .submitted)
-            res = try await send(app, .PUT, "/api/v1/cases/\(draft.id)/form", FormUpdateRequest(form: partial), token: citizen)
+            res = try await call(app, .PUT, "/api/v1/cases/\(draft.id)/form", token: citizen, json: FormUpdateRequest(form: partial))
             XCTAssertEqual(res.status, .conflict)
             XCTAssertEqual(try problem(res).code, "case.form_locked")
 
             // A draft whose form is incomplete cannot be submitted.
-            res = try await send(app, .POST, "/api/v1/cases", NewCaseRequest(item: foodCode, form: partial, submit: false), token: citizen, key: "draft-2")
+            res = try await call(app, .POST, "/api/v1/cases", token: citizen, json: NewCaseRequest(item: foodCode, form: partial, submit: false), key: "draft-2")
             XCTAssertEqual(res.status, .created, res.body.string)
             let incomplete = try res.content.decode(CaseView.self)
             res = try await move(app, incomplete.id, .submit, token: citizen)
             XCTAssertEqual(res.status, .badRequest)
             XCTAssertEqual(try problem(res).code, "case.form_invalid")
-            res = try await fetch(app, "/api/v1/cases/\(incomplete.id)", token: citizen)
+            res = try await call(app, .GET, "/api/v1/cases/\(incomplete.id)", token: citizen)
             XCTAssertEqual(try res.content.decode(CaseView.self).state, .draft)
             // Nor can such a form be filed for submission at once.
-            res = try await send(app, .POST, "/api/v1/cases", NewCaseRequest(item: foodCode, form: partial, submit: true), token: citizen, key: "draft-3")
+            res = try await call(app, .POST, "/api/v1/cases", token: citizen, json: NewCaseRequest(item: foodCode, form: partial, submit: true), key: "draft-3")
             XCTAssertEqual(res.status, .badRequest)
             XCTAssertEqual(try problem(res).code, "case.form_invalid")
         }
@@ -470,16 +385,13 @@ final class CaseMaterialsTests: XCTestCase {
 
     func testAnOnlineApplicationIsTheApplicantsOwnUntilSubmitted() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
-            let citizen = try await applicantToken(app, citizenID)
             let clerk = try await staffToken(app, "clerk", cityClerk)
-            let draft = try await send(app, .POST, "/api/v1/cases", NewCaseRequest(item: foodCode, form: ["applicantName": .string("张明")], submit: false), token: citizen, key: "draft")
-            let id = try draft.content.decode(CaseView.self).id
-            var res = try await fetch(app, "/api/v1/cases/\(id)", token: clerk)
+            let id = try await makeCase(app, .draft, form: ["applicantName": .string("张明")]).requireID()
+            var res = try await call(app, .GET, "/api/v1/cases/\(id)", token: clerk)
             XCTAssertEqual(res.status, .notFound, "a draft is not the department's to read")
-            res = try await fetch(app, "/api/v1/cases?state=draft", token: clerk)
+            res = try await call(app, .GET, "/api/v1/cases?state=draft", token: clerk)
             XCTAssertEqual(try res.content.decode(CaseService.Listing.self).total, 0)
-            let submitted = try await fileCase(app, token: citizen, key: "submitted")
+            let submitted = try await makeCase(app, .submitted).requireID()
             res = try await upload(app, submitted, "1", samplePDF("clerk"), token: clerk)
             XCTAssertEqual(res.status, .forbidden, "a clerk does not add to an online application")
             res = try await upload(app, submitted, "1", samplePDF("anonymous"), token: "nobody")

@@ -50,53 +50,6 @@ final class ContractTests: XCTestCase {
 }
 
 final class StaffPageTests: XCTestCase {
-    /// The CSRF token a page's forms carry.
-    static func csrf(in html: String) -> String {
-        guard let range = html.range(of: "name=\"csrf\" value=\"") else { return "" }
-        return String(html[range.upperBound...].prefix { $0 != "\"" })
-    }
-
-    /// Signs in through the form, carrying the session cookie and CSRF token like a browser.
-    struct SignIn {
-        var cookie: HTTPCookies
-        var csrf: String
-        var status: HTTPStatus
-
-        /// Headers that carry the session, as a browser would send them.
-        var headers: HTTPHeaders {
-            var headers = HTTPHeaders()
-            headers.cookie = cookie
-            return headers
-        }
-    }
-
-    func signIn(_ app: Application, account: String, password: String) async throws -> SignIn {
-        var cookies = HTTPCookies()
-        var csrf = ""
-        try await app.test(.GET, "/admin/login") { res async in
-            cookies = res.headers.setCookie ?? HTTPCookies()
-            csrf = Self.csrf(in: res.body.string)
-        }
-        var status = HTTPStatus.ok
-        var headers = HTTPHeaders()
-        headers.cookie = cookies
-        try await app.test(.POST, "/admin/login", headers: headers, beforeRequest: { req in
-            try req.content.encode(["account": account, "password": password, "csrf": csrf, "next": "/admin"], as: .urlEncodedForm)
-        }, afterResponse: { res async in
-            status = res.status
-            if let fresh = res.headers.setCookie { cookies = fresh }
-        })
-        if status == .seeOther {
-            // The token is renewed at sign-in; read the new one from a signed-in page.
-            var signedIn = HTTPHeaders()
-            signedIn.cookie = cookies
-            try await app.test(.GET, "/admin", headers: signedIn) { res async in
-                csrf = Self.csrf(in: res.body.string)
-            }
-        }
-        return SignIn(cookie: cookies, csrf: csrf, status: status)
-    }
-
     func testStaffPagesNeedSignInAndCSRF() async throws {
         try await withApp { app, _ in
             try await staffToken(app, "admin", catalogAdmin)
@@ -110,9 +63,9 @@ final class StaffPageTests: XCTestCase {
                 XCTAssertEqual(res.status, .forbidden, "no CSRF token, no sign-in")
                 XCTAssertTrue(res.body.string.contains("表单已过期"))
             })
-            let wrong = try await signIn(app, account: "admin", password: "nope")
+            let wrong = try await BrowserSession.signIn(app, at: "/admin/login", account: "admin", password: "nope", landing: "/admin")
             XCTAssertEqual(wrong.status, .unauthorized)
-            let session = try await signIn(app, account: "admin", password: testPassword)
+            let session = try await BrowserSession.signIn(app, at: "/admin/login", account: "admin", password: testPassword, landing: "/admin")
             XCTAssertEqual(session.status, .seeOther)
             let headers = session.headers
             for path in ["/admin", "/admin/items/new", "/admin/items/\(districtDraftCode)", "/admin/lint", "/admin/items/\(foodCode)/diff?from=1&to=1"] {
@@ -130,7 +83,7 @@ final class StaffPageTests: XCTestCase {
     func testDepartmentStaffSeeOnlyTheirOwnEntries() async throws {
         try await withApp { app, _ in
             try await staffToken(app, "market", cityMarketAdmin)
-            let session = try await signIn(app, account: "market", password: testPassword)
+            let session = try await BrowserSession.signIn(app, at: "/admin/login", account: "market", password: testPassword, landing: "/admin")
             let headers = session.headers
             try await app.test(.GET, "/admin", headers: headers) { res async in
                 XCTAssertTrue(res.body.string.contains(foodCode))
@@ -145,7 +98,7 @@ final class StaffPageTests: XCTestCase {
     func testEditingThroughTheFormReportsEveryProblem() async throws {
         try await withApp { app, _ in
             try await staffToken(app, "admin", catalogAdmin)
-            let session = try await signIn(app, account: "admin", password: testPassword)
+            let session = try await BrowserSession.signIn(app, at: "/admin/login", account: "admin", password: testPassword, landing: "/admin")
             let headers = session.headers
             var form = AdminPageController.GuideForm(guide: Fixtures.guide())
             form.csrf = session.csrf

@@ -7,25 +7,6 @@ import YiwangTestSupport
 @testable import YiwangServer
 
 final class DeadlineWatchTests: XCTestCase {
-    /// Files and accepts a case on Sunday 2026-11-22: its deadline is Friday 2026-11-27. Only the
-    /// materials named are given (material 3 may follow: 容缺).
-    func acceptedCase(_ app: Application, materials: [Int] = [1, 3]) async throws -> UUID {
-        try await registerPerson(app)
-        let citizen = try await applicantToken(app, citizenID)
-        let clerk = try await staffToken(app, "clerk", cityClerk)
-        var headers = HTTPHeaders.bearer(citizen)
-        headers.add(name: "Idempotency-Key", value: "watch")
-        var id: UUID?
-        try await app.test(.POST, "/api/v1/cases", headers: headers, beforeRequest: { req in
-            try req.content.encode(NewCaseRequest(item: foodCode, form: ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")], submit: true))
-        }, afterResponse: { res async throws in id = try res.content.decode(CaseView.self).id })
-        try await supplyMaterials(app, id!, token: citizen, materials)
-        try await app.test(.POST, "/api/v1/cases/\(id!)/transitions", headers: .bearer(clerk), beforeRequest: { req in
-            try req.content.encode(TransitionRequest(action: .accept, reason: nil))
-        }, afterResponse: { res async in XCTAssertEqual(res.status, .ok, res.body.string) })
-        return id!
-    }
-
     /// The item's version in force says silence means approval (超时默认).
     func allowApprovalOnTimeout(_ app: Application, _ id: UUID) async throws {
         let record = try await CaseRecord.find(id, on: app.db)!
@@ -41,7 +22,8 @@ final class DeadlineWatchTests: XCTestCase {
 
     func testWarningsAndAlertsAreRaisedOnceEachAndCatchUpAfterDowntime() async throws {
         try await withApp { app, clock in
-            let id = try await acceptedCase(app)
+            // Accepted on Sunday 2026-11-22: the deadline is Friday 2026-11-27.
+            let id = try await makeCase(app, .accepted).requireID()
             var report = try await DeadlineWatch(app: app).runOnce()
             XCTAssertEqual(report, .init(), "five working days left: nothing to say")
             clock.advance(by: 4 * 86_400)  // Thursday: one working day left
@@ -64,10 +46,9 @@ final class DeadlineWatchTests: XCTestCase {
     }
 
     func testItemsThatAllowItAreApprovedOnTimeoutByThePlatform() async throws {
-        try await withApp { app, clock in
-            let id = try await acceptedCase(app)
+        try await withApp { app, _ in
+            let id = try await makeCase(app, .overdue).requireID()
             try await allowApprovalOnTimeout(app, id)
-            clock.advance(by: 8 * 86_400)
             let report = try await DeadlineWatch(app: app).runOnce()
             XCTAssertEqual(report.approvedOnTimeout, 1)
             let after = try await CaseRecord.find(id, on: app.db)!
@@ -79,13 +60,13 @@ final class DeadlineWatchTests: XCTestCase {
     }
 
     func testAnOverdueCaseWaitingForItsDeferredMaterialIsApprovedOnTimeoutOnceItArrives() async throws {
-        try await withApp { app, clock in
-            let id = try await acceptedCase(app, materials: [1])
+        try await withApp { app, _ in
+            // Accepted 容缺 (material 3 to follow), and now past the deadline.
+            let id = try await makeCase(app, .deferred, .overdue).requireID()
             try await allowApprovalOnTimeout(app, id)
             let record = try await CaseRecord.find(id, on: app.db)
             XCTAssertEqual(record?.deferredOutstanding, true)
             // Overdue with the material still missing: no approval, a red alert instead.
-            clock.advance(by: 8 * 86_400)
             var report = try await DeadlineWatch(app: app).runOnce()
             XCTAssertEqual(report, .init(warned: 0, overdue: 1, approvedOnTimeout: 0))
             // The material arrives: the next run gives the approval the law provides.

@@ -9,68 +9,10 @@ import YiwangTestSupport
 
 /// The findings of the hardening review, each pinned by a test that failed before its fix.
 final class HardeningTests: XCTestCase {
-    let goodForm: [String: JSONValue] = ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")]
     /// A valid resident ID number nobody registers in these tests.
     let unregisteredID = "110101199003074514"
     let hotlineGrant = [Grant(role: .hotlineOperator, scope: .everywhere)]
     let supervisorGrant = [Grant(role: .supervisor, scope: .everywhere)]
-
-    // MARK: Helpers
-
-    /// Any request; `token` as a bearer, `body` as JSON, `key` in Idempotency-Key, `from` in X-Forwarded-For.
-    func call(
-        _ app: Application, _ method: HTTPMethod, _ path: String, token: String? = nil, json body: (any Content)? = nil,
-        key: String? = nil, from address: String? = nil, headers extra: HTTPHeaders = [:]
-    ) async throws -> XCTHTTPResponse {
-        var headers = extra
-        if let token { headers.bearerAuthorization = BearerAuthorization(token: token) }
-        if let key { headers.add(name: "Idempotency-Key", value: key) }
-        if let address { headers.replaceOrAdd(name: "X-Forwarded-For", value: address) }
-        var response: XCTHTTPResponse?
-        try await app.test(method, path, headers: headers, beforeRequest: { req in
-            if let body { try req.content.encode(body, as: .json) }
-        }, afterResponse: { res async in response = res })
-        return response!
-    }
-
-    func upload(_ app: Application, _ id: UUID, _ number: String, _ bytes: [UInt8], token: String) async throws -> XCTHTTPResponse {
-        var response: XCTHTTPResponse?
-        try await app.test(.PUT, "/api/v1/cases/\(id)/materials/\(number)", headers: .bearer(token), beforeRequest: { req in
-            req.headers.replaceOrAdd(name: "X-File-Name", value: "scan.pdf")
-            req.body = ByteBuffer(bytes: bytes)
-        }, afterResponse: { res async in response = res })
-        return response!
-    }
-
-    /// Files the food licence online and answers the case id.
-    func fileCase(
-        _ app: Application, token: String, item: String = foodCode, submit: Bool = true, form: [String: JSONValue]? = nil, applicant: UUID? = nil,
-        file: StaticString = #filePath, line: UInt = #line
-    ) async throws -> UUID {
-        let body = NewCaseRequest(item: item, form: form ?? goodForm, applicant: applicant, submit: submit)
-        let res = try await call(app, .POST, "/api/v1/cases", token: token, json: body, key: UUID().uuidString)
-        XCTAssertEqual(res.status, .created, res.body.string, file: file, line: line)
-        return try res.content.decode(CaseView.self).id
-    }
-
-    func move(_ app: Application, _ id: UUID, _ action: CaseAction, reason: String? = nil, token: String) async throws -> XCTHTTPResponse {
-        try await call(app, .POST, "/api/v1/cases/\(id)/transitions", token: token, json: TransitionRequest(action: action, reason: reason))
-    }
-
-    func view(_ app: Application, _ id: UUID, token: String, file: StaticString = #filePath, line: UInt = #line) async throws -> CaseView {
-        let res = try await call(app, .GET, "/api/v1/cases/\(id)", token: token)
-        XCTAssertEqual(res.status, .ok, res.body.string, file: file, line: line)
-        return try res.content.decode(CaseView.self)
-    }
-
-    func storedFiles(_ app: Application) -> [String] {
-        let paths = (try? FileManager.default.subpathsOfDirectory(atPath: app.settings.materialsDirectory)) ?? []
-        return paths.filter { $0.contains("/") && !$0.contains("/.") }.sorted()
-    }
-
-    func auditCount(_ app: Application, _ action: String) async throws -> Int {
-        try await AuditEventRecord.query(on: app.db).filter(\.$action == action).count()
-    }
 
     // MARK: 1. Error pages without a session
 
@@ -142,6 +84,24 @@ final class HardeningTests: XCTestCase {
         return checkpoint
     }
 
+    /// A trail from `makeTrail` with a checkpoint recorded at its end: its last sequence and the file.
+    func checkpointedTrail(_ app: Application, at now: Date) async throws -> (n: Int64, file: AuditCheckpointFile) {
+        let n = try await makeTrail(app)
+        let file = checkpointFile(app)
+        let recorded = try await AuditTrail.recordCheckpoint(on: app.db, file: file, at: now)
+        _ = try XCTUnwrap(written(recorded))
+        return (n, file)
+    }
+
+    /// Checks that no checkpoint is written over the chain as it stands.
+    func assertNoCheckpoint(
+        _ app: Application, _ file: AuditCheckpointFile, at now: Date, _ message: String, source: StaticString = #filePath, line: UInt = #line
+    ) async throws {
+        guard case .refused = try await AuditTrail.recordCheckpoint(on: app.db, file: file, at: now) else {
+            return XCTFail(message, file: source, line: line)
+        }
+    }
+
     /// Deletes every row after `sequence` and copies that row's sequence and hash into the head.
     func cutTail(_ app: Application, keeping sequence: Int64) async throws -> String {
         let sql = app.db as! any SQLDatabase
@@ -184,10 +144,7 @@ final class HardeningTests: XCTestCase {
 
     func testCuttingTheTailAndCopyingTheNewLastRowIntoTheHeadIsFound() async throws {
         try await withApp(seed: false) { app, clock in
-            let n = try await makeTrail(app)
-            let file = checkpointFile(app)
-            let recorded = try await AuditTrail.recordCheckpoint(on: app.db, file: file, at: clock.now())
-            _ = try XCTUnwrap(written(recorded))
+            let (n, file) = try await checkpointedTrail(app, at: clock.now())
             _ = try await cutTail(app, keeping: n - 2)
 
             var result = try await AuditTrail.verify(on: app.db, checkpoints: file)
@@ -199,9 +156,7 @@ final class HardeningTests: XCTestCase {
             XCTAssertFalse(result.intact, "a head copied from an earlier row must not verify")
             XCTAssertEqual(result.firstBreak?.kind, .headForged, result.message)
             // And no checkpoint blesses the shortened chain.
-            guard case .refused = try await AuditTrail.recordCheckpoint(on: app.db, file: file, at: clock.now()) else {
-                return XCTFail("a checkpoint was written over a cut chain")
-            }
+            try await assertNoCheckpoint(app, file, at: clock.now(), "a checkpoint was written over a cut chain")
             XCTAssertEqual(try file.all().count, 1)
         }
     }
@@ -246,9 +201,7 @@ final class HardeningTests: XCTestCase {
             try await sql.raw("UPDATE audit_head SET seal = \(bind: emptySeal) WHERE id = 1").run()
             result = try await AuditTrail.verify(on: app.db, checkpoints: file)
             XCTAssertEqual(result.firstBreak?.kind, .emptied, result.message)
-            guard case .refused = try await AuditTrail.recordCheckpoint(on: app.db, file: file, at: clock.now()) else {
-                return XCTFail("a checkpoint was written over an emptied chain")
-            }
+            try await assertNoCheckpoint(app, file, at: clock.now(), "a checkpoint was written over an emptied chain")
         }
     }
 
@@ -279,10 +232,7 @@ final class HardeningTests: XCTestCase {
 
     func testAnEditedCheckpointLineIsForged() async throws {
         try await withApp(seed: false) { app, clock in
-            let n = try await makeTrail(app)
-            let file = checkpointFile(app)
-            let recorded = try await AuditTrail.recordCheckpoint(on: app.db, file: file, at: clock.now())
-            _ = try XCTUnwrap(written(recorded))
+            let (n, file) = try await checkpointedTrail(app, at: clock.now())
             let text = try String(contentsOfFile: file.path, encoding: .utf8)
             let edited = text.replacingOccurrences(of: "\"sequence\":\(n)", with: "\"sequence\":\(n - 3)")
             XCTAssertNotEqual(edited, text, "the line names the sequence: \(text)")
@@ -291,9 +241,7 @@ final class HardeningTests: XCTestCase {
             var result = try await AuditTrail.verify(on: app.db, checkpoints: file)
             XCTAssertFalse(result.intact, result.message)
             XCTAssertEqual(result.firstBreak?.kind, .checkpointForged, result.message)
-            guard case .refused = try await AuditTrail.recordCheckpoint(on: app.db, file: file, at: clock.now()) else {
-                return XCTFail("a checkpoint was written after a forged one")
-            }
+            try await assertNoCheckpoint(app, file, at: clock.now(), "a checkpoint was written after a forged one")
             // A line that does not even parse is forged too.
             try (text + "{not json\n").write(toFile: file.path, atomically: true, encoding: .utf8)
             result = try await AuditTrail.verify(on: app.db, checkpoints: file)
@@ -303,10 +251,7 @@ final class HardeningTests: XCTestCase {
 
     func testNoCheckpointIsWrittenForAChainShorterThanTheLastOne() async throws {
         try await withApp(seed: false) { app, clock in
-            let n = try await makeTrail(app)
-            let file = checkpointFile(app)
-            let recorded = try await AuditTrail.recordCheckpoint(on: app.db, file: file, at: clock.now())
-            _ = try XCTUnwrap(written(recorded))
+            let (n, file) = try await checkpointedTrail(app, at: clock.now())
             // The tail cut and an old, genuinely sealed head row put back (from a backup, say).
             let hash = try await cutTail(app, keeping: n - 2)
             let seal = try AuditTrail.chain().headSeal(sequence: n - 2, hash: hash)
@@ -328,9 +273,7 @@ final class HardeningTests: XCTestCase {
             try await registerPerson(app, id: "520103198506120054", name: "钱程", phone: "13800000005")
             let grownHead = try await AuditTrail.readHead(app.db)
             XCTAssertEqual(grownHead.sequence, n + 1)
-            guard case .refused = try await AuditTrail.recordCheckpoint(on: app.db, file: file, at: clock.now()) else {
-                return XCTFail("a checkpoint was written over a chain whose checkpointed link was replaced")
-            }
+            try await assertNoCheckpoint(app, file, at: clock.now(), "a checkpoint was written over a chain whose checkpointed link was replaced")
             result = try await AuditTrail.verify(on: app.db, checkpoints: file)
             XCTAssertEqual(result.firstBreak?.kind, .checkpointMismatch, result.message)
         }
@@ -566,11 +509,10 @@ final class HardeningTests: XCTestCase {
 
     func testStaffDownloadsAreAuditedAndTheHotlineSeesProgressNotScans() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
+            let id = try await makeCase(app, .submitted).requireID()
             let citizen = try await applicantToken(app, citizenID)
             let clerk = try await staffToken(app, "market.clerk", cityClerk)
             let hotline = try await staffToken(app, "hotline", hotlineGrant)
-            let id = try await fileCase(app, token: citizen)
             var res = try await upload(app, id, "1", samplePDF("download"), token: citizen)
             XCTAssertEqual(res.status, .created, res.body.string)
             let file = try res.content.decode(CaseView.File.self)
@@ -648,23 +590,16 @@ final class HardeningTests: XCTestCase {
 
     func testTheApplicantSeesRolesAndStaffSeeAccountNames() async throws {
         try await withApp { app, _ in
-            let person = try await registerPerson(app)
+            // Online: accepted by the clerk, reviewed and denied by the approver.
+            let factory = CaseFactory(app: app, clerkAccount: "market.clerk", approverAccount: "market.approver")
+            let applicant = try await factory.applicant()
+            let online = try await factory.make([.underReview]).requireID()
+            try await factory.step(.deny, on: online, by: .approver, for: applicant, reason: "不符合条件")
+            // Filed at the window by the clerk, materials given there.
+            let window = try await factory.make([.atWindow, .accepted]).requireID()
             let citizen = try await applicantToken(app, citizenID)
             let clerk = try await staffToken(app, "market.clerk", cityClerk)
             let approver = try await staffToken(app, "market.approver", cityApprover)
-            let online = try await fileCase(app, token: citizen)
-            try await supplyMaterials(app, online, token: citizen)
-            let moved8 = try await move(app, online, .accept, token: clerk)
-            XCTAssertEqual(moved8.status, .ok, moved8.body.string)
-            let moved9 = try await move(app, online, .review, token: approver)
-            XCTAssertEqual(moved9.status, .ok, moved9.body.string)
-            let moved10 = try await move(app, online, .deny, reason: "不符合条件", token: approver)
-            XCTAssertEqual(moved10.status, .ok, moved10.body.string)
-            // Filed at the window by the clerk, materials given there.
-            let window = try await fileCase(app, token: clerk, applicant: person.id)
-            try await supplyMaterials(app, window, token: clerk)
-            let moved11 = try await move(app, window, .accept, token: clerk)
-            XCTAssertEqual(moved11.status, .ok, moved11.body.string)
 
             let roles: Set<String> = ["申请人", "经办人", "综合窗口人员", "后台审批人员", "平台", "工作人员"]
             for id in [online, window] {
@@ -731,7 +666,6 @@ final class HardeningTests: XCTestCase {
     func testADepartmentClerkRevealsOnlyApplicantsWithACaseThere() async throws {
         try await withApp { app, _ in
             let person = try await registerPerson(app)
-            let citizen = try await applicantToken(app, citizenID)
             let clerk = try await staffToken(app, "market.clerk", cityClerk)
             let districtClerk = try await staffToken(app, "district.clerk", [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.districtDepartment))])
             var res = try await call(app, .POST, "/api/v1/applicants/\(person.id)/reveal", token: clerk)
@@ -739,7 +673,7 @@ final class HardeningTests: XCTestCase {
             let count5 = try await auditCount(app, "personalData.reveal")
             XCTAssertEqual(count5, 0)
 
-            _ = try await fileCase(app, token: citizen)
+            try await makeCase(app, .submitted)
             res = try await call(app, .POST, "/api/v1/applicants/\(person.id)/reveal", token: clerk)
             XCTAssertEqual(res.status, .ok, res.body.string)
             XCTAssertEqual(try res.content.decode(ApplicantView.self).identifier, citizenID)
@@ -764,7 +698,7 @@ final class HardeningTests: XCTestCase {
             let clerk = try await staffToken(app, "market.clerk", cityClerk)
             var res = try await call(app, .POST, "/api/v1/applicants/\(person.id)/reveal", token: clerk)
             XCTAssertEqual(res.status, .forbidden)
-            _ = try await fileCase(app, token: clerk, applicant: person.id)
+            try await CaseFactory(app: app, clerkAccount: "market.clerk").make([.atWindow, .submitted])
             res = try await call(app, .POST, "/api/v1/applicants/\(person.id)/reveal", token: clerk)
             XCTAssertEqual(res.status, .ok, res.body.string)
         }
@@ -774,13 +708,8 @@ final class HardeningTests: XCTestCase {
 
     func testARefusedUploadLeavesNoFileOnDisk() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
+            let id = try await makeCase(app, .accepted).requireID()
             let citizen = try await applicantToken(app, citizenID)
-            let clerk = try await staffToken(app, "clerk", cityClerk)
-            let id = try await fileCase(app, token: citizen)
-            try await supplyMaterials(app, id, token: citizen, [1, 3])
-            let moved12 = try await move(app, id, .accept, token: clerk)
-            XCTAssertEqual(moved12.status, .ok, moved12.body.string)
             let before = storedFiles(app)
             XCTAssertEqual(before.count, 2)
             let res = try await upload(app, id, "1", samplePDF("too late"), token: citizen)
@@ -792,13 +721,8 @@ final class HardeningTests: XCTestCase {
 
     func testAfterAcceptanceOnlyTheDeferredMaterialIsTakenAndRacingUploadsLeaveOnlyReferencedFiles() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
+            let id = try await makeCase(app, .deferred).requireID()
             let citizen = try await applicantToken(app, citizenID)
-            let clerk = try await staffToken(app, "clerk", cityClerk)
-            let id = try await fileCase(app, token: citizen)
-            try await supplyMaterials(app, id, token: citizen, [1])
-            let moved13 = try await move(app, id, .accept, token: clerk)
-            XCTAssertEqual(moved13.status, .ok, moved13.body.string)
             let before = storedFiles(app)
             var res = try await upload(app, id, "1", samplePDF("not deferred"), token: citizen)
             XCTAssertEqual(res.status, .conflict)
@@ -831,9 +755,8 @@ final class HardeningTests: XCTestCase {
     func testTheApplicantQuotaRefusesNewContentAndStoresNothingButSameContentIsFree() async throws {
         let size = samplePDF("a").count
         try await withApp(settings: { $0.applicantQuotaBytes = 2 * size - 1 }) { app, _ in
-            try await registerPerson(app)
+            let id = try await makeCase(app, .submitted).requireID()
             let citizen = try await applicantToken(app, citizenID)
-            let id = try await fileCase(app, token: citizen)
             var res = try await upload(app, id, "1", samplePDF("a"), token: citizen)
             XCTAssertEqual(res.status, .created, res.body.string)
             let before = storedFiles(app)
@@ -846,14 +769,13 @@ final class HardeningTests: XCTestCase {
             // The same content again, in this case and another: it costs nothing.
             res = try await upload(app, id, "3", samplePDF("a"), token: citizen)
             XCTAssertEqual(res.status, .created, res.body.string)
-            let second = try await fileCase(app, token: citizen)
+            let second = try await makeCase(app, .submitted).requireID()
             res = try await upload(app, second, "1", samplePDF("a"), token: citizen)
             XCTAssertEqual(res.status, .created, res.body.string)
             XCTAssertEqual(storedFiles(app), before)
             // The quota is the applicant's: another applicant starts from nothing.
-            try await registerPerson(app, id: agentID, name: "李华", phone: "13800000002")
+            let theirs = try await makeCase(app, .submitted, applicant: agentID).requireID()
             let other = try await applicantToken(app, agentID)
-            let theirs = try await fileCase(app, token: other)
             res = try await upload(app, theirs, "1", samplePDF("b"), token: other)
             XCTAssertEqual(res.status, .created, res.body.string)
         }
@@ -863,17 +785,8 @@ final class HardeningTests: XCTestCase {
 
     func testAnAlertClaimedAgainForTheSameDeadlineQueuesNothingTwiceAndStopsNoOtherCase() async throws {
         try await withApp { app, clock in
-            try await registerPerson(app)
-            let citizen = try await applicantToken(app, citizenID)
-            let clerk = try await staffToken(app, "clerk", cityClerk)
             var ids: [UUID] = []
-            for _ in 0..<2 {
-                let id = try await fileCase(app, token: citizen)
-                try await supplyMaterials(app, id, token: citizen)
-                let moved = try await move(app, id, .accept, token: clerk)
-                XCTAssertEqual(moved.status, .ok, moved.body.string)
-                ids.append(id)
-            }
+            for _ in 0..<2 { ids.append(try await makeCase(app, .accepted).requireID()) }
             let accepted = try await CaseRecord.find(ids[0], on: app.db)
             let deadline = try XCTUnwrap(accepted?.deadline)
             XCTAssertEqual(deadline, "2026-11-27")
@@ -916,7 +829,8 @@ final class HardeningTests: XCTestCase {
 
     func testAllowedActionsAreExactlyTheActionsThatSucceed() async throws {
         try await withApp(settings: { $0.apiCallsPerMinute = 1_000_000 }) { app, _ in
-            let person = try await registerPerson(app)
+            let factory = CaseFactory(app: app)
+            let applicant = try await factory.applicant()
             var tokens: [Who: String] = [:]
             tokens[.citizen] = try await applicantToken(app, citizenID)
             tokens[.clerk] = try await staffToken(app, "clerk", cityClerk)
@@ -964,13 +878,19 @@ final class HardeningTests: XCTestCase {
                 Scenario(name: "correctionRequested at the window", atWindow: true, steps: [(.requestCorrection, .clerk)], state: .correctionRequested),
             ]
 
+            // Each case is built through the services the API calls, so the requests below are
+            // the ones under test: reading the offers, then trying every action.
             func build(_ scenario: Scenario) async throws -> UUID {
-                let filer = scenario.atWindow ? tokensNow[.clerk]! : tokensNow[.citizen]!
-                let id = try await fileCase(app, token: filer, item: scenario.item, submit: scenario.submit, applicant: scenario.atWindow ? person.id : nil)
-                if !scenario.materials.isEmpty { try await supplyMaterials(app, id, token: filer, scenario.materials) }
+                let id = try await factory.file(for: applicant, item: scenario.item, submit: scenario.submit, atWindow: scenario.atWindow).requireID()
+                try await factory.supply(id, scenario.materials, by: try factory.service(scenario.atWindow ? .clerk : .applicant, for: applicant))
                 for (action, who) in scenario.steps {
-                    let res = try await move(app, id, action, reason: action.needsReason ? "依规定" : nil, token: tokensNow[who]!)
-                    XCTAssertEqual(res.status, .ok, "\(scenario.name): \(action) by \(who): \(res.body.string)")
+                    let party: CaseFactory.Party = who == .citizen ? .applicant : who == .clerk ? .clerk : .approver
+                    do {
+                        try await factory.step(action, on: id, by: party, for: applicant, reason: action.needsReason ? "依规定" : nil)
+                    } catch {
+                        XCTFail("\(scenario.name): \(action) by \(who): \(error)")
+                        throw error
+                    }
                 }
                 return id
             }
@@ -1052,9 +972,8 @@ final class HardeningTests: XCTestCase {
 
     func testMaterialPositionsCountFromOneEverywhere() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
+            let first = try await makeCase(app, .submitted).requireID()
             let citizen = try await applicantToken(app, citizenID)
-            let first = try await fileCase(app, token: citizen)
             var current = try await view(app, first, token: citizen)
             XCTAssertEqual(current.materials.map(\.position), Array(1...current.materials.count))
             XCTAssertEqual(current.materials.map(\.name), ["食品经营许可申请书", "营业执照", "食品安全管理制度"])
@@ -1088,7 +1007,7 @@ final class HardeningTests: XCTestCase {
             XCTAssertEqual(second.materials.map(\.files.count), [0, 0, 1], "reused into the third material")
             XCTAssertEqual(second.materials[2].files.first?.reused, true)
 
-            let third = try await fileCase(app, token: citizen)
+            let third = try await makeCase(app, .submitted).requireID()
             for (position, code) in [(0, "material.index"), (4, "material.index")] {
                 res = try await call(app, .POST, "/api/v1/cases/\(third)/materials", token: citizen, json: MaterialReference(material: position, reuse: sha))
                 XCTAssertEqual(res.status, .badRequest, "position \(position)")
@@ -1111,10 +1030,9 @@ final class HardeningTests: XCTestCase {
 
     func testUploadsReusesAndFormEditsAppearOnTheTimelineWithoutChangingTheState() async throws {
         try await withApp { app, _ in
-            try await registerPerson(app)
+            let draft = try await makeCase(app, .draft, form: ["applicantName": .string("张明")]).requireID()
             let citizen = try await applicantToken(app, citizenID)
             let clerk = try await staffToken(app, "clerk", cityClerk)
-            let draft = try await fileCase(app, token: citizen, submit: false, form: ["applicantName": .string("张明")])
             var res = try await call(app, .PUT, "/api/v1/cases/\(draft)/form", token: citizen, json: FormUpdateRequest(form: goodForm))
             XCTAssertEqual(res.status, .ok, res.body.string)
             res = try await upload(app, draft, "1", samplePDF("timeline"), token: citizen)
@@ -1141,7 +1059,7 @@ final class HardeningTests: XCTestCase {
             XCTAssertEqual(current.timeline.suffix(3).map(\.state), ["correctionRequested", "correctionRequested", "correctionRequested"])
 
             // A reuse in another case.
-            let other = try await fileCase(app, token: citizen)
+            let other = try await makeCase(app, .submitted).requireID()
             res = try await call(app, .POST, "/api/v1/cases/\(other)/materials", token: citizen, json: MaterialReference(material: 1, reuse: sha))
             XCTAssertEqual(res.status, .created, res.body.string)
             current = try await view(app, other, token: citizen)

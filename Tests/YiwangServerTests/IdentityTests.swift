@@ -7,36 +7,6 @@ import YiwangCore
 import YiwangTestSupport
 @testable import YiwangServer
 
-let citizenID = "520102199003071236"
-let agentID = "520103198506120046"
-let companyCode = "91520100MA6H00001R"
-let strongPassword = "Citizen-Pass-2026"
-
-/// Registers a person through the API; returns the view.
-@discardableResult
-func registerPerson(_ app: Application, id: String = citizenID, name: String = "张明", phone: String = "13800000001") async throws -> ApplicantView {
-    var view: ApplicantView?
-    try await app.test(.POST, "/api/v1/register/person", beforeRequest: { req in
-        try req.content.encode(RegisterPersonRequest(idNumber: id, name: name, phone: phone, password: strongPassword))
-    }, afterResponse: { res async throws in
-        XCTAssertEqual(res.status, .created, res.body.string)
-        view = try res.content.decode(ApplicantView.self)
-    })
-    return view!
-}
-
-/// Signs in through the API and returns a bearer token (failing the test otherwise).
-func applicantToken(_ app: Application, _ account: String, actingFor: UUID? = nil, password: String = strongPassword) async throws -> String {
-    var token = ""
-    try await app.test(.POST, "/api/v1/auth/token", beforeRequest: { req in
-        try req.content.encode(TokenRequest(account: account, password: password, actingFor: actingFor))
-    }, afterResponse: { res async throws in
-        XCTAssertEqual(res.status, .created, res.body.string)
-        token = try res.content.decode(TokenResponse.self).token
-    })
-    return token
-}
-
 final class RegistrationTests: XCTestCase {
     func testCitizensAndCompaniesRegisterSignInAndActThroughAgents() async throws {
         try await withApp(seed: false) { app, _ in
@@ -217,12 +187,7 @@ final class SessionAndLockoutTests: XCTestCase {
         try await withApp(seed: false, settings: { $0.trustedProxies = ["unknown"] }) { app, clock in
             try await registerPerson(app)
             func attempt(_ account: String, _ password: String, from address: String = "10.0.0.66") async throws -> XCTHTTPResponse {
-                var response: XCTHTTPResponse?
-                try await app.test(.POST, "/api/v1/auth/token", beforeRequest: { req in
-                    req.headers.replaceOrAdd(name: "X-Forwarded-For", value: address)
-                    try req.content.encode(TokenRequest(account: account, password: password))
-                }, afterResponse: { res async in response = res })
-                return response!
+                try await call(app, .POST, "/api/v1/auth/token", json: TokenRequest(account: account, password: password), from: address)
             }
             let unknown = "11010519491231002X"
             for round in 1...4 {
@@ -405,19 +370,13 @@ final class PasswordResetTests: XCTestCase {
         String(text.split(separator: "验证码").last.map { $0.filter { $0.isASCII && $0.isNumber } }?.prefix(6) ?? "")
     }
 
-    func post(_ app: Application, _ path: String, _ body: some Content) async throws -> XCTHTTPResponse {
-        var response: XCTHTTPResponse?
-        try await app.test(.POST, path, beforeRequest: { req in try req.content.encode(body) }, afterResponse: { res async in response = res })
-        return response!
-    }
-
     func testACodeSentToThePhoneOnFileSetsANewPasswordAndEndsEverySession() async throws {
         try await withApp { app, clock in
             try await registerPerson(app)
             let oldToken = try await applicantToken(app, citizenID)
-            var res = try await post(app, "/api/v1/password-reset", ResetCodeRequest(account: "110101199003074514"))
+            var res = try await call(app, .POST, "/api/v1/password-reset", json: ResetCodeRequest(account: "110101199003074514"))
             XCTAssertEqual(res.status, .accepted, "an unknown account gets the same answer")
-            res = try await post(app, "/api/v1/password-reset", ResetCodeRequest(account: citizenID))
+            res = try await call(app, .POST, "/api/v1/password-reset", json: ResetCodeRequest(account: citizenID))
             XCTAssertEqual(res.status, .accepted)
             let texts = app.localSMS.received(by: "13800000001")
             XCTAssertEqual(texts.count, 1)
@@ -425,37 +384,37 @@ final class PasswordResetTests: XCTestCase {
             XCTAssertEqual(code.count, 6)
             let logged = try await SMSLogRecord.query(on: app.db).all().map(\.body)
             XCTAssertFalse(logged.contains { $0.contains(code) }, "the log never keeps the code")
-            res = try await post(app, "/api/v1/password-reset", ResetCodeRequest(account: citizenID))
+            res = try await call(app, .POST, "/api/v1/password-reset", json: ResetCodeRequest(account: citizenID))
             XCTAssertEqual(res.status, .tooManyRequests, "one code a minute")
 
             let wrong = code == "000000" ? "111111" : "000000"
-            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: wrong, password: "Brand-New-Pass-2026"))
+            res = try await call(app, .POST, "/api/v1/password-reset/confirm", json: ResetCodeConfirmation(account: citizenID, code: wrong, password: "Brand-New-Pass-2026"))
             XCTAssertEqual(try problem(res).code, "reset.code")
-            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: code, password: "short"))
+            res = try await call(app, .POST, "/api/v1/password-reset/confirm", json: ResetCodeConfirmation(account: citizenID, code: code, password: "short"))
             XCTAssertEqual(try problem(res).code, "reset.password")
-            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: code, password: "Brand-New-Pass-2026"))
+            res = try await call(app, .POST, "/api/v1/password-reset/confirm", json: ResetCodeConfirmation(account: citizenID, code: code, password: "Brand-New-Pass-2026"))
             XCTAssertEqual(res.status, .noContent, res.body.string)
             try await app.test(.GET, "/api/v1/me", headers: .bearer(oldToken)) { res async in XCTAssertEqual(res.status, .unauthorized, "old tokens end") }
             _ = try await applicantToken(app, citizenID, password: "Brand-New-Pass-2026")
             // Used, spent and expired codes read like wrong ones: no answer tells more.
-            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: code, password: "Another-Pass-2026x"))
+            res = try await call(app, .POST, "/api/v1/password-reset/confirm", json: ResetCodeConfirmation(account: citizenID, code: code, password: "Another-Pass-2026x"))
             XCTAssertEqual(res.status, .badRequest)
             XCTAssertEqual(try problem(res).code, "reset.code")
 
             // Five wrong tries spend a code; an old code expires.
             clock.advance(by: 61)
-            _ = try await post(app, "/api/v1/password-reset", ResetCodeRequest(account: citizenID))
+            _ = try await call(app, .POST, "/api/v1/password-reset", json: ResetCodeRequest(account: citizenID))
             for _ in 0..<PasswordReset.maximumAttempts {
-                _ = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: "999999", password: "Brand-New-Pass-2026"))
+                _ = try await call(app, .POST, "/api/v1/password-reset/confirm", json: ResetCodeConfirmation(account: citizenID, code: "999999", password: "Brand-New-Pass-2026"))
             }
             let fresh = Self.code(in: app.localSMS.received(by: "13800000001").last!)
-            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: fresh, password: "Brand-New-Pass-2027"))
+            res = try await call(app, .POST, "/api/v1/password-reset/confirm", json: ResetCodeConfirmation(account: citizenID, code: fresh, password: "Brand-New-Pass-2027"))
             XCTAssertEqual(try problem(res).code, "reset.code", "five wrong tries spent the code")
             clock.advance(by: 61)
-            _ = try await post(app, "/api/v1/password-reset", ResetCodeRequest(account: citizenID))
+            _ = try await call(app, .POST, "/api/v1/password-reset", json: ResetCodeRequest(account: citizenID))
             clock.advance(by: PasswordReset.validFor + 1)
             let late = Self.code(in: app.localSMS.received(by: "13800000001").last!)
-            res = try await post(app, "/api/v1/password-reset/confirm", ResetCodeConfirmation(account: citizenID, code: late, password: "Brand-New-Pass-2027"))
+            res = try await call(app, .POST, "/api/v1/password-reset/confirm", json: ResetCodeConfirmation(account: citizenID, code: late, password: "Brand-New-Pass-2027"))
             XCTAssertEqual(try problem(res).code, "reset.code", "an expired code")
             let trail = try await AuditEventRecord.query(on: app.db).filter(\.$action == "auth.passwordReset").count()
             XCTAssertEqual(trail, 1)

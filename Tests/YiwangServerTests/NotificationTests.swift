@@ -7,33 +7,19 @@ import YiwangTestSupport
 @testable import YiwangServer
 
 final class NotificationTests: XCTestCase {
-    func fileCase(_ app: Application, token: String, key: String) async throws -> UUID {
-        var headers = HTTPHeaders.bearer(token)
-        headers.add(name: "Idempotency-Key", value: key)
-        var id: UUID?
-        try await app.test(.POST, "/api/v1/cases", headers: headers, beforeRequest: { req in
-            try req.content.encode(NewCaseRequest(item: foodCode, form: ["applicantName": .string("张明"), "businessKind": .string("预包装食品销售")], submit: true))
-        }, afterResponse: { res async throws in
-            XCTAssertEqual(res.status, .created, res.body.string)
-            id = try res.content.decode(CaseView.self).id
-        })
-        return id!
-    }
-
     func statuses(_ app: Application) async throws -> [String: Int] {
         try await OutboxRecord.query(on: app.db).all().reduce(into: [:]) { $0[$1.status, default: 0] += 1 }
     }
 
     func testMessagesReachTheInboxAndSMSAndSurviveAnOutage() async throws {
         try await withApp { app, clock in
-            try await registerPerson(app)
-            let citizen = try await applicantToken(app, citizenID)
-            _ = try await fileCase(app, token: citizen, key: "one")
+            try await makeCase(app, .submitted)
             var report = try await OutboxDispatcher(app: app).runOnce()
             XCTAssertEqual(report, .init(sent: 3, retried: 0, failed: 0), "the applicant's inbox and SMS, and the department's inbox")
             let sms = try await SMSLogRecord.query(on: app.db).all()
             XCTAssertEqual(sms.count, 1)
             XCTAssertTrue(sms[0].recipient.hasSuffix("138****0001"), "the log keeps a masked number")
+            let citizen = try await applicantToken(app, citizenID)
             try await app.test(.GET, "/api/v1/me/inbox", headers: .bearer(citizen)) { res async throws in
                 let inbox = try res.content.decode([NotificationController.InboxEntry].self)
                 XCTAssertEqual(inbox.count, 1)
@@ -42,7 +28,7 @@ final class NotificationTests: XCTestCase {
 
             // The SMS provider goes down: the inbox copy goes out, the SMS waits and is retried.
             app.localSMS.isFailing = true
-            _ = try await fileCase(app, token: citizen, key: "two")
+            try await makeCase(app, .submitted)
             report = try await OutboxDispatcher(app: app).runOnce()
             XCTAssertEqual(report, .init(sent: 2, retried: 1, failed: 0))
             report = try await OutboxDispatcher(app: app).runOnce()
@@ -61,10 +47,8 @@ final class NotificationTests: XCTestCase {
 
     func testExhaustedMessagesAlertAdministratorsWhoCanResend() async throws {
         try await withApp { app, clock in
-            try await registerPerson(app)
-            let citizen = try await applicantToken(app, citizenID)
             app.localSMS.isFailing = true
-            _ = try await fileCase(app, token: citizen, key: "one")
+            try await makeCase(app, .submitted)
             for _ in 0..<12 {
                 try await OutboxDispatcher(app: app).runOnce()
                 clock.advance(by: 7 * 3600)
@@ -80,8 +64,8 @@ final class NotificationTests: XCTestCase {
             }
             XCTAssertEqual(failed.map(\.channel), ["sms"])
             XCTAssertEqual(failed.first?.attempts, 10)
-            let citizenNow = try await applicantToken(app, citizenID)  // the first token expired days ago
-            try await app.test(.GET, "/api/v1/notifications/failed", headers: .bearer(citizenNow)) { res async in
+            let citizen = try await applicantToken(app, citizenID)
+            try await app.test(.GET, "/api/v1/notifications/failed", headers: .bearer(citizen)) { res async in
                 XCTAssertEqual(res.status, .forbidden)
             }
             try await app.test(.POST, "/api/v1/notifications/\(failed[0].id)/resend", headers: .bearer(admin)) { res async in
@@ -97,9 +81,7 @@ final class NotificationTests: XCTestCase {
 
     func testAMessageLeftHalfClaimedByACrashedInstanceIsTakenUpAgain() async throws {
         try await withApp { app, clock in
-            try await registerPerson(app)
-            let citizen = try await applicantToken(app, citizenID)
-            _ = try await fileCase(app, token: citizen, key: "one")
+            try await makeCase(app, .submitted)
             for message in try await OutboxRecord.query(on: app.db).all() {
                 message.status = "sending"
                 message.claimedAt = clock.now()
@@ -126,7 +108,7 @@ final class NotificationTests: XCTestCase {
                 })
             }
             app.localMail.isFailing = true
-            _ = try await fileCase(app, token: citizen, key: "mail")
+            try await makeCase(app, .submitted)
             var report = try await OutboxDispatcher(app: app).runOnce()
             XCTAssertEqual(report, .init(sent: 3, retried: 1, failed: 0), "inbox, SMS and the department's inbox; the e-mail waits")
             app.localMail.isFailing = false
@@ -143,7 +125,7 @@ final class NotificationTests: XCTestCase {
             try await app.test(.PUT, "/api/v1/me/email", headers: .bearer(citizen), beforeRequest: { req in
                 try req.content.encode(IdentityAPIController.EmailRequest(email: ""))
             }, afterResponse: { res async in XCTAssertEqual(res.status, .ok) })
-            _ = try await fileCase(app, token: citizen, key: "no-mail")
+            try await makeCase(app, .submitted)
             let queued = try await OutboxRecord.query(on: app.db).filter(\.$channel == "email").count()
             XCTAssertEqual(queued, 1, "no e-mail queued once the address is gone")
         }

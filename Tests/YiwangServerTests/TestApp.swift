@@ -54,22 +54,6 @@ func withApp(
 
 let testPassword = "correct horse battery"
 
-/// Creates a staff account and returns a bearer token for it.
-@discardableResult
-func staffToken(_ app: Application, _ account: String, _ grants: [Grant]) async throws -> String {
-    let hash = try app.password.hash(testPassword)
-    try await StaffAccountRecord(account: account, displayName: account, passwordHash: hash, grants: grants, createdAt: app.timeSource.now())
-        .create(on: app.db)
-    var token = ""
-    try await app.test(.POST, "/api/v1/auth/token", beforeRequest: { req in
-        try req.content.encode(TokenRequest(account: account, password: testPassword))
-    }, afterResponse: { res async throws in
-        XCTAssertEqual(res.status, .created)
-        token = try res.content.decode(TokenResponse.self).token
-    })
-    return token
-}
-
 let catalogAdmin = [Grant(role: .catalogAdministrator, scope: .everywhere)]
 let cityMarketAdmin = [Grant(role: .departmentAdministrator, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))]
 let cityClerk = [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))]
@@ -169,16 +153,6 @@ func decode<T: Decodable>(_ type: T.Type, _ res: XCTHTTPResponse) throws -> T {
 /// The smallest well-formed PDF the content check accepts, different per `tag`.
 func samplePDF(_ tag: String = "1") -> [UInt8] {
     Array("%PDF-1.4\n% \(tag)\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".utf8)
-}
-
-/// Uploads a file for each of the item's materials named by their 1-based index.
-func supplyMaterials(_ app: Application, _ id: UUID, token: String, _ indexes: [Int] = [1, 3], file: [UInt8]? = nil) async throws {
-    for index in indexes {
-        try await app.test(.PUT, "/api/v1/cases/\(id)/materials/\(index)", headers: .bearer(token), beforeRequest: { req in
-            req.headers.replaceOrAdd(name: "X-File-Name", value: "scan-\(index).pdf")
-            req.body = ByteBuffer(bytes: file ?? samplePDF("\(index)"))
-        }, afterResponse: { res async in XCTAssertEqual(res.status, .created, res.body.string) })
-    }
 }
 
 extension Application {
