@@ -111,7 +111,7 @@ struct CaseFactory: Sendable {
     /// One lifecycle step, as `POST /api/v1/cases/{id}/transitions` takes it.
     @discardableResult
     func step(_ action: CaseAction, on id: UUID, by party: Party, for applicant: ApplicantRecord, reason: String? = nil) async throws -> CaseRecord {
-        try await service(party, for: applicant).perform(action, reason: reason, on: id)
+        try await service(party, for: applicant).perform(action, reason: reason, on: id).record
     }
 
     // MARK: Traits

@@ -78,7 +78,7 @@ enum ApplicantCasePageController {
         let values = FormInput.values(from: posted, schema: guide.form, profile: ProfileValue.of(subject, keys: try request.application.keyRing))
         do {
             let body = NewCaseRequest(item: code, form: values, commitment: posted["commitment"] == "on" ? true : nil, submit: false)
-            let (created, _) = try await CaseService(try request.domain).create(body, idempotencyKey: posted["idempotencyKey"])
+            let (created, _, _) = try await CaseService(try request.domain).create(body, idempotencyKey: posted["idempotencyKey"])
             return request.redirect(to: "/me/cases/\(created.id!.uuidString)?created=1")
         } catch let error as DomainError where error.kind == .invalid {
             return try await renderApply(request, code: code, applicant: subject, actingFor: actor.actingFor?.companyName, typed: values, error: error, action: "/items/\(code)/apply")

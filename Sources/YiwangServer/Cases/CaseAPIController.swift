@@ -15,8 +15,8 @@ enum CaseAPIController {
     @Sendable static func create(_ request: Request) async throws -> Response {
         let body = try request.content.decode(NewCaseRequest.self)
         let service = CaseService(try request.domain)
-        let (record, created) = try await service.create(body, idempotencyKey: request.headers.first(name: "Idempotency-Key"))
-        let response = try await service.view(record).encodeResponse(status: created ? .created : .ok, for: request)
+        let (record, created, guide) = try await service.create(body, idempotencyKey: request.headers.first(name: "Idempotency-Key"))
+        let response = try await service.view(record, guide: guide).encodeResponse(status: created ? .created : .ok, for: request)
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/cases/\(record.id!.uuidString)")
         return response
     }
@@ -48,7 +48,8 @@ enum CaseAPIController {
         let body = try request.content.decode(TransitionRequest.self)
         let service = CaseService(try request.domain)
         let options = CaseService.TransitionOptions(greenChannel: body.greenChannel ?? false, resultDocument: body.resultDocument)
-        return try await service.view(try await service.perform(body.action, reason: body.reason, on: try caseID(request), options: options))
+        let done = try await service.perform(body.action, reason: body.reason, on: try caseID(request), options: options)
+        return try await service.view(done.record, guide: done.guide)
     }
 
     @Sendable static func extend(_ request: Request) async throws -> CaseView {

@@ -200,7 +200,7 @@ enum CaseDeskPageController {
         let values = FormInput.values(from: posted, schema: guide.form, profile: ProfileValue.of(applicant, keys: try request.application.keyRing))
         do {
             let body = NewCaseRequest(item: code, form: values, commitment: posted["commitment"] == "on" ? true : nil, applicant: applicant.id, submit: false)
-            let (created, _) = try await CaseService(try request.domain).create(body, idempotencyKey: posted["idempotencyKey"])
+            let (created, _, _) = try await CaseService(try request.domain).create(body, idempotencyKey: posted["idempotencyKey"])
             return request.redirect(to: "/admin/cases/\(created.id!.uuidString)?created=1")
         } catch let error as DomainError where error.kind == .invalid {
             return try await ApplicantCasePageController.renderApply(

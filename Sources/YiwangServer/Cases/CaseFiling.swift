@@ -12,7 +12,8 @@ extension CaseService {
     /// Files a case: online by the applicant (or the company they act for), or at the window by a
     /// clerk for the applicant standing there (代办). A retried request with the same
     /// Idempotency-Key and body answers the case it created; with another body, 409.
-    func create(_ body: NewCaseRequest, idempotencyKey: String?) async throws -> (record: CaseRecord, created: Bool) {
+    /// The guide is returned when the case was made now (a replay answers without it).
+    func create(_ body: NewCaseRequest, idempotencyKey: String?) async throws -> (record: CaseRecord, created: Bool, guide: ServiceGuide?) {
         let applicantID: String
         let atWindow: Bool
         switch actor {
@@ -40,7 +41,6 @@ extension CaseService {
         }
         let scopeKey = context.actor + ":" + key
         let hash = try Self.fingerprint(body)
-        if let replay = try await replayed(scopeKey, hash: hash, on: db) { return (replay, false) }
 
         guard let item = try await PublishedItem.find(body.item, on: db) else {
             throw DomainError.notFound("case.item_not_found", "未找到已公开的事项“\(body.item.prefix(40))”。")
@@ -93,8 +93,9 @@ extension CaseService {
         let (context, now) = (self.context, self.now)
         let service = self
         let result = try await AuditTrail.writeTransaction(on: db) { tx in
-            // Checked again under the write lock: two identical retries at once create one case.
-            if let replay = try await service.replayed(scopeKey, hash: hash, on: tx) { return (replay, false) }
+            // Checked under the write lock (a retry is rare; a first request pays no extra read):
+            // two identical retries at once create one case.
+            if let replay = try await service.replayed(scopeKey, hash: hash, on: tx) { return (replay, false, ServiceGuide?.none) }
             // The row is written once: by the submission's step, or here for a draft, or first
             // when reused files are to point at it.
             if !references.isEmpty { try await record.write(on: tx) }
@@ -115,7 +116,7 @@ extension CaseService {
             idempotency.caseID = caseID
             idempotency.createdAt = now
             try await idempotency.insert(on: tx)
-            return (record, true)
+            return (record, true, guide)
         }
         if result.1, submit { Self.count(.submit, reaching: result.0.state) }
         return result

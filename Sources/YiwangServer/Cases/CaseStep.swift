@@ -21,6 +21,13 @@ struct CaseStep: Workflow {
         var guide: ServiceGuide
     }
 
+    /// The case as the step left it, with the guide it is judged by (the response is built from
+    /// them, not read again).
+    struct Done: Sendable {
+        var record: CaseRecord
+        var guide: ServiceGuide
+    }
+
     struct Planned: Sendable {
         var plan: CasePlan
         var command: Command
@@ -65,7 +72,7 @@ struct CaseStep: Workflow {
         return Planned(plan: try CaseLifecycle.plan(record.state, action, input), command: command, from: record.state, guide: guide, calendar: calendar)
     }
 
-    func persist(_ planned: Planned, _ subject: Subject, _ ctx: DomainContext, on tx: any Database) async throws -> (CaseRecord, StepRecord) {
+    func persist(_ planned: Planned, _ subject: Subject, _ ctx: DomainContext, on tx: any Database) async throws -> (Done, StepRecord) {
         let service = CaseService(ctx)
         let (record, plan) = (subject.record, planned.plan)
         guard let id = record.id else { throw DomainError.notFound("case.not_found", "未找到该办件。") }
@@ -105,16 +112,16 @@ struct CaseStep: Workflow {
         let notices = CaseService.notifications(
             record, action: action, reason: reason, result: subject.guide.result.kind, event: eventID, at: ctx.now,
             channels: try await service.applicantChannels(record, on: tx))
-        return (record, StepRecord(audit: [audit], notices: notices))
+        return (Done(record: record, guide: subject.guide), StepRecord(audit: [audit], notices: notices))
     }
 
     /// 即办件: decided on the spot, in the same transaction as the acceptance, a millisecond later.
-    func followUp(_ record: CaseRecord, _ planned: Planned, _ ctx: DomainContext, on tx: any Database) async throws {
-        guard planned.plan.effects.contains(.decideOnTheSpot), let id = record.id else { return }
+    func followUp(_ done: Done, _ planned: Planned, _ ctx: DomainContext, on tx: any Database) async throws {
+        guard planned.plan.effects.contains(.decideOnTheSpot), let id = done.record.id else { return }
         var options = planned.command.options
         options.onTheSpot = true
         options.greenChannel = false
         _ = try await ctx.advanced(by: 0.001).step(
-            self, Command(caseID: id, action: .approve, options: options), Subject(record: record, guide: planned.guide), on: tx)
+            self, Command(caseID: id, action: .approve, options: options), Subject(record: done.record, guide: planned.guide), on: tx)
     }
 }

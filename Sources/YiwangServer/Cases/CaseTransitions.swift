@@ -10,10 +10,11 @@ extension CaseService {
     // MARK: The lifecycle
 
     /// One step of the case's lifecycle in its own transaction, through the platform's runner.
-    func perform(_ action: CaseAction, reason: String?, on id: UUID, options: TransitionOptions = TransitionOptions()) async throws -> CaseRecord {
-        let record = try await ctx.run(CaseStep(), CaseStep.Command(caseID: id, action: action, reason: reason, options: options))
-        Self.count(action, reaching: record.state)
-        return record
+    @discardableResult
+    func perform(_ action: CaseAction, reason: String?, on id: UUID, options: TransitionOptions = TransitionOptions()) async throws -> CaseStep.Done {
+        let done = try await ctx.run(CaseStep(), CaseStep.Command(caseID: id, action: action, reason: reason, options: options))
+        Self.count(action, reaching: done.record.state)
+        return done
     }
 
     /// A step inside the caller's transaction (filing and submitting at once, a supplied

@@ -124,7 +124,9 @@ enum DemoCases {
             applicants[account] = try await ApplicantRecord.query(on: app.db).filter(\.$identifierIndex == ApplicantRecord.index(account, keys: keys)).first()
         }
         let grants = Dictionary(staff.map { ($0.account, $0.grants) }, uniquingKeysWith: { first, _ in first })
-        let items = try await ItemRecord.query(on: app.db).filter(\.$publishedVersionID != nil).all()
+        // In code order, so a name the city and a district both publish means the city's item
+        // (the scenarios' clerks are the city's), whatever order the engine reads rows in.
+        let items = try await ItemRecord.query(on: app.db).filter(\.$publishedVersionID != nil).sort(\.$implementationCode).all()
         let today = app.timeSource.now()
         var filed = 0
         for (number, scenario) in scenarios.enumerated() {
@@ -157,7 +159,7 @@ enum DemoCases {
             else { continue }
             let form = sampleForm(guide.form, profile: ProfileValue.of(subject, keys: keys), partial: scenario.draft)
             let body = NewCaseRequest(item: item.implementationCode, form: form, commitment: scenario.commitment ? true : nil, submit: false)
-            let (record, _) = try await filer.create(body, idempotencyKey: "demo-\(number)")
+            let (record, _, _) = try await filer.create(body, idempotencyKey: "demo-\(number)")
             if !scenario.draft {
                 for (index, material) in guide.materials.enumerated()
                 where !material.source.isHeldByPlatform && !scenario.leaveOut.contains(index + 1) && (material.required || index % 2 == 0) {
