@@ -310,6 +310,8 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="wrk threads (at most the connections)")
     parser.add_argument("--json", help="also write the report here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (data, server log, wrk output)")
+    parser.add_argument("--only", help="measure only the routes whose label contains this (e.g. submit+accept), "
+                                       "and skip the raw ceiling; for profiling one route")
     parser.add_argument("--catalog-items", type=int, default=0,
                         help="import this many generated entries (yiwang generate-catalog, then yiwang import, timed) "
                              "beside the demo city before measuring")
@@ -399,6 +401,8 @@ def main():
             ("submit+accept", "/api/v1/cases", "submit_accept.lua", write_env, True),
             (None, "/api/v1/cases", "get.lua", {"BENCH_AUTH": s["clerk"]}, False),  # labelled when it runs
         ]
+        if args.only:
+            routes = [r for r in routes if r[0] and args.only in r[0]]
         for label, path, script, route_env, write in routes:
             if label is None:
                 label = f"queue `GET /api/v1/cases` ({BENCH_CLERK}, {queue_total(s['clerk'])} cases, after the writes)"
@@ -430,7 +434,7 @@ def main():
                 failed_writes |= write and row["errors"] > 0
         # The raw ceilings, with the server idle beside them.
         raw_rows = []
-        for c in connection_counts:
+        for c in ([] if args.only else connection_counts):
             print(f"  raw transaction ceiling, {c} connections …", file=sys.stderr)
             if args.engine == "sqlite":
                 raw, label = sqlite_raw(server.data_dir, c, args.seconds), "raw transaction ceiling (sqlite3, other process, 2 inserts)"

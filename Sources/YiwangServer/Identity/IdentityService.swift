@@ -26,30 +26,22 @@ struct RegisterCompanyRequest: Content {
 /// Registration, sign-in and sign-out for everyone: staff and applicants share the lockout,
 /// the history and the audit. Writes and their audit events commit together.
 struct IdentityService {
-    let db: any Database
-    let now: Date
-    let settings: Settings
-    let keys: KeyRing
-    let context: AuditContext
-    let passwords: AsyncPasswordHasher
-    let limits: RateLimits
-    let tokens: TokenCache
-    /// A real bcrypt hash of nothing anyone knows: unknown accounts are checked against it.
-    let dummyHash: DummyPasswordHash
-    let logger: Logger?
+    let ctx: DomainContext
 
-    init(_ ctx: DomainContext) {
-        db = ctx.db
-        now = ctx.now
-        settings = ctx.settings
-        keys = ctx.keys
-        context = ctx.audit
-        passwords = ctx.app.password.async
-        limits = ctx.app.rateLimits
-        tokens = ctx.app.tokenCache
-        dummyHash = ctx.app.dummyPasswordHash
-        logger = ctx.logger
-    }
+    init(_ ctx: DomainContext) { self.ctx = ctx }
+
+    // What the identity code reads of its context, named as it says it.
+    var db: any Database { ctx.db }
+    var now: Date { ctx.now }
+    var settings: Settings { ctx.settings }
+    var keys: KeyRing { ctx.keys }
+    var context: AuditContext { ctx.audit }
+    var passwords: AsyncPasswordHasher { ctx.app.password.async }
+    var limits: RateLimits { ctx.app.rateLimits }
+    var tokens: TokenCache { ctx.app.tokenCache }
+    /// A real bcrypt hash of nothing anyone knows: unknown accounts are checked against it.
+    var dummyHash: DummyPasswordHash { ctx.app.dummyPasswordHash }
+    var logger: Logger? { ctx.logger }
 
     static let genericFailure = DomainError(.unauthenticated, code: "auth.failed", message: "账号或密码不正确。")
 

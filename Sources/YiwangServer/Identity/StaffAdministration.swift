@@ -31,26 +31,19 @@ struct StaffView: Content {
 /// Staff accounts: create, grant, revoke, disable, enable, reset. The policy layer decides who
 /// may touch which account; the pages, the API and `yiwang user` all come through here.
 struct StaffAdministration {
-    let db: any Database
-    let now: Date
-    let actor: Actor
-    let context: AuditContext
-    let passwords: AsyncPasswordHasher
-    let tokens: TokenCache
-    let lockout: LockoutRule
+    let ctx: DomainContext
     /// Command-line operators hold the machine: the policy layer does not stand between them and the database.
-    var isOperator: Bool
+    var isOperator = false
 
-    init(_ ctx: DomainContext) {
-        db = ctx.db
-        now = ctx.now
-        actor = ctx.actor
-        context = ctx.audit
-        passwords = ctx.app.password.async
-        tokens = ctx.app.tokenCache
-        lockout = ctx.settings.lockout
-        isOperator = false
-    }
+    init(_ ctx: DomainContext) { self.ctx = ctx }
+
+    var db: any Database { ctx.db }
+    var now: Date { ctx.now }
+    var actor: Actor { ctx.actor }
+    var context: AuditContext { ctx.audit }
+    var passwords: AsyncPasswordHasher { ctx.app.password.async }
+    var tokens: TokenCache { ctx.app.tokenCache }
+    var lockout: LockoutRule { ctx.settings.lockout }
 
     /// An operator at the command line.
     init(app: Application, operatorName: String) throws {
