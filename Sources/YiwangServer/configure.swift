@@ -76,16 +76,25 @@ public func configure(_ app: Application, settings: Settings) async throws {
 func prepareDatabase(_ app: Application) async throws {
     guard case .sqliteFile = app.settings.database, let sql = app.db as? any SQLDatabase else { return }
     try await sql.raw("PRAGMA journal_mode=WAL").run()
-    // The search index points at `items` by rowid, which VACUUM may renumber (backups are
-    // VACUUM INTO copies): rebuilt from the published rows at every start (10,000 items: ~0.2 s).
-    try await sql.raw("INSERT INTO item_search (item_search) VALUES ('delete-all')").run()
-    try await sql.raw("INSERT INTO item_search (rowid, search_text) SELECT rowid, search_text FROM items WHERE published_version_id IS NOT NULL").run()
     // `synchronous` belongs to each connection: set it on the one every event loop holds.
     let mode = app.settings.sqliteSynchronous.uppercased()
     for loop in app.eventLoopGroup.makeIterator() {
         if let database = app.databases.database(logger: app.logger, on: loop) as? any SQLDatabase {
             try await database.raw("PRAGMA synchronous=\(unsafeRaw: mode)").run()
         }
+    }
+}
+
+/// The search index points at `items` by rowid, which VACUUM may renumber (backups are VACUUM
+/// INTO copies, and `restore` puts one in place): `serve` rebuilds it from the published rows as it
+/// starts, holding the serve lock and in one transaction (10,000 items: ~0.2 s), so no other
+/// command ever empties it under a running server.
+func rebuildSearchIndex(_ app: Application) async throws {
+    guard case .sqliteFile = app.settings.database else { return }
+    try await app.db.transaction { tx in
+        let sql = try tx.sql()
+        try await sql.raw("INSERT INTO item_search (item_search) VALUES ('delete-all')").run()
+        try await sql.raw("INSERT INTO item_search (rowid, search_text) SELECT rowid, search_text FROM items WHERE published_version_id IS NOT NULL").run()
     }
 }
 

@@ -197,3 +197,26 @@ final class CaseAPITests: XCTestCase {
         }
     }
 }
+
+final class CaseRetryTests: XCTestCase {
+    /// A client that lost the answer retries with the same key: it hears about the case it made,
+    /// even when the item has been retired since (judging the request again would say 404 and the
+    /// client would file a second case under a new key).
+    func testARetryAnswersTheCaseMadeEvenAfterTheItemWasRetired() async throws {
+        try await withApp { app, _ in
+            try await registerPerson(app)
+            let citizen = try await applicantToken(app, citizenID)
+            let admin = try await staffToken(app, "admin", catalogAdmin)
+            let id = try await fileCase(app, token: citizen, key: "lost-answer")
+            let retired = try await call(app, .POST, "/api/v1/items/\(foodCode)/workflow", token: admin, json: WorkflowRequest(action: "retire", note: "停止办理"))
+            XCTAssertEqual(retired.status, .ok, retired.body.string)
+            let fresh = try await postCase(app, token: citizen, key: "a-new-filing")
+            XCTAssertEqual(fresh.status, .notFound, "a new filing for a retired item is refused")
+            let retry = try await postCase(app, token: citizen, key: "lost-answer")
+            XCTAssertEqual(retry.status, .ok, retry.body.string)
+            XCTAssertEqual(try retry.content.decode(CaseView.self).id, id)
+            let cases = try await CaseRecord.query(on: app.db).count()
+            XCTAssertEqual(cases, 1)
+        }
+    }
+}

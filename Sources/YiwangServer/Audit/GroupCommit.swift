@@ -53,29 +53,39 @@ actor GroupCommit {
         leading = false
     }
 
-    /// One SQLite transaction for the batch; each job's result, or the commit's error for all.
+    /// What the jobs of a batch came to, kept outside the transaction's closure so that a failed
+    /// commit still knows which jobs were refused on their own.
+    private final class Outcomes: @unchecked Sendable {
+        var results: [Result<any Sendable, any Error>] = []
+    }
+
+    /// One SQLite transaction for the batch; each job's result. When the commit itself fails,
+    /// nothing of the batch is kept: a job refused on its own keeps its refusal, the others hear
+    /// the commit's error.
     private static func commit(_ batch: [Job], on db: any Database) async -> [Result<any Sendable, any Error>] {
+        let outcomes = Outcomes()
         do {
-            return try await db.transaction { tx in
-                var results: [Result<any Sendable, any Error>] = []
+            try await db.transaction { tx in
                 let head = try await AuditTrail.lockHead(tx)
                 let start = head.sequence
                 for job in batch {
                     PlatformMetrics.shared.writeWait(ContinuousClock.now - job.queued)
                     if batch.count == 1 {
                         // Alone: a refusal rolls the whole transaction back, as it always did.
-                        results.append(.success(try await AuditTrail.$held.withValue(head) { try await job.body(tx) }))
+                        outcomes.results.append(.success(try await AuditTrail.$held.withValue(head) { try await job.body(tx) }))
                         continue
                     }
-                    results.append(try await savepoint(job, head: head, on: tx))
+                    outcomes.results.append(try await savepoint(job, head: head, on: tx))
                 }
                 if head.sequence != start { try await AuditTrail.moveHead(head, on: tx) }
                 // A lone job that failed threw above; none of a batch's refusals stops the others.
-                return results
             }
+            return outcomes.results
         } catch {
-            // Nothing of the batch committed: every caller hears why (a lone job, its own refusal).
-            return batch.map { _ in .failure(error) }
+            return batch.indices.map { index in
+                if index < outcomes.results.count, case .failure(let own) = outcomes.results[index] { return .failure(own) }
+                return .failure(error)
+            }
         }
     }
 

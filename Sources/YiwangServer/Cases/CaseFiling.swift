@@ -41,6 +41,9 @@ extension CaseService {
         }
         let scopeKey = context.actor + ":" + key
         let hash = try Self.fingerprint(body)
+        // A retry answers what the first request made before anything is judged again: the item
+        // may have been retired or the day changed since, and the client must not file twice.
+        if let replay = try await replayed(scopeKey, hash: hash, on: db) { return (replay, false, nil) }
 
         guard let item = try await PublishedItem.find(body.item, on: db) else {
             throw DomainError.notFound("case.item_not_found", "未找到已公开的事项“\(body.item.prefix(40))”。")
@@ -93,8 +96,7 @@ extension CaseService {
         let (context, now) = (self.context, self.now)
         let service = self
         let result = try await AuditTrail.writeTransaction(on: db) { tx in
-            // Checked under the write lock (a retry is rare; a first request pays no extra read):
-            // two identical retries at once create one case.
+            // Checked again under the write lock: two identical retries at once create one case.
             if let replay = try await service.replayed(scopeKey, hash: hash, on: tx) { return (replay, false, ServiceGuide?.none) }
             // The row is written once: by the submission's step, or here for a draft, or first
             // when reused files are to point at it.

@@ -110,15 +110,22 @@ enum CatalogPageController {
         let service = CatalogService(try request.domain)
         let item = try await service.item(code: request.parameters.get("code") ?? "")
         let cache = request.application.publishedGuides.rendered
-        if let version = item.publishedVersionID, let hit = cache[version] { return hit }
+        // 一件事 names are read afresh each time (an import may rename them); the version's own
+        // words and body never change.
+        func withLifeEvents(_ entry: PublishedGuides.Rendered) async throws -> PublishedGuides.Rendered {
+            guard !entry.lifeEventSlugs.isEmpty else { return entry }
+            var current = entry
+            current.view.lifeEvents = try await LifeEventRecord.query(on: request.db).filter(\.$slug ~~ entry.lifeEventSlugs).all().map(LifeEventView.init)
+            return current
+        }
+        if let version = item.publishedVersionID, let hit = cache[version] { return try await withLifeEvents(hit) }
         let document = try await service.publishedDocument(of: item)
-        let lifeEvents = try await LifeEventRecord.query(on: request.db).filter(\.$slug ~~ document.guide.lifeEvents).all().map(LifeEventView.init)
-        let view = GuideView(document: document, lifeEvents: lifeEvents)
+        let view = GuideView(document: document, lifeEvents: [])
         struct Body: Encodable { var guide: GuideView }
         let rendered = try await request.view.render("catalog/guide-body", Body(guide: view))
-        let entry = PublishedGuides.Rendered(view: view, body: String(buffer: rendered.data))
+        let entry = PublishedGuides.Rendered(view: view, body: String(buffer: rendered.data), lifeEventSlugs: document.guide.lifeEvents)
         if let version = item.publishedVersionID { cache.keep(entry, for: version) }
-        return entry
+        return try await withLifeEvents(entry)
     }
 
     @Sendable static func guide(_ request: Request) async throws -> View {

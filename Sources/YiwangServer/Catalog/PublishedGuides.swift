@@ -9,6 +9,8 @@ final class PublishedGuides: Sendable {
         var view: GuideView
         /// The rendered `catalog/guide-body`, shared by the guide page and its print view.
         var body: String
+        /// The 一件事 the guide belongs to, whose names are read with each page.
+        var lifeEventSlugs: [String]
     }
 
     let rendered: BoundedCache<UUID, Rendered>

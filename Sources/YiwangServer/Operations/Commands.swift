@@ -203,6 +203,7 @@ public func prepareForCommand(_ app: Application, arguments: [String]) async thr
         ServeLock.held = lock
     }
     try await migrateAndPrepare(app)
+    try await rebuildSearchIndex(app)
     if app.settings.autoSeedDemo, !app.settings.production, try await DemoCity.isEmpty(app.db) {
         let (report, staff) = try await DemoCity.seed(app)
         // Log collectors read standard output in JSON mode: the demo sign-in numbers stay out of it
