@@ -74,4 +74,26 @@ final class CasePlanTests: XCTestCase {
             return error as? DomainError
         }
     }
+
+    /// 延期 (《行政许可法》第四十二条): once, 1–10 working days, with a reason the applicant is told.
+    func testAnExtensionNeedsARunningClockAReasonAndLawfulDays() throws {
+        let clock = try DeadlineClock(acceptedOn: today, workingDays: 5, calendar: calendar)
+        let before = try clock.deadline(calendar)?.date
+        let (extended, reason) = try CaseVariants.planExtension(
+            clock, state: .underReview, workingDays: 3, reason: "  需现场核查  ", today: today, approvedBy: "approver", calendar: calendar)
+        XCTAssertEqual(reason, "需现场核查", "the reason is told as written, trimmed")
+        XCTAssertEqual(extended.extensions, 1)
+        XCTAssertNotEqual(try extended.deadline(calendar)?.date, before)
+        for (days, state, given, code) in [
+            (3, CaseState.underReview, "   ", "case.reason_required"), (11, .underReview, "原因", "case.extension_days"),
+            (0, .underReview, "原因", "case.extension_days"), (3, .submitted, "原因", "case.no_running_clock"),
+        ] {
+            XCTAssertThrowsError(
+                try CaseVariants.planExtension(clock, state: state, workingDays: days, reason: given, today: today, approvedBy: "a", calendar: calendar)
+            ) { error in XCTAssertEqual((error as? DomainError)?.code, code, "\(days) days, \(state), “\(given)”") }
+        }
+        let told = CaseNotices.extended(itemName: "食品经营许可", workingDays: 3, deadline: "2026-12-08", reason: reason)
+        XCTAssertEqual(told.step, "延长3个工作日，办理期限至 2026-12-08。理由：需现场核查")
+        XCTAssertEqual(told.notice.body, "您申报的“食品经营许可”延长3个工作日，办理期限至 2026-12-08。理由：需现场核查")
+    }
 }

@@ -182,6 +182,26 @@ public enum CaseVariants {
         }
     }
 
+    /// A reason as recorded and told: trimmed, at most 2,000 characters, nil when nothing is left.
+    public static func reason(_ raw: String?) -> String? {
+        let reason = raw?.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000).description
+        return reason?.isEmpty == true ? nil : reason
+    }
+
+    /// 延期 planned: the law's checks, the reason the applicant must be told, the clock moved
+    /// (the move recorded with its cause), and the words of the timeline step and the notice.
+    public static func planExtension(
+        _ clock: DeadlineClock?, state: CaseState, workingDays: Int, reason raw: String?, today: LocalDate, approvedBy: String,
+        calendar: WorkingCalendar
+    ) throws(DomainError) -> (clock: DeadlineClock, reason: String) {
+        try checkExtension(workingDays: workingDays, state: state)
+        guard let reason = reason(raw), var clock else {
+            throw .invalid("case.reason_required", "延期须说明理由，理由将告知申请人。", fields: [FieldError(field: "reason", message: "请填写理由。")])
+        }
+        try clock.extend(by: workingDays, on: today, reason: reason, approvedBy: approvedBy, calendar: calendar)
+        return (clock, reason)
+    }
+
     /// A 即办件 is decided at acceptance: the approval follows in the same transaction.
     public static func decidedAtAcceptance(_ guide: ServiceGuide) -> Bool { guide.processing == .immediate }
 

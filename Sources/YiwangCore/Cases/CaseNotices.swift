@@ -56,6 +56,12 @@ public enum CaseNotices {
     }
 
     /// What the applicant is told (inbox, SMS, e-mail); nil for steps that tell them nothing.
+    /// 延期: what the timeline records and the applicant is told.
+    public static func extended(itemName: String, workingDays: Int, deadline: String?, reason: String) -> (step: String, notice: CaseNotice) {
+        let step = "延长\(workingDays)个工作日，办理期限至 \(deadline ?? "")。理由：\(reason)"
+        return (step, CaseNotice(subject: "办件进度：延长办理期限", body: "您申报的“\(itemName)”" + step))
+    }
+
     public static func applicant(_ action: CaseAction, _ facts: CaseNoticeFacts) -> CaseNotice? {
         let item = "您申报的“\(facts.itemName)”"
         let reason = facts.reason ?? ""

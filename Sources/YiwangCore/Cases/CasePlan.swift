@@ -80,8 +80,7 @@ extension CaseLifecycle {
     /// asks for, the form and materials checks, the clock's moves, 容缺, green channel, 告知承诺,
     /// the result document and a 即办件's decision on the spot. Refuses with a `DomainError`.
     public static func plan(_ from: CaseState, _ action: CaseAction, _ input: CasePlanInput) throws(DomainError) -> CasePlan {
-        var reason = input.reason?.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000).description
-        if reason?.isEmpty == true { reason = nil }
+        var reason = CaseVariants.reason(input.reason)
         if action.needsReason && reason == nil {
             throw .invalid("case.reason_required", "“\(action.chineseName)”须说明理由，理由将告知申请人。", fields: [FieldError(field: "reason", message: "请填写理由。")])
         }

@@ -53,6 +53,16 @@ final class CaseRecord: Model, @unchecked Sendable {
 
     init() {}
 
+    /// Takes a moved legal clock: its deadline from the calendar, and alerts start over when the
+    /// deadline moved.
+    func take(_ clock: DeadlineClock, calendar: WorkingCalendar) throws {
+        self.clock = clock
+        let deadline = try clock.deadline(calendar)
+        if self.deadline != deadline?.date.description { alertLevel = "none" }
+        self.deadline = deadline?.date.description
+        deadlineProvisional = deadline?.provisional ?? false
+    }
+
     func refreshQueueOrder() {
         queueOrder = CaseQueue.order(state: state, greenChannel: greenChannel, deadline: deadline, createdAt: createdAt)
     }

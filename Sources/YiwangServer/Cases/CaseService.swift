@@ -98,11 +98,7 @@ struct CaseService: Sendable {
         guard let row = try await db.sql().select().column("content").from(ItemVersionRecord.schema).where("id", .equal, versionID).first() else {
             throw DomainError.notFound("case.version_missing", "办件所依据的事项版本不存在。")
         }
-        let content = try row.decode(column: "content", as: String.self)
-        if let known = GuideCache.shared.get(versionID, content: content) { return known }
-        let guide = try JSONDecoder().decode(ServiceGuide.self, from: Data(content.utf8))
-        GuideCache.shared.put(versionID, content: content, guide)
-        return guide
+        return try ItemVersionRecord.guide(versionID, content: try row.decode(column: "content", as: String.self))
     }
 
 }

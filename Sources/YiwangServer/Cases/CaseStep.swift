@@ -90,14 +90,7 @@ struct CaseStep: Workflow {
             case .decideOnTheSpot: break  // the follow-up step
             }
         }
-        if let clock = plan.clock {
-            record.clock = clock
-            let deadline = try clock.deadline(planned.calendar)
-            // A deadline that moved (a special procedure ended) is watched afresh.
-            if record.deadline != deadline?.date.description { record.alertLevel = "none" }
-            record.deadline = deadline?.date.description
-            record.deadlineProvisional = deadline?.provisional ?? false
-        }
+        if let clock = plan.clock { try record.take(clock, calendar: planned.calendar) }
         let (from, to, reason, action) = (planned.from, plan.to, plan.reason, planned.command.action)
         record.state = to
         record.updatedAt = ctx.now
@@ -123,5 +116,59 @@ struct CaseStep: Workflow {
         options.greenChannel = false
         _ = try await ctx.advanced(by: 0.001).step(
             self, Command(caseID: id, action: .approve, options: options), Subject(record: done.record, guide: planned.guide), on: tx)
+    }
+}
+
+/// 延期 as a workflow of the runner: an approver of the case's department extends its time
+/// limit once (Core's `CaseVariants.planExtension` holds the law), the timeline and the
+/// applicant are told why, in one transaction with the audit event.
+struct CaseExtension: Workflow {
+    struct Command: Sendable {
+        var caseID: UUID
+        var workingDays: Int
+        var reason: String?
+    }
+
+    struct Planned: Sendable {
+        var clock: DeadlineClock
+        var workingDays: Int
+        var reason: String
+        var calendar: WorkingCalendar
+    }
+
+    func load(_ command: Command, _ ctx: DomainContext, on tx: any Database) async throws -> CaseStep.Subject {
+        let (record, guide) = try await CaseService(ctx).load(command.caseID, on: tx)
+        return CaseStep.Subject(record: record, guide: guide)
+    }
+
+    func authorize(_ command: Command, _ subject: CaseStep.Subject, _ ctx: DomainContext) throws {
+        try Policy.authorize(ctx.actor, .decideCase, on: subject.record.owner)
+    }
+
+    func plan(_ command: Command, _ subject: CaseStep.Subject, _ ctx: DomainContext, on tx: any Database) async throws -> Planned {
+        let calendar = try await ctx.calendar(on: tx)
+        let (clock, reason) = try CaseVariants.planExtension(
+            subject.record.clock, state: subject.record.state, workingDays: command.workingDays, reason: command.reason, today: ctx.today,
+            approvedBy: ctx.audit.actor, calendar: calendar)
+        return Planned(clock: clock, workingDays: command.workingDays, reason: reason, calendar: calendar)
+    }
+
+    func persist(_ planned: Planned, _ subject: CaseStep.Subject, _ ctx: DomainContext, on tx: any Database) async throws -> (CaseRecord, StepRecord) {
+        let record = subject.record
+        guard let id = record.id else { throw DomainError.notFound("case.not_found", "未找到该办件。") }
+        try record.take(planned.clock, calendar: planned.calendar)
+        record.alertLevel = "none"  // the new date is watched afresh even when an extension ends on the same day
+        record.updatedAt = ctx.now
+        record.refreshQueueOrder()
+        try await record.write(on: tx)
+        let told = CaseNotices.extended(itemName: record.itemName, workingDays: planned.workingDays, deadline: record.deadline, reason: planned.reason)
+        let event = CaseEventRecord(
+            caseID: id, at: ctx.now, actor: ctx.audit.actor, channel: ctx.audit.channel, action: CaseLifecycle.deadlineExtended,
+            from: record.state, to: record.state, reason: told.step)
+        try await event.insert(on: tx)
+        let audit = ctx.entry("case.extendDeadline", subjectType: "case", subjectID: id.uuidString, owner: record.owner, after: told.step)
+        let notices = CaseService.toApplicant(
+            record, told.notice, event: event.id ?? UUID(), at: ctx.now, channels: try await CaseService(ctx).applicantChannels(record, on: tx))
+        return (record, StepRecord(audit: [audit], notices: notices))
     }
 }

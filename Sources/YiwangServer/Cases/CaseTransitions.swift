@@ -44,43 +44,10 @@ extension CaseService {
         var onTheSpot = false
     }
 
-    /// 延期: an approver extends the time limit once, with the reason told to the applicant. The
-    /// deadline's move is recorded in the clock with its cause; alerts start over from the new date.
-    func extendDeadline(_ id: UUID, workingDays: Int, reason rawReason: String?) async throws -> CaseRecord {
-        let service = self
-        return try await AuditTrail.writeTransaction(on: db) { tx in
-            let (record, _) = try await service.load(id, on: tx)
-            try Policy.authorize(service.actor, .decideCase, on: record.owner)
-            try CaseVariants.checkExtension(workingDays: workingDays, state: record.state)
-            let reason = (rawReason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000).description
-            guard !reason.isEmpty, var clock = record.clock else {
-                throw DomainError.invalid("case.reason_required", "延期须说明理由，理由将告知申请人。", fields: [FieldError(field: "reason", message: "请填写理由。")])
-            }
-            let calendar = try await service.calendars.calendar(on: tx, now: service.now)
-            try clock.extend(by: workingDays, on: service.today, reason: reason, approvedBy: service.context.actor, calendar: calendar)
-            record.clock = clock
-            let deadline = try clock.deadline(calendar)
-            record.deadline = deadline?.date.description
-            record.deadlineProvisional = deadline?.provisional ?? false
-            record.alertLevel = "none"
-            record.updatedAt = service.now
-            record.refreshQueueOrder()
-            try await record.save(on: tx)
-            let text = "延长\(workingDays)个工作日，办理期限至 \(record.deadline ?? "")。理由：\(reason)"
-            let event = CaseEventRecord(
-                caseID: record.id!, at: service.now, actor: service.context.actor, channel: service.context.channel, action: CaseLifecycle.deadlineExtended,
-                from: record.state, to: record.state, reason: text)
-            try await event.create(on: tx)
-            try await AuditTrail.append(
-                service.context.entry("case.extendDeadline", subjectType: "case", subjectID: id.uuidString, owner: record.owner, after: text, at: service.now), on: tx)
-            for channel in try await service.applicantChannels(record, on: tx) {
-                try await OutboxRecord(
-                    dedupeKey: "\(id.uuidString):\(event.id!.uuidString):\(channel)", caseID: id, recipient: "applicant:" + record.applicantID, channel: channel,
-                    subject: "办件进度：延长办理期限", body: "您申报的“\(record.itemName)”" + text, at: service.now
-                ).create(on: tx)
-            }
-            return record
-        }
+    /// 延期: an approver extends the time limit once, with the reason told to the applicant
+    /// (`CaseExtension`, through the runner like every other step).
+    func extendDeadline(_ id: UUID, workingDays: Int, reason: String?) async throws -> CaseRecord {
+        try await ctx.run(CaseExtension(), CaseExtension.Command(caseID: id, workingDays: workingDays, reason: reason))
     }
 
     /// 受理编号: region, day, and the day's running count in that region (unique; the write lock orders it).
@@ -120,15 +87,20 @@ extension CaseService {
         if let notice = CaseNotices.department(action, facts) {
             messages.append(
                 OutboxRecord(
-                    dedupeKey: "\(record.id!.uuidString):\(event.uuidString):department", caseID: record.id, recipient: "department:" + record.departmentCode,
+                    dedupeKey: "\(record.id?.uuidString ?? ""):\(event.uuidString):department", caseID: record.id, recipient: "department:" + record.departmentCode,
                     channel: "inbox", subject: notice.subject, body: notice.body, at: now))
         }
         guard let notice = CaseNotices.applicant(action, facts) else { return messages }
-        return messages
-            + channels.map { channel in
-                OutboxRecord(
-                    dedupeKey: "\(record.id!.uuidString):\(event.uuidString):\(channel)", caseID: record.id, recipient: "applicant:" + record.applicantID,
-                    channel: channel, subject: notice.subject, body: notice.body, at: now)
-            }
+        return messages + toApplicant(record, notice, event: event, at: now, channels: channels)
+    }
+
+    /// One notice to the applicant on each of their channels, keyed so it is never queued twice.
+    static func toApplicant(_ record: CaseRecord, _ notice: CaseNotice, event: UUID, at now: Date, channels: [String]) -> [OutboxRecord] {
+        let caseKey = record.id?.uuidString ?? ""
+        return channels.map { channel in
+            OutboxRecord(
+                dedupeKey: "\(caseKey):\(event.uuidString):\(channel)", caseID: record.id, recipient: "applicant:" + record.applicantID,
+                channel: channel, subject: notice.subject, body: notice.body, at: now)
+        }
     }
 }

@@ -194,9 +194,15 @@ final class ItemVersionRecord: Model, @unchecked Sendable {
     /// The guide this version holds, decoded once per version and content: every case request
     /// reads its version's rules, and a published version never changes.
     func guide() throws -> ServiceGuide {
-        if let id, let cached = GuideCache.shared.get(id, content: content) { return cached }
+        guard let id else { return try JSONDecoder().decode(ServiceGuide.self, from: Data(content.utf8)) }
+        return try Self.guide(id, content: content)
+    }
+
+    /// The guide of version `id` holding `content` (read however the caller read it).
+    static func guide(_ id: UUID, content: String) throws -> ServiceGuide {
+        if let cached = GuideCache.shared.get(id, content: content) { return cached }
         let guide = try JSONDecoder().decode(ServiceGuide.self, from: Data(content.utf8))
-        if let id { GuideCache.shared.put(id, content: content, guide) }
+        GuideCache.shared.put(id, content: content, guide)
         return guide
     }
 
@@ -252,22 +258,22 @@ final class LifeEventRecord: Model, @unchecked Sendable {
 }
 
 /// Decoded guides by version, kept with the content they came from (a draft edited since is
-/// decoded again); bounded, emptied when full.
-final class GuideCache: @unchecked Sendable {
+/// decoded again); bounded, the least recently used leaving first.
+final class GuideCache: Sendable {
     static let shared = GuideCache()
-    private let lock = NSLock()
-    private var guides: [UUID: (content: String, guide: ServiceGuide)] = [:]
-    private let limit = 4096
+    private struct Entry: Sendable {
+        var content: String
+        var guide: ServiceGuide
+    }
+
+    private let guides = BoundedCache<UUID, Entry>(limit: 4096)
 
     func get(_ id: UUID, content: String) -> ServiceGuide? {
-        lock.withLock { guides[id].flatMap { $0.content == content ? $0.guide : nil } }
+        guides[id].flatMap { $0.content == content ? $0.guide : nil }
     }
 
     func put(_ id: UUID, content: String, _ guide: ServiceGuide) {
-        lock.withLock {
-            if guides.count >= limit { guides.removeAll(keepingCapacity: true) }
-            guides[id] = (content, guide)
-        }
+        guides.keep(Entry(content: content, guide: guide), for: id)
     }
 }
 
