@@ -156,7 +156,7 @@ enum AuditTrail {
     /// Writes the head and its seal: only the platform, holding the chain's key, can make a
     /// head that verifies.
     static func moveHead(_ head: HeldHead, on db: any Database) async throws {
-        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "audit head needs SQL") }
+        let sql = try db.sql()
         let seal: String? = head.genuine ? try chain().headSeal(sequence: head.sequence, hash: head.hash) : nil
         try await sql.raw("UPDATE audit_head SET sequence = \(bind: head.sequence), hash = \(bind: head.hash), seal = \(bind: seal) WHERE id = 1").run()
     }

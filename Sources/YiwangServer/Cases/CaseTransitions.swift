@@ -55,7 +55,7 @@ extension CaseService {
     /// transaction that accepts the case, so a refused acceptance gives no number away.
     func nextNumber(for record: CaseRecord, on tx: any Database) async throws -> String {
         let prefix = String(record.regionCode.prefix(6)) + today.description.replacingOccurrences(of: "-", with: "")
-        guard let sql = tx as? any SQLDatabase else { throw Abort(.internalServerError, reason: "case numbers need SQL") }
+        let sql = try tx.sql()
         struct Counter: Decodable { var last_number: Int64 }
         guard let counter = try await sql.raw("""
             INSERT INTO case_number_counters (prefix, last_number) VALUES (\(bind: prefix), 1)

@@ -63,7 +63,7 @@ struct CatalogService {
     /// characters is looked up in the text index (FTS5 trigram on SQLite, pg_trgm on
     /// PostgreSQL); shorter ones (most two-character Chinese words) narrow the rows it found.
     func search(_ query: CatalogQuery, page: PageRequest) async throws -> (items: [ItemSummary], total: Int) {
-        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "catalog search needs SQL") }
+        let sql = try db.sql()
         let sqlite = sql.dialect.name == "sqlite"
         let indexed = sqlite ? query.words.filter { $0.count >= 3 } : []
         // FTS5 phrases: each word quoted (quotes doubled), all of them required.
