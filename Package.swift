@@ -21,8 +21,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        // SM2/SM3 and X.509 seal certificates come from the system OpenSSL 3 (libssl-dev).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // Pure domain rules: no Vapor, no Fluent, no I/O.
-        .target(name: "YiwangCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "YiwangCore", dependencies: ["COpenSSL", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "YiwangServer",
             dependencies: [
