@@ -10,7 +10,7 @@ import Foundation
 /// module-for-module against the reference vectors that `scripts/qr_vectors.py` makes with segno.
 public struct QRCode: Sendable, Equatable {
     /// How much of a symbol may be lost and still read: roughly 7 %, 15 %, 25 % and 30 %.
-    public enum ErrorCorrection: Sendable, Equatable, Hashable, CaseIterable {
+    public enum ErrorCorrection: Sendable, Hashable, CaseIterable {
         case low, medium, quartile, high
     }
 
@@ -105,11 +105,11 @@ public struct QRCode: Sendable, Equatable {
     }
 
     /// Whether `byteCount` bytes fit: mode indicator (4 bits), character count, 8 bits a byte.
+    /// Compared as a byte count so that no argument can overflow.
     static func fits(byteCount: Int, version: Int, correction: ErrorCorrection) -> Bool {
         guard let layout = BlockLayout(version: version, correction: correction) else { return false }
-        let availableBits = layout.dataCodewordCount * 8
-        let neededBits = 4 + characterCountBits(version: version) + byteCount * 8
-        return byteCount >= 0 && neededBits <= availableBits
+        let bitsForBytes = layout.dataCodewordCount * 8 - 4 - characterCountBits(version: version)
+        return byteCount >= 0 && byteCount <= bitsForBytes / 8
     }
 
     /// Byte mode counts characters in 8 bits up to version 9 and in 16 bits from version 10.
@@ -126,7 +126,10 @@ public struct QRCode: Sendable, Equatable {
         bits.append(0, count: max(0, min(4, capacityBits - bits.count)))
         bits.append(0, count: (8 - bits.count % 8) % 8)
         var codewords = bits.bytes()
-        // The standard's alternating pad codewords 11101100 and 00010001 fill what is left.
+        // The standard's alternating pad codewords 11101100 and 00010001 fill what is left,
+        // straight after the last data bit's codeword. (segno 1.6.6 puts an extra 0x00 codeword
+        // first when the bits already end on a codeword boundary, which byte mode always does;
+        // scripts/qr_vectors.py corrects that before making the reference vectors.)
         var padIndex = 0
         while codewords.count < capacity {
             codewords.append(padIndex % 2 == 0 ? 0xEC : 0x11)
@@ -338,20 +341,32 @@ private struct BlockLayout {
 /// the generator (x − α⁰)(x − α¹)…(x − α^(degree−1)), in GF(256) with the field polynomial
 /// x⁸ + x⁴ + x³ + x² + 1 (0x11D) that QR Codes use.
 private enum ReedSolomon {
-    /// Product in GF(256) by shift-and-add; no tables, so nothing to index.
-    static func multiply(_ a: UInt8, _ b: UInt8) -> UInt8 {
-        var product: UInt8 = 0
-        var multiplicand = a
-        var multiplier = b
-        while multiplier != 0 {
-            if multiplier & 1 != 0 { product ^= multiplicand }
-            // Multiply by x, reducing by the field polynomial when x⁸ appears.
-            let overflows = multiplicand & 0x80 != 0
-            multiplicand <<= 1
-            if overflows { multiplicand ^= 0x1D }
-            multiplier >>= 1
+    /// Powers of α (α = x = 2): `powers[i]` is α^i for i in 0..<255; the last entry repeats α⁰.
+    /// Built by repeated multiplication by x, reducing by the field polynomial when x⁸ appears.
+    private static let powers: [UInt8] = {
+        var table: [UInt8] = []
+        var value: UInt8 = 1
+        for _ in 0..<256 {
+            table.append(value)
+            let overflows = value & 0x80 != 0
+            value <<= 1
+            if overflows { value ^= 0x1D }
         }
-        return product
+        return table
+    }()
+
+    /// Discrete logarithms: `logarithms[powers[i]] == i`; entry 0 is unused (0 has none).
+    private static let logarithms: [Int] = {
+        var table = [Int](repeating: 0, count: 256)
+        for (exponent, value) in powers.prefix(255).enumerated() { table[Int(value)] = exponent }
+        return table
+    }()
+
+    /// Product in GF(256) as α^(log a + log b). Both tables have 256 entries, so any UInt8
+    /// and any sum of two logarithms reduced mod 255 is a valid index.
+    static func multiply(_ a: UInt8, _ b: UInt8) -> UInt8 {
+        guard a != 0, b != 0 else { return 0 }
+        return powers[(logarithms[Int(a)] + logarithms[Int(b)]) % 255]
     }
 
     /// The generator's coefficients after the leading 1, highest power first.
@@ -375,9 +390,12 @@ private enum ReedSolomon {
         var register = [UInt8](repeating: 0, count: generator.count)
         for byte in data {
             let factor = byte ^ (register.first ?? 0)
-            register = Array(register.dropFirst()) + [0]
-            for (position, coefficient) in generator.enumerated() where position < register.count {
-                register[position] ^= multiply(coefficient, factor)
+            if !register.isEmpty {
+                register.removeFirst()
+                register.append(0)
+            }
+            for position in 0..<min(generator.count, register.count) {
+                register[position] ^= multiply(generator[position], factor)
             }
         }
         return register
@@ -422,7 +440,8 @@ private struct BitBuffer {
 
 /// The symbol while it is being built: module colours plus which modules are function patterns
 /// (finder, separator, timing, alignment, format and version areas) that data and masks skip.
-/// Every access goes through `index(_:_:)`, so coordinates outside the grid are ignored.
+/// Access by coordinates goes through `index(_:_:)`, so coordinates outside the grid are ignored;
+/// the loops over whole arrays stop at the arrays' own counts.
 private struct ModuleGrid {
     let size: Int
     private(set) var dark: [Bool]
@@ -440,12 +459,7 @@ private struct ModuleGrid {
     private func index(_ x: Int, _ y: Int) -> Int? {
         guard x >= 0, y >= 0, x < size, y < size else { return nil }
         let index = y * size + x
-        return dark.indices.contains(index) && reserved.indices.contains(index) ? index : nil
-    }
-
-    func isDark(_ x: Int, _ y: Int) -> Bool {
-        guard let index = index(x, y) else { return false }
-        return dark[index]
+        return index < dark.count && index < reserved.count ? index : nil
     }
 
     func isReserved(_ x: Int, _ y: Int) -> Bool {
@@ -651,29 +665,46 @@ private struct ModuleGrid {
     /// A copy with the data modules (never the function patterns) inverted where the mask says.
     func applyingMask(_ mask: Int) -> ModuleGrid {
         var copy = self
-        for y in 0..<size {
-            for x in 0..<size where !isReserved(x, y) && Self.maskInverts(mask, x: x, y: y) {
-                copy.setData(x, y, dark: !isDark(x, y))
-            }
+        // Walking the flat arrays with plain index loops keeps this fast in debug builds; the
+        // range stops at the shorter array (both always hold size × size entries).
+        guard size > 0 else { return copy }
+        for index in 0..<min(copy.dark.count, reserved.count)
+        where !reserved[index] && Self.maskInverts(mask, x: index % size, y: index / size) {
+            copy.dark[index].toggle()
         }
         return copy
     }
 
+    /// The modules as rows, top to bottom.
+    private func rows() -> [[Bool]] {
+        guard size > 0 else { return [] }
+        return stride(from: 0, to: dark.count, by: size).map { start in
+            Array(dark[start..<min(start + size, dark.count)])
+        }
+    }
+
     /// The penalty of ISO/IEC 18004 §7.8.3.1 (weights N1 = 3, N2 = 3, N3 = 40, N4 = 10).
+    ///
+    /// Written as plain loops over arrays because it runs eight times per symbol and the tests
+    /// run it in debug builds for every version.
     func penaltyScore() -> Int {
+        let rows = rows()
+        var columns = Array(repeating: [Bool](), count: size)
+        for row in rows {
+            for x in 0..<min(row.count, columns.count) { columns[x].append(row[x]) }
+        }
         var score = 0
-        var darkCount = 0
         var previousRow: [Bool] = []
-        for line in 0..<size {
-            let row = (0..<size).map { isDark($0, line) }
-            let column = (0..<size).map { isDark(line, $0) }
-            darkCount += row.filter { $0 }.count
-            score += Self.runPenalty(row) + Self.runPenalty(column)
-            score += Self.finderLikePenalty(row) + Self.finderLikePenalty(column)
-            score += Self.blockPenalty(upper: previousRow, lower: row)
+        for row in rows {
+            score += Self.linePenalty(row) + Self.blockPenalty(upper: previousRow, lower: row)
             previousRow = row
         }
-        // N4: 10 points for each full 5 % the dark share is away from 50 %.
+        for column in columns {
+            score += Self.linePenalty(column)
+        }
+        // N4: 10 points for each full 5 % the dark share is away from 50 %, in exact integers.
+        var darkCount = 0
+        for module in dark where module { darkCount += 1 }
         let total = size * size
         if total > 0 {
             score += 10 * (abs(20 * darkCount - 10 * total) / total)
@@ -681,18 +712,45 @@ private struct ModuleGrid {
         return score
     }
 
+    /// N1 and N3 for one row or column, in a single pass.
+    ///
     /// N1: a run of five or more same-coloured modules scores 3, plus 1 for each module past five.
-    private static func runPenalty(_ line: [Bool]) -> Int {
+    ///
+    /// N3: 40 points for each dark–light–dark×3–light–dark (1:1:3:1:1) run with four light modules
+    /// before or after it; beyond the edge counts as light (the quiet zone). An occurrence counts
+    /// once even when both sides are light, and one that shares modules with an occurrence
+    /// already counted (1011101 can overlap itself four or six modules on) is not counted again.
+    /// The standard is silent on overlaps; this is how segno reads it, and the vectors agree.
+    /// A 15-bit window holds the four modules before a candidate, its seven and the four after
+    /// it; it starts all light (the edge) and is fed four light modules after the line, so every
+    /// candidate is judged once, in order from the start of the line.
+    private static func linePenalty(_ line: [Bool]) -> Int {
+        let finderLike = 0b101_1101
         var score = 0
-        var runColour: Bool?
+        var runIsDark = false
         var runLength = 0
-        for module in line {
-            if module == runColour {
-                runLength += 1
-            } else {
-                if runLength >= 5 { score += runLength - 2 }
-                runColour = module
-                runLength = 1
+        var window = 0
+        var countedThrough = -1  // last module of the latest counted N3 occurrence
+        let length = line.count
+        for position in 0..<(length + 4) {
+            let isInside = position < length
+            let module = isInside ? line[position] : false
+            if isInside {
+                if runLength > 0 && module == runIsDark {
+                    runLength += 1
+                } else {
+                    if runLength >= 5 { score += runLength - 2 }
+                    runIsDark = module
+                    runLength = 1
+                }
+            }
+            window = (window << 1 | (module ? 1 : 0)) & 0x7FFF
+            let candidateStart = position - 10
+            if (window >> 4) & 0x7F == finderLike, candidateStart > countedThrough,
+                (window >> 11) & 0xF == 0 || window & 0xF == 0
+            {
+                score += 40
+                countedThrough = candidateStart + 6
             }
         }
         if runLength >= 5 { score += runLength - 2 }
@@ -701,39 +759,11 @@ private struct ModuleGrid {
 
     /// N2: 3 points for every 2 × 2 block of one colour (overlapping blocks each count).
     private static func blockPenalty(upper: [Bool], lower: [Bool]) -> Int {
-        guard upper.count == lower.count else { return 0 }
+        guard upper.count == lower.count, upper.count > 1 else { return 0 }
         var score = 0
-        var previousPair: (Bool, Bool)?
-        for pair in zip(upper, lower) {
-            if let previousPair, pair.0 == pair.1, previousPair.0 == pair.0, previousPair.1 == pair.0 {
-                score += 3
-            }
-            previousPair = pair
-        }
-        return score
-    }
-
-    /// N3: 40 points for each dark–light–dark×3–light–dark (1:1:3:1:1) run with four light modules
-    /// before or after it; beyond the edge counts as light (the quiet zone). Each occurrence
-    /// counts once even when both sides are light.
-    ///
-    /// A 15-bit window slides along the line padded with four light modules at each end. When
-    /// its low 11 bits are 0000 1011101 the pattern just ended after light; when they are
-    /// 1011101 0000 it ended four modules ago before light, and was already counted unless the
-    /// whole window is 0000 1011101 0000.
-    private static func finderLikePenalty(_ line: [Bool]) -> Int {
-        let lightBefore = 0b000_0101_1101
-        let lightAfter = 0b101_1101_0000
-        let lightBothSides = 0b000_0101_1101_0000
-        let padding = [false, false, false, false]
-        var window = 0
-        var score = 0
-        for module in padding + line + padding {
-            window = (window << 1 | (module ? 1 : 0)) & 0x7FFF
-            let last11 = window & 0x7FF
-            if last11 == lightBefore || (last11 == lightAfter && window != lightBothSides) {
-                score += 40
-            }
+        for x in 1..<upper.count {
+            let colour = upper[x]
+            if lower[x] == colour && upper[x - 1] == colour && lower[x - 1] == colour { score += 3 }
         }
         return score
     }
