@@ -42,9 +42,11 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.tokenCache = TokenCache()
     app.publishedGuides = PublishedGuides()
     app.calendarStore = CalendarStore()
+    app.sealKeyCache = SealKeyCache()
     // Providers of outside services: the working local implementations until a city plugs in its own.
     app.sms = LocalSMSGateway()
     app.mail = LocalMailGateway()
+    app.registries = LocalExchange(keys: keys, faults: settings.registryFaults)
     app.lifecycle.use(BackgroundJobs())
     app.dummyPasswordHash = DummyPasswordHash()
 
@@ -135,7 +137,8 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         let response = try await next.respond(to: request)
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
-        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        // A page may ask for less (a share link's page sends no referrer at all).
+        if !response.headers.contains(name: "Referrer-Policy") { response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin") }
         if response.headers.contentType?.subType == "html" {
             response.headers.replaceOrAdd(
                 name: "Content-Security-Policy",
@@ -157,7 +160,12 @@ struct ChineseDateTag: LeafTag {
         } else {
             return .string("")
         }
+        return .string(Self.format(date))
+    }
+
+    /// A moment in Beijing time, to the minute.
+    static func format(_ date: Date) -> String {
         let c = ChinaTime.calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return .string(String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0))
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
     }
 }

@@ -54,6 +54,13 @@ final class AuthorizationMatrixTests: XCTestCase {
         .handleCaseAtWindow: [.windowClerk],
         .decideCase: [.approver],
         .manageNotifications: [.systemAdministrator],
+        // Licences: those who meet them in cases look (logged for the holder); only approvers of
+        // the issuing department revoke or renew; seals are the system administrators'.
+        .readLicences: [.windowClerk, .approver, .supervisor],
+        .manageLicences: [.approver],
+        .manageSeals: [.systemAdministrator],
+        // The whole log of registry reads: supervisors only.
+        .viewDataUses: [.supervisor],
     ]
 
     private static let publicActions: Set<PolicyAction> = [.readPublishedCatalog]

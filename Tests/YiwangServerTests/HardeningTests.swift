@@ -1085,6 +1085,8 @@ final class HardeningTests: XCTestCase {
     /// 一二三四五六七八九十百千万: 张三, 李四, 王五 or 陈一 cannot register (here, or at the window).
     func testPersonNamesWithChineseNumeralsAreAccepted() async throws {
         try await withApp(seed: false) { app, _ in
+            try await fillRegistries(
+                app, LocalExchange.Contents(people: [(citizenID, "张三"), (agentID, "王五"), (unregisteredID, "陈一")].map { PersonEntry(idNumber: $0, name: $1) }))
             for (id, name) in [(citizenID, "张三"), (agentID, "王五"), (unregisteredID, "陈一")] {
                 let res = try await call(
                     app, .POST, "/api/v1/register/person", json: RegisterPersonRequest(idNumber: id, name: name, phone: "13800000001", password: strongPassword))

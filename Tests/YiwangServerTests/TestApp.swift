@@ -39,6 +39,7 @@ func withApp(
             try await sql.raw("CREATE SCHEMA public").run()
         }
         try await app.autoMigrate()
+        try await fillRegistries(app, testRegistries)
         if seed {
             _ = try await CatalogExchange(db: app.db, now: clock.now(), settings: settings, attribution: "test").importDocument(Fixtures.document())
         }
@@ -53,6 +54,26 @@ func withApp(
 }
 
 let testPassword = "correct horse battery"
+
+/// The people and companies the local exchange knows in tests (registration checks real names
+/// against them); a test that needs others adds them with `fillRegistries`.
+let testRegistries = LocalExchange.Contents(
+    people: [
+        PersonEntry(idNumber: "520102199003071236", name: "张明", address: "贵阳市云岩区中华北路100号"),
+        PersonEntry(idNumber: "520103198506120046", name: "李华"),
+        PersonEntry(idNumber: "110101199003074514", name: "王芳"),
+        PersonEntry(idNumber: "52011219920815031X", name: "王芳"),
+        PersonEntry(idNumber: "11010519491231002X", name: "赵敏"),
+        PersonEntry(idNumber: "520103198506120054", name: "钱程"),
+    ],
+    legalPersons: [
+        LegalPersonEntry(creditCode: "91520100MA6H00001R", name: "贵阳云数科技有限公司", representativeName: "张明", representativeIDNumber: "520102199003071236")
+    ])
+
+/// Adds entries to the local exchange's registries (a person already there is replaced).
+func fillRegistries(_ app: Application, _ contents: LocalExchange.Contents) async throws {
+    try await app.db.transaction { tx in try await LocalExchange.fill(contents, keys: try app.keyRing, at: app.timeSource.now(), on: tx) }
+}
 
 let catalogAdmin = [Grant(role: .catalogAdministrator, scope: .everywhere)]
 let cityMarketAdmin = [Grant(role: .departmentAdministrator, scope: Scope(departmentCreditCode: Fixtures.cityDepartment))]

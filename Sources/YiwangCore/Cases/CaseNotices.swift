@@ -62,6 +62,13 @@ public enum CaseNotices {
         return (step, CaseNotice(subject: "办件进度：延长办理期限", body: "您申报的“\(itemName)”" + step))
     }
 
+    /// The licence a decision issued, in the holder's wallet (证照夹).
+    public static func licenceIssued(itemName: String, licenceName: String, number: String, identifier: String) -> CaseNotice {
+        CaseNotice(
+            subject: "电子证照已制发：\(licenceName)",
+            body: "您申报的“\(itemName)”已准予许可，电子\(licenceName)(编号 \(number))已存入您的证照夹，可出示、分享并在办事时免于提交。证照标识：\(identifier)。")
+    }
+
     public static func applicant(_ action: CaseAction, _ facts: CaseNoticeFacts) -> CaseNotice? {
         let item = "您申报的“\(facts.itemName)”"
         let reason = facts.reason ?? ""

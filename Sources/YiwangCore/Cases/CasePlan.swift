@@ -25,12 +25,23 @@ public struct CasePlanInput: Sendable {
     public var checklist: MaterialChecklist?
     /// A 即办件 is decided at acceptance.
     public var decidedAtAcceptance: Bool
+    /// The item's approval issues an electronic licence of a type the catalog defines.
+    public var issuesLicence: Bool
+    /// At submission: the credit registry's warning about the applicant (a listed subject of an
+    /// item that flags rather than blocks).
+    public var creditWarning: String?
+    /// The warning on file from the submission, and whether the clerk has recorded a reason yet.
+    public var standingCreditWarning: String?
+    public var creditReasonOnFile: Bool
+    /// At acceptance: the clerk's reason to proceed with a flagged applicant.
+    public var creditReason: String?
 
     public init(
         facts: CaseFacts, reason: String?, greenChannel: Bool = false, resultDocument: String? = nil, today: LocalDate, calendar: WorkingCalendar,
         clock: DeadlineClock?, promisedLimit: Int, deferredMaterialDays: Int? = nil, commitmentSigned: Bool = false,
         currentResultDocument: String? = nil, defaultCertificateName: String = "", formProblems: [FieldError] = [],
-        checklist: MaterialChecklist? = nil, decidedAtAcceptance: Bool = false
+        checklist: MaterialChecklist? = nil, decidedAtAcceptance: Bool = false, issuesLicence: Bool = false, creditWarning: String? = nil,
+        standingCreditWarning: String? = nil, creditReasonOnFile: Bool = false, creditReason: String? = nil
     ) {
         self.facts = facts
         self.reason = reason
@@ -47,6 +58,11 @@ public struct CasePlanInput: Sendable {
         self.formProblems = formProblems
         self.checklist = checklist
         self.decidedAtAcceptance = decidedAtAcceptance
+        self.issuesLicence = issuesLicence
+        self.creditWarning = creditWarning
+        self.standingCreditWarning = standingCreditWarning
+        self.creditReasonOnFile = creditReasonOnFile
+        self.creditReason = creditReason
     }
 }
 
@@ -64,6 +80,13 @@ public enum CaseEffect: Sendable, Equatable {
     case resultDocument(String)
     /// A 即办件 is approved in the same transaction, on the spot.
     case decideOnTheSpot
+    /// The approval issues the item's electronic licence, sealed by the department (its number
+    /// becomes the result document when none was typed).
+    case issueLicence
+    /// The credit registry lists the applicant: the warning goes on the case for the clerk.
+    case creditWarning(String)
+    /// The clerk's recorded reason to proceed with a flagged applicant (一处失信，处处受限).
+    case creditReason(String)
 }
 
 /// A planned step: the state it reaches, the reason as recorded and told, the legal clock as it
@@ -97,8 +120,12 @@ extension CaseLifecycle {
                 throw .invalid(
                     "case.form_invalid", "申请表尚未填写完整：" + input.formProblems.map(\.message).joined(), fields: input.formProblems)
             }
+            if let warning = input.creditWarning { effects.append(.creditWarning(warning)) }
         case .accept:
             guard let checklist = input.checklist else { throw .conflict("case.materials_unknown", "未能核对材料，不能受理。") }
+            if input.standingCreditWarning != nil && !input.creditReasonOnFile {
+                effects.append(.creditReason(try SharedDataRules.proceedReason(input.creditReason)))
+            }
             try checklist.checkAcceptable()
             var deferred = false
             if !checklist.deferrable.isEmpty {
@@ -134,6 +161,7 @@ extension CaseLifecycle {
                 if let due { effects.append(.checkCommitmentBy(due)) }
             }
             if let document = try resultDocumentName(input.resultDocument) ?? input.currentResultDocument { effects.append(.resultDocument(document)) }
+            if input.issuesLicence { effects.append(.issueLicence) }
         case .issueCertificate:
             effects.append(.resultDocument(try resultDocumentName(input.resultDocument) ?? input.currentResultDocument ?? input.defaultCertificateName))
         default:

@@ -201,6 +201,9 @@ public struct ServiceGuide: Codable, Sendable, Hashable {
     public var faq: [FrequentQuestion]
     /// The day the guide's content was last checked against the law (YYYY-MM-DD); stale guides are flagged.
     public var reviewedOn: String
+    /// What a seriously dishonest applicant meets (一处失信，处处受限): `flag` (the clerk is warned and
+    /// records a reason) unless the item says `block`.
+    public var creditRule: CreditRule?
 
     public init(
         name: String, type: ItemType, legalBasis: [String], acceptanceConditions: String,
@@ -210,7 +213,7 @@ public struct ServiceGuide: Codable, Sendable, Hashable {
         commitmentBased: Bool = false, acceptWithDeferredMaterials: Bool = false, deferredMaterialDays: Int? = nil,
         approveOnTimeout: Bool = false, consultationPhone: String, supervisionPhone: String? = nil,
         address: String, officeHours: String, lifeEvents: [String] = [], form: FormSchema = FormSchema(fields: []),
-        faq: [FrequentQuestion] = [], reviewedOn: String
+        faq: [FrequentQuestion] = [], reviewedOn: String, creditRule: CreditRule? = nil
     ) {
         self.name = name
         self.type = type
@@ -239,6 +242,7 @@ public struct ServiceGuide: Codable, Sendable, Hashable {
         self.form = form
         self.faq = faq
         self.reviewedOn = reviewedOn
+        self.creditRule = creditRule
     }
 
     /// 不见面: no visit to a hall is needed.

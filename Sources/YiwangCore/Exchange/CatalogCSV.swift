@@ -14,7 +14,7 @@ public enum CatalogCSV {
         ("deferredMaterialDays", .optionalInteger), ("approveOnTimeout", .boolean), ("consultationPhone", .text),
         ("supervisionPhone", .optionalText), ("address", .text), ("officeHours", .text), ("lifeEvents", .list),
         ("reviewedOn", .text), ("result", .json), ("materials", .json), ("processSteps", .json), ("fees", .json),
-        ("form", .json), ("faq", .json),
+        ("form", .json), ("faq", .json), ("creditRule", .optionalText),
     ]
     /// Separates list entries inside one cell.
     static let listSeparator = "\n"

@@ -171,6 +171,15 @@ public enum PolicyAction: String, CaseIterable, Sendable, Hashable {
     case decideCase
     /// See notifications that could not be delivered, and resend them.
     case manageNotifications
+    /// See the electronic licences issued in one's scope (a licence offered as a material, a
+    /// holder's question); every look is logged for the holder.
+    case readLicences
+    /// Revoke, renew or change the face of a licence one's department issued.
+    case manageLicences
+    /// Issue, rotate and revoke the departments' electronic seals.
+    case manageSeals
+    /// Search the whole log of registry reads (数据使用记录).
+    case viewDataUses
     // Applicants' own affairs.
     case manageOwnAccount
     case manageAgents
@@ -294,6 +303,14 @@ public enum Policy {
             [.approver]
         case .manageNotifications:
             [.systemAdministrator]
+        case .readLicences:
+            [.windowClerk, .approver, .supervisor]
+        case .manageLicences:
+            [.approver]
+        case .manageSeals:
+            [.systemAdministrator]
+        case .viewDataUses:
+            [.supervisor]
         case .manageOwnAccount, .manageAgents, .applyForService, .viewOwnCases, .payFees, .receiveLicences:
             []
         }

@@ -20,7 +20,8 @@ public enum FaceFieldKind: String, Codable, Sendable {
 
 /// One face field: its key, label and kind, and where its value comes from when the licence is
 /// issued: `form.<key>` (the application form), `holder.name`, `holder.code`, `decision.date`,
-/// `case.number`, `issuer.name`, or `fixed:<text>`.
+/// `case.number`, `issuer.name`, or `fixed:<text>`; alternatives are separated by `|` and the
+/// first that has a value is taken (two items issuing one type ask under different keys).
 public struct FaceField: Codable, Sendable, Hashable {
     public var key: String
     public var label: String
@@ -86,8 +87,31 @@ public struct LicenceType: Codable, Sendable, Hashable {
 /// Where face values come from at issue.
 public enum FaceSource {
     static func isKnown(_ source: String) -> Bool {
-        source.hasPrefix("form.") || source.hasPrefix("fixed:")
-            || ["holder.name", "holder.code", "decision.date", "case.number", "issuer.name"].contains(source)
+        source.split(separator: "|", omittingEmptySubsequences: false).allSatisfy { part in
+            part.hasPrefix("form.") || part.hasPrefix("fixed:")
+                || ["holder.name", "holder.code", "decision.date", "case.number", "issuer.name"].contains(String(part))
+        }
+    }
+
+    /// The first alternative that yields a non-empty value.
+    static func value(
+        _ source: String, form: [String: String], holder: LicenceHolder, decisionDate: LocalDate, caseNumber: String, issuerName: String
+    ) -> String? {
+        for part in source.split(separator: "|").map(String.init) {
+            let value: String?
+            switch part {
+            case "holder.name": value = holder.name
+            case "holder.code": value = holder.code
+            case "decision.date": value = decisionDate.description
+            case "case.number": value = caseNumber
+            case "issuer.name": value = issuerName
+            case let fixed where fixed.hasPrefix("fixed:"): value = String(fixed.dropFirst(6))
+            case let field where field.hasPrefix("form."): value = form[String(field.dropFirst(5))]
+            default: value = nil
+            }
+            if let value = value?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty { return value }
+        }
+        return nil
     }
 }
 
@@ -304,18 +328,8 @@ public enum LicenceRules {
     ) throws(DomainError) -> [FaceEntry] {
         var entries: [FaceEntry] = []
         for field in type.faceFields {
-            let value: String?
-            switch field.source {
-            case "holder.name": value = holder.name
-            case "holder.code": value = holder.code
-            case "decision.date": value = decisionDate.description
-            case "case.number": value = caseNumber
-            case "issuer.name": value = issuerName
-            case let source where source.hasPrefix("fixed:"): value = String(source.dropFirst(6))
-            case let source where source.hasPrefix("form."): value = form[String(source.dropFirst(5))]
-            default: value = nil
-            }
-            guard let value = value?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+            guard let value = FaceSource.value(field.source, form: form, holder: holder, decisionDate: decisionDate, caseNumber: caseNumber, issuerName: issuerName)
+            else {
                 throw .conflict("licence.face_missing", "不能制发“\(type.name)”：照面信息“\(field.label)”没有取得数值，请核对申请表。")
             }
             entries.append(FaceEntry(key: field.key, label: field.label, value: value))

@@ -5,6 +5,8 @@ import Foundation
 public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case invalid, notFound, conflict, forbidden, unauthenticated, tooLarge, tooManyRequests
+        /// An outside service (a shared registry) did not answer in time: try again shortly.
+        case unavailable
     }
 
     public var kind: Kind
@@ -26,6 +28,13 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public static func tooManyRequests(_ code: String, _ message: String, retryAfter: Int) -> DomainError {
         var error = DomainError(.tooManyRequests, code: code, message: message)
+        error.retryAfter = retryAfter
+        return error
+    }
+
+    /// An outside service is down or slow; nothing was changed, and a retry after a while may succeed.
+    public static func unavailable(_ code: String, _ message: String, retryAfter: Int = 30) -> DomainError {
+        var error = DomainError(.unavailable, code: code, message: message)
         error.retryAfter = retryAfter
         return error
     }

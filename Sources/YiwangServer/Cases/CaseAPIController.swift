@@ -47,7 +47,7 @@ enum CaseAPIController {
     @Sendable static func transition(_ request: Request) async throws -> CaseView {
         let body = try request.content.decode(TransitionRequest.self)
         let service = CaseService(try request.domain)
-        let options = CaseService.TransitionOptions(greenChannel: body.greenChannel ?? false, resultDocument: body.resultDocument)
+        let options = CaseService.TransitionOptions(greenChannel: body.greenChannel ?? false, resultDocument: body.resultDocument, creditReason: body.creditReason)
         let done = try await service.perform(body.action, reason: body.reason, on: try caseID(request), options: options)
         return try await service.view(done.record, guide: done.guide)
     }
@@ -90,11 +90,31 @@ enum CaseAPIController {
         return try await CaseService.fileView(file).encodeResponse(status: .created, for: request)
     }
 
+    /// `POST /cases/{id}/licence-materials`: a material given as a licence from the wallet.
+    @Sendable static func licenceMaterial(_ request: Request) async throws -> Response {
+        struct Body: Content {
+            var material: Int
+            var licence: String
+        }
+        let body = try request.content.decode(Body.self)
+        let file = try await CaseService(try request.domain).supplyLicence(try caseID(request), position: body.material, identifier: body.licence)
+        return try await CaseService.fileView(file).encodeResponse(status: .created, for: request)
+    }
+
+    /// `GET /cases/{id}/licence-offers`: the applicant's licences that may stand for its materials.
+    @Sendable static func licenceOffers(_ request: Request) async throws -> [CaseService.LicenceOffer] {
+        let service = CaseService(try request.domain)
+        let record = try await service.visibleCase(try caseID(request))
+        try Policy.authorize(service.actor, .receiveLicences, on: .applicant(record.applicantID))
+        return try await service.licenceOffers(record, guide: try await service.guide(of: record, on: service.db))
+    }
+
     @Sendable static func downloadMaterial(_ request: Request) async throws -> Response {
         guard let fileID = request.parameters.get("file").flatMap(UUID.init(uuidString:)) else {
             throw DomainError.notFound("material.not_found", "未找到该材料。")
         }
         let (material, bytes) = try await CaseService(try request.domain).materialFile(try caseID(request), file: fileID)
+        if material.licenceIdentifier != nil { return fileResponse(bytes, type: "application/json", name: material.fileName + ".json") }
         return fileResponse(bytes, type: material.type.mediaType, name: material.fileName)
     }
 

@@ -67,9 +67,10 @@ extension CaseService {
         let references = Array(Set(body.materials ?? [])).sorted { ($0.material, $0.reuse) < ($1.material, $1.reuse) }
         for reference in references { _ = try Self.materialIndex(position: reference.material, in: guide) }
         let reused = try await reusableFiles(references.map(\.reuse), applicantID: applicantID, on: db)
+        let caseID = UUID()
+        let submitOptions = submit ? try await creditChecked(TransitionOptions(), applicantID: applicantID, guide: guide, caseID: caseID) : TransitionOptions()
 
         let record = CaseRecord()
-        let caseID = UUID()
         record.id = caseID
         record.itemCode = item.implementationCode
         record.itemName = guide.name
@@ -109,7 +110,7 @@ extension CaseService {
                     record, index: reference.material - 1, guide: guide, sha256: earlier.sha256, size: earlier.size, type: earlier.type,
                     fileName: earlier.fileName, reusedFrom: earlier.id, on: tx)
             }
-            if submit { try await service.transition(record, .submit, reason: nil, guide: guide, on: tx) }
+            if submit { try await service.transition(record, .submit, reason: nil, guide: guide, options: submitOptions, on: tx) }
             if !record.$id.exists { try await record.write(on: tx) }
             let idempotency = IdempotencyRecord()
             idempotency.id = UUID()

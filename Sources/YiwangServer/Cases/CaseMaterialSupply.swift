@@ -150,7 +150,7 @@ extension CaseService {
     @discardableResult
     func attach(
         _ record: CaseRecord, index: Int, guide: ServiceGuide, sha256: String, size: Int, type: MaterialFileType, fileName: String,
-        reusedFrom: UUID?, on tx: any Database
+        reusedFrom: UUID?, licence: String? = nil, on tx: any Database
     ) async throws -> CaseMaterialRecord {
         let afterAcceptance = record.state != .draft && !record.state.isBeforeAcceptance
         let material = CaseMaterialRecord()
@@ -166,17 +166,19 @@ extension CaseService {
         material.suppliedBy = context.actor
         material.afterAcceptance = afterAcceptance
         material.reusedFrom = reusedFrom
+        material.licenceIdentifier = licence
         material.suppliedAt = now
         try await material.create(on: tx)
         try await AuditTrail.append(
             context.entry(
-                reusedFrom == nil ? "case.material" : "case.materialReuse", subjectType: "case", subjectID: record.id!.uuidString, owner: record.owner,
+                licence != nil ? "case.materialLicence" : (reusedFrom == nil ? "case.material" : "case.materialReuse"), subjectType: "case", subjectID: record.id!.uuidString, owner: record.owner,
                 after: "\(index + 1):\(material.materialName):\(sha256.prefix(16))", at: now),
             on: tx)
         try await CaseEventRecord(
             caseID: record.id!, at: now, actor: context.actor, channel: context.channel,
             action: reusedFrom == nil ? CaseLifecycle.materialSupplied : CaseLifecycle.materialReused,
-            from: record.state, to: record.state, reason: "第\(index + 1)项“\(material.materialName)”"
+            from: record.state, to: record.state,
+            reason: "第\(index + 1)项“\(material.materialName)”" + (licence.map { "：使用电子证照(已核验签章) " + $0 } ?? "")
         ).create(on: tx)
         record.updatedAt = now
         if afterAcceptance, try await checklist(record, guide: guide, on: tx).missing.isEmpty {
@@ -210,7 +212,8 @@ extension CaseService {
         guard let material = try await CaseMaterialRecord.find(file, on: db), material.caseID == record.id else {
             throw DomainError.notFound("material.not_found", "未找到该材料。")
         }
-        let bytes = try materialStore.get(material.sha256)
+        // A licence given from the wallet is its signed document, not a stored file.
+        let bytes = try await licenceDocument(material) ?? materialStore.get(material.sha256)
         if case .staff = actor {
             try await AuditTrail.append(
                 context.entry(
@@ -239,6 +242,16 @@ extension CaseService {
     static func fileView(_ file: CaseMaterialRecord) -> CaseView.File {
         CaseView.File(
             id: file.id!, sha256: file.sha256, size: file.size, type: file.type.chineseName, name: file.fileName, suppliedAt: file.suppliedAt,
-            reused: file.reusedFrom != nil, afterAcceptance: file.afterAcceptance)
+            reused: file.reusedFrom != nil, afterAcceptance: file.afterAcceptance, licence: file.licenceIdentifier)
+    }
+
+    /// The signed document of a material given as a licence, as JSON.
+    func licenceDocument(_ material: CaseMaterialRecord) async throws -> [UInt8]? {
+        guard let identifier = material.licenceIdentifier,
+            let licence = try await LicenceRecord.query(on: db).filter(\.$identifier == identifier).first()
+        else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(try licence.document(keys)))
     }
 }

@@ -27,6 +27,8 @@ final class CaseMaterialRecord: Model, @unchecked Sendable {
     @Field(key: "after_acceptance") var afterAcceptance: Bool
     /// Taken from an earlier case (材料复用) instead of uploaded again.
     @OptionalField(key: "reused_from") var reusedFrom: UUID?
+    /// Given as an electronic licence from the applicant's wallet (免证办), not as a file.
+    @OptionalField(key: "licence_identifier") var licenceIdentifier: String?
     @Field(key: "supplied_at") var suppliedAt: Date
 
     init() {}

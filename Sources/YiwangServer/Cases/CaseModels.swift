@@ -50,6 +50,10 @@ final class CaseRecord: Model, @unchecked Sendable {
     @Field(key: "approves_on_timeout") var approvesOnTimeout: Bool
     /// Where the case stands in its department's work queue (`CaseQueue.order`).
     @Field(key: "queue_order") var queueOrder: String
+    /// The credit registry's warning at submission (a listed applicant), and the clerk's reason
+    /// to proceed, recorded at acceptance.
+    @OptionalField(key: "credit_warning") var creditWarning: String?
+    @OptionalField(key: "credit_reason") var creditReason: String?
 
     init() {}
 

@@ -148,6 +148,8 @@ struct CasePage: Encodable {
     /// Why 受理 is not offered to a clerk who could otherwise take it (the blocking materials).
     var acceptBlocked: String?
     var reusable: [CaseView.File]
+    /// 免证办: the applicant's licences that may stand for open materials.
+    var licenceOffers: [CaseService.LicenceOffer]
     var buttons: [ActionButton]
     /// An approver may extend a running time limit once (延期).
     var mayExtend: Bool
@@ -213,6 +215,7 @@ enum CasePages {
             mayOpenFiles: Policy.mayReadFiles(request.actor, case: record.subject),
             acceptBlocked: acceptBlocked(record, guide: guide, view: view, actor: request.actor),
             reusable: acceptsMaterials && !staff ? try await service.reusableMaterials() : [],
+            licenceOffers: acceptsMaterials && !staff ? try await service.licenceOffers(record, guide: guide) : [],
             buttons: view.allowedActions.filter { $0 != .submit || !editable }.map(ActionButton.init),
             mayExtend: mayExtend,
             maximumExtension: CaseVariants.maximumExtensionWorkingDays,
@@ -237,6 +240,7 @@ enum CasePages {
             var reason: String?
             var greenChannel: String?
             var resultDocument: String?
+            var creditReason: String?
         }
         let form = try request.content.decode(Form.self)
         try request.verifyCSRF(form.csrf)
@@ -245,7 +249,8 @@ enum CasePages {
             return try await render(request, id, staff: staff, error: .invalid("case.action", "请选择要执行的操作。"))
         }
         do {
-            let options = CaseService.TransitionOptions(greenChannel: form.greenChannel == "on" || form.greenChannel == "true", resultDocument: form.resultDocument)
+            let options = CaseService.TransitionOptions(
+                greenChannel: form.greenChannel == "on" || form.greenChannel == "true", resultDocument: form.resultDocument, creditReason: form.creditReason)
             _ = try await CaseService(try request.domain).perform(action, reason: form.reason, on: id, options: options)
             return request.redirect(to: (staff ? "/admin/cases/" : "/me/cases/") + id.uuidString + "?done=" + action.rawValue)
         } catch let error as DomainError where error.kind != .notFound {
@@ -260,6 +265,7 @@ enum CasePages {
             var material: Int?
             var file: File?
             var reuse: String?
+            var licence: String?
         }
         let id = try caseID(request)
         let form: Form
@@ -271,6 +277,11 @@ enum CasePages {
             guard let material = form.material else { throw DomainError.invalid("material.index", "请选择材料。") }
             let bytes = form.file.flatMap { $0.data.readableBytes > 0 ? Array($0.data.readableBytesView) : nil }
             let reuse = form.reuse.flatMap { $0.isEmpty ? nil : $0 }
+            if bytes == nil, let licence = form.licence, !licence.isEmpty {
+                let file = try await CaseService(try request.domain).supplyLicence(id, position: material, identifier: licence)
+                return request.redirect(
+                    to: (staff ? "/admin/cases/" : "/me/cases/") + id.uuidString + "?uploaded=" + (file.materialName.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            }
             if bytes == nil && reuse == nil { throw DomainError.invalid("material.missing_file", "请选择要上传的文件，或选择一份以前提交过的材料。") }
             let file = try await CaseService(try request.domain).supplyMaterial(id, position: material, upload: bytes, fileName: form.file?.filename, reuse: bytes == nil ? reuse : nil)
             return request.redirect(to: (staff ? "/admin/cases/" : "/me/cases/") + id.uuidString + "?uploaded=" + (file.materialName.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))

@@ -81,7 +81,9 @@ extension CaseService {
             },
             missingMaterials: checklist.missingNames, deferredOutstanding: record.deferredOutstanding, deferredDue: record.deferredDue,
             commitmentSigned: record.commitmentSigned, commitmentCheckDue: record.commitmentCheckDue, greenChannel: record.greenChannel,
-            assisted: record.assistedBy != nil, resultDocument: record.resultDocument, allowedActions: allowedActions(record, guide: guide, checklist: checklist),
+            assisted: record.assistedBy != nil, resultDocument: record.resultDocument,
+            creditWarning: actor.grants.isEmpty ? nil : record.creditWarning, creditReason: actor.grants.isEmpty ? nil : record.creditReason,
+            allowedActions: allowedActions(record, guide: guide, checklist: checklist),
             timeline: steps, createdAt: record.createdAt, updatedAt: record.updatedAt)
     }
 

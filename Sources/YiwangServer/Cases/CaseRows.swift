@@ -18,7 +18,8 @@ extension CaseRecord: LeanRow {
             ("alert_level", alertLevel), ("created_at", createdAt), ("updated_at", updatedAt), ("green_channel", greenChannel),
             ("green_channel_reason", greenChannelReason), ("assisted_by", assistedBy), ("commitment_signed", commitmentSigned),
             ("commitment_check_due", commitmentCheckDue), ("deferred_due", deferredDue), ("result_document", resultDocument),
-            ("approves_on_timeout", approvesOnTimeout), ("queue_order", queueOrder),
+            ("approves_on_timeout", approvesOnTimeout), ("queue_order", queueOrder), ("credit_warning", creditWarning),
+            ("credit_reason", creditReason),
         ]
     }
 
@@ -54,6 +55,8 @@ extension CaseRecord: LeanRow {
         resultDocument = try row.decode(column: "result_document", as: String?.self)
         approvesOnTimeout = try row.decode(column: "approves_on_timeout", as: Bool.self)
         queueOrder = try row.decode(column: "queue_order", as: String.self)
+        creditWarning = try row.decode(column: "credit_warning", as: String?.self)
+        creditReason = try row.decode(column: "credit_reason", as: String?.self)
         $id.exists = true
     }
 

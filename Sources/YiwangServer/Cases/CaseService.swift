@@ -34,6 +34,8 @@ struct TransitionRequest: Content {
     var greenChannel: Bool?
     /// At approval or certificate: the result document's number (文号/证照编号).
     var resultDocument: String?
+    /// At acceptance of a case whose applicant the credit registry lists: why the clerk proceeds.
+    var creditReason: String?
 }
 
 struct ExtensionRequest: Content {

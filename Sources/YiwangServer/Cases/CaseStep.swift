@@ -34,6 +34,8 @@ struct CaseStep: Workflow {
         var from: CaseState
         var guide: ServiceGuide
         var calendar: WorkingCalendar
+        /// The licence type the approval issues, if the catalog wires one to the item.
+        var licenceType: LicenceType?
     }
 
     func load(_ command: Command, _ ctx: DomainContext, on tx: any Database) async throws -> Subject {
@@ -61,6 +63,9 @@ struct CaseStep: Workflow {
         let (record, guide, action) = (subject.record, subject.guide, command.action)
         let calendar = try await ctx.calendar(on: tx)
         let checksMaterials = action == .accept || action == .requestCorrection
+        let licenceType =
+            [.approve, .approveOnTimeout].contains(action) && guide.result.kind == .licence
+            ? try await LicenceService(ctx).type(issuedBy: String(record.itemCode.suffix(12)), on: tx) : nil
         let input = CasePlanInput(
             facts: service.facts(record, guide: guide), reason: command.reason, greenChannel: command.options.greenChannel,
             resultDocument: command.options.resultDocument, today: ctx.today, calendar: calendar, clock: record.clock,
@@ -68,14 +73,19 @@ struct CaseStep: Workflow {
             currentResultDocument: record.resultDocument, defaultCertificateName: "\(record.number ?? command.caseID.uuidString)-证",
             formProblems: action == .submit ? guide.form.check(try service.formValues(record), today: ctx.today).problems : [],
             checklist: checksMaterials ? try await service.checklist(record, guide: guide, on: tx) : nil,
-            decidedAtAcceptance: CaseVariants.decidedAtAcceptance(guide))
-        return Planned(plan: try CaseLifecycle.plan(record.state, action, input), command: command, from: record.state, guide: guide, calendar: calendar)
+            decidedAtAcceptance: CaseVariants.decidedAtAcceptance(guide), issuesLicence: licenceType != nil,
+            creditWarning: command.options.creditWarning, standingCreditWarning: record.creditWarning, creditReasonOnFile: record.creditReason != nil,
+            creditReason: command.options.creditReason)
+        return Planned(
+            plan: try CaseLifecycle.plan(record.state, action, input), command: command, from: record.state, guide: guide, calendar: calendar,
+            licenceType: licenceType)
     }
 
     func persist(_ planned: Planned, _ subject: Subject, _ ctx: DomainContext, on tx: any Database) async throws -> (Done, StepRecord) {
         let service = CaseService(ctx)
         let (record, plan) = (subject.record, planned.plan)
         guard let id = record.id else { throw DomainError.notFound("case.not_found", "未找到该办件。") }
+        var issued: (licence: LicenceRecord, audit: AuditEntry)?
         for effect in plan.effects {
             switch effect {
             case .giveNumber: record.number = try await service.nextNumber(for: record, on: tx)
@@ -88,6 +98,12 @@ struct CaseStep: Workflow {
             case .checkCommitmentBy(let due): record.commitmentCheckDue = due
             case .resultDocument(let document): record.resultDocument = document
             case .decideOnTheSpot: break  // the follow-up step
+            case .issueLicence:
+                guard let type = planned.licenceType else { break }
+                issued = try await LicenceService(ctx).issue(for: record, type: type, on: tx)
+                if record.resultDocument == nil { record.resultDocument = issued?.licence.number }
+            case .creditWarning(let warning): record.creditWarning = warning
+            case .creditReason(let reason): record.creditReason = reason
             }
         }
         if let clock = plan.clock { try record.take(clock, calendar: planned.calendar) }
@@ -96,16 +112,25 @@ struct CaseStep: Workflow {
         record.updatedAt = ctx.now
         record.refreshQueueOrder()
         try await record.write(on: tx)
+        if let read = planned.command.options.creditRead { try await read.create(on: tx) }
         let event = CaseEventRecord(caseID: id, at: ctx.now, actor: ctx.audit.actor, channel: ctx.audit.channel, action: action, from: from, to: to, reason: reason)
         try await event.insert(on: tx)
         let eventID = event.id ?? UUID()
         let audit = ctx.entry(
             "case." + action.rawValue, subjectType: "case", subjectID: id.uuidString, owner: record.owner,
             before: from.rawValue, after: to.rawValue + (reason.map { "：" + $0 } ?? ""))
-        let notices = CaseService.notifications(
-            record, action: action, reason: reason, result: subject.guide.result.kind, event: eventID, at: ctx.now,
-            channels: try await service.applicantChannels(record, on: tx))
-        return (Done(record: record, guide: subject.guide), StepRecord(audit: [audit], notices: notices))
+        let channels = try await service.applicantChannels(record, on: tx)
+        var notices = CaseService.notifications(
+            record, action: action, reason: reason, result: subject.guide.result.kind, event: eventID, at: ctx.now, channels: channels)
+        if let licence = issued?.licence {
+            let told = CaseNotices.licenceIssued(itemName: record.itemName, licenceName: licence.name, number: licence.number, identifier: licence.identifier)
+            notices += CaseService.toApplicant(record, told, event: licence.id ?? UUID(), at: ctx.now, channels: channels)
+        }
+        var trail = [audit] + (issued.map { [$0.audit] } ?? [])
+        for case .creditReason(let proceed) in plan.effects {
+            trail.append(ctx.entry("case.creditProceed", subjectType: "case", subjectID: id.uuidString, owner: record.owner, before: record.creditWarning, after: proceed))
+        }
+        return (Done(record: record, guide: subject.guide), StepRecord(audit: trail, notices: notices))
     }
 
     /// 即办件: decided on the spot, in the same transaction as the acceptance, a millisecond later.

@@ -12,6 +12,11 @@ extension CaseService {
     /// One step of the case's lifecycle in its own transaction, through the platform's runner.
     @discardableResult
     func perform(_ action: CaseAction, reason: String?, on id: UUID, options: TransitionOptions = TransitionOptions()) async throws -> CaseStep.Done {
+        var options = options
+        if action == .submit {
+            let (record, guide) = try await load(id, on: db)
+            options = try await creditChecked(options, applicantID: record.applicantID, guide: guide, caseID: id)
+        }
         let done = try await ctx.run(CaseStep(), CaseStep.Command(caseID: id, action: action, reason: reason, options: options))
         Self.count(action, reaching: done.record.state)
         return done
@@ -42,6 +47,23 @@ extension CaseService {
         var resultDocument: String?
         /// A 即办件's approval, taken by the clerk at acceptance.
         var onTheSpot = false
+        /// At submission: the credit check's warning and the log of the registry read it made.
+        var creditWarning: String?
+        var creditRead: DataUseRecord?
+        /// At acceptance: the clerk's reason to proceed with a flagged applicant.
+        var creditReason: String?
+    }
+
+    /// The credit check a submission makes before its transaction (a registry call never holds
+    /// the write lock): a blocked applicant is refused here; a flagged one carries the warning.
+    func creditChecked(_ options: TransitionOptions, applicantID: String, guide: ServiceGuide, caseID: UUID) async throws -> TransitionOptions {
+        guard let id = UUID(uuidString: applicantID), let applicant = try await ApplicantRecord.find(id, on: db) else { return options }
+        let (warning, read) = try await DataSharingService(ctx).creditCheck(
+            applicantCode: try keys.open(applicant.identifierSealed), rule: guide.creditRule ?? .flag, caseID: caseID)
+        var checked = options
+        checked.creditWarning = warning
+        checked.creditRead = read
+        return checked
     }
 
     /// 延期: an approver extends the time limit once, with the reason told to the applicant
@@ -55,15 +77,7 @@ extension CaseService {
     /// transaction that accepts the case, so a refused acceptance gives no number away.
     func nextNumber(for record: CaseRecord, on tx: any Database) async throws -> String {
         let prefix = String(record.regionCode.prefix(6)) + today.description.replacingOccurrences(of: "-", with: "")
-        let sql = try tx.sql()
-        struct Counter: Decodable { var last_number: Int64 }
-        guard let counter = try await sql.raw("""
-            INSERT INTO case_number_counters (prefix, last_number) VALUES (\(bind: prefix), 1)
-            ON CONFLICT (prefix) DO UPDATE SET last_number = case_number_counters.last_number + 1
-            RETURNING last_number
-            """).first(decoding: Counter.self)
-        else { throw Abort(.internalServerError, reason: "case number counter missing") }
-        return prefix + String(format: "%05lld", counter.last_number)
+        return prefix + String(format: "%05lld", try await Counters.next(prefix, on: tx))
     }
 
     /// The applicant's channels: the inbox and SMS always, e-mail when they gave an address.

@@ -47,6 +47,8 @@ struct CaseView: Content {
         var suppliedAt: Date
         var reused: Bool
         var afterAcceptance: Bool
+        /// The licence identifier when the material was given from the wallet (免证办).
+        var licence: String?
     }
 
     var id: UUID
@@ -69,6 +71,9 @@ struct CaseView: Content {
     var greenChannel: Bool
     var assisted: Bool
     var resultDocument: String?
+    /// To staff only: the credit registry's warning about the applicant, and the reason recorded to proceed.
+    var creditWarning: String?
+    var creditReason: String?
     var allowedActions: [CaseAction]
     var timeline: [Step]
     var createdAt: Date

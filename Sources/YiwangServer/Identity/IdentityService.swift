@@ -60,7 +60,9 @@ struct IdentityService {
     }
 
     /// `alsoWrong`: problems the caller found itself (a page's repeated password), reported with the rest.
-    func registerPerson(_ body: RegisterPersonRequest, alsoWrong: [FieldError] = []) async throws -> ApplicantRecord {
+    func registerPerson(
+        _ body: RegisterPersonRequest, alsoWrong: [FieldError] = [], purpose: DataSharingService.Purpose = .registration
+    ) async throws -> ApplicantRecord {
         var problems: [FieldError] = []
         var idNumber: ResidentIDNumber?
         do { idNumber = try ResidentIDNumber(body.idNumber, today: now) } catch { problems.append(FieldError(field: "idNumber", message: error.message)) }
@@ -72,6 +74,8 @@ struct IdentityService {
         guard problems.isEmpty, let idNumber, let phone else {
             throw DomainError.invalid("register.invalid", "注册信息有误，请按提示修改：" + problems.map(\.message).joined(), fields: problems)
         }
+        // 实名核验: the population registry's name for this number, so no one can take another's number.
+        try await DataSharingService(ctx).checkPerson(idNumber: idNumber.value, name: name, purpose: purpose)
         let hash = try await passwords.hash(body.password)
         let record = try ApplicantRecord(kind: .person, identifier: idNumber.value, name: name, passwordHash: hash, keys: keys, at: now)
         try record.setPhone(phone.value, keys: keys)
@@ -84,7 +88,7 @@ struct IdentityService {
     /// sent to the phone the clerk recorded).
     func registerPersonAtWindow(idNumber: String, name: String, phone: String) async throws -> ApplicantRecord {
         let unusable = "Win-" + [UInt8].random(count: 24).base64URLEncoded + "-9a"
-        return try await registerPerson(RegisterPersonRequest(idNumber: idNumber, name: name, phone: phone, password: unusable))
+        return try await registerPerson(RegisterPersonRequest(idNumber: idNumber, name: name, phone: phone, password: unusable), purpose: .windowCheck)
     }
 
     func registerCompany(_ body: RegisterCompanyRequest, alsoWrong: [FieldError] = []) async throws -> ApplicantRecord {
@@ -106,6 +110,9 @@ struct IdentityService {
         guard problems.isEmpty, let creditCode, let representativeID else {
             throw DomainError.invalid("register.invalid", "注册信息有误，请按提示修改：" + problems.map(\.message).joined(), fields: problems)
         }
+        // The legal persons registry must know the company and its legal representative.
+        try await DataSharingService(ctx).checkCompany(
+            creditCode: creditCode.value, name: name, representativeName: representativeName, representativeIDNumber: representativeID.value)
         let hash = try await passwords.hash(body.password)
         let record = try ApplicantRecord(kind: .company, identifier: creditCode.value, name: name, passwordHash: hash, keys: keys, at: now)
         record.representativeName = representativeName

@@ -19,6 +19,9 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(), as: "restore")
     app.asyncCommands.use(GenerateCatalogCommand(), as: "generate-catalog")
+    app.asyncCommands.use(SealCommand(), as: "seal")
+    app.asyncCommands.use(LicenceCommand(), as: "licence")
+    app.asyncCommands.use(RegistryCommand(), as: "registry")
 }
 
 /// Prepares the database for any command: migrations, then WAL on SQLite.

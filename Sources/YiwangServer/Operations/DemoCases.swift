@@ -38,6 +38,8 @@ enum DemoCases {
     static let company = "91520100MA6H00001R"
     static let agent = "520103198506120046"
     static let soleTrader = "92520102MA6J000029"
+    /// Listed in the credit registry (失信主体): its cases carry a warning the clerk must answer.
+    static let dishonest = "91520100MA6H000030"
 
     static var scenarios: [Scenario] {
         let clerk = Who.staff("market.clerk")
@@ -110,6 +112,15 @@ enum DemoCases {
                     Step(daysAgo: 19, who: clerk, action: .accept), Step(daysAgo: 18, who: approver, action: .review),
                     Step(daysAgo: 4, who: approver, action: .terminate, reason: "申请人书面撤回争议，且被申请企业已注销，裁决程序终止"),
                 ]),
+            // The company's own food licence, in its wallet (its legal representative 张明 sees it).
+            Scenario(
+                item: "食品经营许可(新办)", applicant: asCompany, daysAgo: 6,
+                steps: [
+                    Step(daysAgo: 5, who: clerk, action: .accept), Step(daysAgo: 4, who: approver, action: .review),
+                    Step(daysAgo: 3, who: approver, action: .approve, options: .init(resultDocument: "JY15201000260002")),
+                ]),
+            // 一处失信，处处受限: a listed company's application waits at the window with the warning.
+            Scenario(item: "食品经营许可(新办)", applicant: .applicant(dishonest), daysAgo: 1, steps: []),
             // 超时默认: the deadline has passed; the deadline watch approves it on its first run.
             Scenario(item: "食品小经营店备案发放", applicant: .applicant(soleTrader), daysAgo: 12, steps: [Step(daysAgo: 11, who: clerk, action: .accept)]),
         ]
@@ -120,7 +131,7 @@ enum DemoCases {
         guard try await CaseRecord.query(on: app.db).count() == 0 else { return 0 }
         let keys = try app.keyRing
         var applicants: [String: ApplicantRecord] = [:]
-        for account in [person, company, agent, soleTrader] {
+        for account in [person, company, agent, soleTrader, dishonest] {
             applicants[account] = try await ApplicantRecord.query(on: app.db).filter(\.$identifierIndex == ApplicantRecord.index(account, keys: keys)).first()
         }
         let grants = Dictionary(staff.map { ($0.account, $0.grants) }, uniquingKeysWith: { first, _ in first })

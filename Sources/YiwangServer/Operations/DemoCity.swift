@@ -58,6 +58,9 @@ enum DemoCity {
         ApplicantSeed(
             account: "92520102MA6J000029", kind: .company, name: "南明区王记小吃店", phone: "13800000003",
             representative: ("52011219920815031X", "王芳"), note: "个体工商户(信用代码按个人信息保护)"),
+        ApplicantSeed(
+            account: "91520100MA6H000030", kind: .company, name: "贵阳示范失信商贸有限公司", phone: "13800000004",
+            representative: ("520102198001011235", "赵强"), note: "信用库中的失信主体：不能申请公司设立登记，其余事项窗口须记录理由"),
     ]
 
     /// Loads the city, the staff and the demo applicants; returns what was created, for printing.
@@ -80,6 +83,7 @@ enum DemoCity {
             }
         }
         let keys = try app.keyRing
+        try await seedRegistries(app)
         var created: [String: ApplicantRecord] = [:]
         for seed in applicantSeeds {
             let index = ApplicantRecord.index(seed.account, keys: keys)
@@ -106,9 +110,32 @@ enum DemoCity {
             let service = IdentityService(try DomainContext(app: app, actor: .anonymous, audit: context))
             _ = try await Agency.grant(AgentRequest(idNumber: "520103198506120046", name: "李华", powers: [.apply, .viewCases]), company: company.id!, service: service)
         }
+        try await seedLicenceTypes(app)
         let cases = try await DemoCases.seed(app, staff: staff)
         if cases > 0 { app.logger.info("demo city: \(cases) cases filed and moved through their states") }
         return (report, staff)
+    }
+
+    /// The local exchange's registries (Resources/Seed/registries.json): the demo people and
+    /// companies, and the credit registry's listings.
+    static func seedRegistries(_ app: Application) async throws {
+        guard try await CreditListingRecord.query(on: app.db).count() == 0 else { return }
+        let url = URL(fileURLWithPath: app.directory.resourcesDirectory + "Seed/registries.json")
+        let contents = try JSONDecoder().decode(LocalExchange.Contents.self, from: Data(contentsOf: url))
+        let ctx = try DomainContext.platform(app, job: "seed")
+        try await ctx.write { tx in try await LocalExchange.fill(contents, keys: ctx.keys, at: ctx.now, on: tx) }
+    }
+
+    /// The demo city's licence types (Resources/Seed/licence-types.json), wired to their items, and
+    /// the city's root seal certificate; department seals are issued at their first signature.
+    static func seedLicenceTypes(_ app: Application) async throws {
+        struct SeedFile: Decodable { var licenceTypes: [LicenceType] }
+        let url = URL(fileURLWithPath: app.directory.resourcesDirectory + "Seed/licence-types.json")
+        let types = try JSONDecoder().decode(SeedFile.self, from: Data(contentsOf: url)).licenceTypes
+        let ctx = try DomainContext.platform(app, job: "seed")
+        let service = LicenceService(ctx)
+        if try await service.types().count < types.count { try await service.save(types: types) }
+        _ = try await ctx.write { tx in try await Seals(ctx).root(on: tx).record.keyID }
     }
 
     static func staffSeeds(_ document: CatalogDocument) -> [StaffSeed] {

@@ -41,6 +41,14 @@ final class PlatformMetrics: Sendable {
             .increment()
     }
 
+    /// One read of a shared registry, by registry and outcome (found, notFound, unavailable).
+    func registryRead(_ registry: String, outcome: String) {
+        counter("yiwang_registry_reads_total", labels: [("registry", registry), ("outcome", outcome)], help: "共享库调用次数(按库和结果)").increment()
+    }
+
+    /// One licence sealed and issued.
+    func licenceIssued() { counter("yiwang_licences_issued_total", labels: [], help: "已签发的电子证照").increment() }
+
     func caseFiled() { counter("yiwang_cases_filed_total", labels: [], help: "已提交的办件").increment() }
 
     func caseDecided(_ state: CaseState) {

@@ -26,6 +26,8 @@ enum AppMigrations {
             (15, CountCaseNumbers()),
             (16, IndexCatalogSearch()),
             (17, IndexPublishedItemsByName()),
+            (18, CreateLicences()),
+            (19, CreateDataSharing()),
         ]
     }
 

@@ -23,6 +23,8 @@ struct PageContext: Encodable {
     var mayEditCatalog: Bool
     var mayReadCases: Bool
     var mayHandleAtWindow: Bool
+    var mayReadLicences: Bool
+    var mayViewDataUses: Bool
 
     init(request: Request, title: String) {
         self.title = title
@@ -42,6 +44,8 @@ struct PageContext: Encodable {
         mayEditCatalog = Policy.mayAttempt(actor, .editCatalog)
         mayReadCases = Policy.mayAttempt(actor, .readCases)
         mayHandleAtWindow = Policy.mayAttempt(actor, .handleCaseAtWindow)
+        mayReadLicences = Policy.mayAttempt(actor, .readLicences)
+        mayViewDataUses = Policy.mayAttempt(actor, .viewDataUses)
     }
 }
 

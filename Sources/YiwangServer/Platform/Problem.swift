@@ -42,7 +42,7 @@ struct ProblemMiddleware: AsyncMiddleware {
                 }
             }
             if let retryAfter = (error as? DomainError)?.retryAfter { headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
-            if problem.status == 503 { headers.replaceOrAdd(name: .retryAfter, value: "1") }
+            if problem.status == 503 && headers.first(name: .retryAfter) == nil { headers.replaceOrAdd(name: .retryAfter, value: "1") }
             return try await Self.response(problem, for: request, headers: headers)
         }
     }
@@ -139,6 +139,7 @@ struct ProblemMiddleware: AsyncMiddleware {
         case .unauthenticated: 401
         case .tooLarge: 413
         case .tooManyRequests: 429
+        case .unavailable: 503
         }
     }
 

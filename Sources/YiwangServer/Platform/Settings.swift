@@ -72,6 +72,16 @@ public struct Settings: Sendable {
     public var metricsToken: String?
     /// `text` (default) or `json`: one JSON object a line, for log collectors.
     public var jsonLogs = false
+    /// The city whose seals sign its licences (the root certificate names it).
+    public var cityName = "贵阳市"
+    /// Where people reach the platform: the QR code on a licence leads to `<publicURL>/verify/…`.
+    public var publicURL = "http://localhost:8080"
+    /// How long a licence share link lives unless the holder says otherwise.
+    public var licenceShareHours = 24
+    /// How long a call to a shared registry may take before it counts as failed.
+    public var registryTimeout: TimeInterval = 3
+    /// Faults the local exchange plays (`population=down,credit=slow:5000`), to rehearse outages.
+    var registryFaults: [Registry: LocalExchange.Fault] = [:]
 
     public init(
         dataDirectory: String = "./data", database: DatabaseChoice = .sqliteMemory, autoSeedDemo: Bool = true,
@@ -124,6 +134,23 @@ public struct Settings: Sendable {
             }
         }
         if let days = integer("YIWANG_STALE_GUIDE_DAYS", range: 30...3650) { settings.staleGuideDays = days }
+        if let city = environment["YIWANG_CITY_NAME"], !city.isEmpty { settings.cityName = city }
+        if let url = environment["YIWANG_PUBLIC_URL"], !url.isEmpty {
+            if let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil {
+                settings.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+            } else {
+                problems.append("YIWANG_PUBLIC_URL must be an http(s) address, e.g. https://zwfw.example.gov.cn")
+            }
+        }
+        if let hours = integer("YIWANG_LICENCE_SHARE_HOURS", range: 1...720) { settings.licenceShareHours = hours }
+        if let seconds = integer("YIWANG_REGISTRY_TIMEOUT_SECONDS", range: 1...60) { settings.registryTimeout = TimeInterval(seconds) }
+        if let raw = environment["YIWANG_REGISTRY_FAULTS"], !raw.isEmpty {
+            if let faults = LocalExchange.faults(raw) {
+                settings.registryFaults = faults
+            } else {
+                problems.append("YIWANG_REGISTRY_FAULTS must read like population=down,credit=slow:5000 (registries: population, legalPersons, credit)")
+            }
+        }
         if let cost = integer("YIWANG_PASSWORD_COST", range: 4...16) { settings.passwordCost = cost }
         if let hours = integer("YIWANG_TOKEN_HOURS", range: 1...720) { settings.tokenLifetime = TimeInterval(hours) * 3600 }
         if let megabytes = integer("YIWANG_MAX_IMPORT_MB", range: 1...1024) { settings.maxImportBytes = megabytes * 1024 * 1024 }
