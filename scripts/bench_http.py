@@ -4,6 +4,7 @@
 Usage:
     python3 scripts/bench_http.py --bin .build/release/yiwang [--engine sqlite|postgres]
         [--seconds 10] [--connections 1,16] [--threads N] [--database-url URL] [--json FILE] [--keep]
+        [--only LABEL-PART] [--catalog-items N]
 
 Starts the server alone (scripts/yiwang_server.py; SQLite on a fresh data folder, or PostgreSQL on
 `--database-url`, an EMPTY throwaway database that `serve` seeds with the demo city) and loads it
@@ -14,21 +15,38 @@ connection count:
 - `GET /api/v1/items?q=营业执照`: search; `GET /items/{code}`: the guide page (Leaf);
 - `GET /api/v1/cases`: the staff work queue (market.approver's, as seeded), and again at the end
   as the benchmark clerk's queue, which by then holds every case the write routes made;
+- electronic licences, public and read-only, on the demo citizen's seeded licence: `verify status`
+  `GET /api/v1/licences/{id}/verification`, `verify page` `GET /verify/{id}` (Leaf), and `verify
+  document` `POST /api/v1/licences/verification` with the signed document its holder gets from
+  `GET /api/v1/licences/{id}` (post.lua; only a "valid" verdict counts);
 - `POST /api/v1/cases` with `"submit": true` as the demo citizen, a new Idempotency-Key each;
 - submit+accept: the citizen files and submits, a window clerk of the item's department accepts
-  (`POST /api/v1/cases/{id}/transitions`); counted in completed pairs per second.
+  (`POST /api/v1/cases/{id}/transitions`); counted in completed pairs per second;
+- decide: submit → accept → review → approve, the last two by an approver of the department
+  (decide.lua, one wrk thread per connection); completed chains per second and p50/p99 of the whole
+  chain, twice: `decide (no licence)`, then, after `yiwang licence import-types` has wired a
+  licence type to the item (run beside the live server, on its database), `decide + licence (issue
+  and SM2 seal)`, where each approval issues and seals a licence. The demo citizen's wallet is
+  counted around each run: the first must issue none, the second one per completed chain.
 
 No demo clerk belongs to a department with an item that can be accepted without uploads, so the
 script picks an online item whose required materials are all held by the platform or may follow
 after acceptance (容缺), and creates a window clerk for its department through the staff API
-(as system.admin). The raw transaction ceiling runs in another process on the same engine: for
-SQLite, Python's sqlite3 on a scratch file in the data folder (WAL, synchronous=FULL); for
-PostgreSQL, pgbench on scratch tables; each transaction inserts a case-sized row (~1 KB) and a
-timeline-sized row (~200 B). Server RSS (VmRSS, and the peak VmHWM) is read after each route.
+(as system.admin). That item cannot serve the decisions: its result is a payment, and an approver
+may not decide while 容缺 materials are outstanding. The decisions take an online item whose result
+is a licence and that no licence type names yet (the same department first), whose required files
+are uploaded once and reused by hash in every filing; the script creates `bench.approver` (and a
+clerk, if the department differs) the same way. The raw transaction ceiling runs in another
+process on the same engine: for SQLite, Python's sqlite3 on a scratch file in the data folder (WAL,
+synchronous=FULL); for PostgreSQL, pgbench on scratch tables; each transaction inserts a case-sized
+row (~1 KB) and a timeline-sized row (~200 B). Server RSS (VmRSS, and the peak VmHWM) is read after
+each route. `--only PART` measures the routes whose label contains PART (`verify`, `decide`,
+`decide + licence`, `submit+accept`, …) and skips the raw ceiling.
 
 Prints one Markdown table (and `--json FILE`). Exit status: 0 done, 1 a write route answered
-anything but 2xx (or lost a connection), 2 the benchmark could not be set up. Standard library
-only, plus wrk, and pgbench and psql for PostgreSQL.
+anything but 2xx (or lost a connection), or the licences issued do not match the approvals, 2 the
+benchmark could not be set up. Standard library only, plus wrk (built with LuaJIT, as Debian's and
+upstream's are: decide.lua times chains through its FFI), and pgbench and psql for PostgreSQL.
 """
 import argparse, base64, datetime, glob, json, math, os, platform, re, shutil, signal, socket, sqlite3
 import subprocess, sys, tempfile, threading, time, urllib.parse, uuid
@@ -39,7 +57,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LUA = os.path.join(HERE, "bench")
 SEARCH_WORDS = "营业执照"
 BENCH_CLERK, BENCH_CLERK_PASSWORD = "bench.clerk", "Bench-clerk-2026"
+BENCH_APPROVER, BENCH_APPROVER_PASSWORD = "bench.approver", "Bench-approver-2026"
+# Only when the decision item is not in the acceptable item's department (it is, in the demo city).
+BENCH_DECISION_CLERK = "bench.decision.clerk"
 QUEUE_STAFF = "market.approver"
+# The licence type the second decision run wires to the decision item: the code is the Ministry of
+# Housing's credit code (as in Resources/Seed/licence-types.json) with a sequence no seed type uses.
+BENCH_LICENCE_TYPE = "11100000000013338W099"
+# Labels the --only option matches (the queue labels carry counts, so they are made where they run).
+VERIFY_STATUS = "verify status `GET /api/v1/licences/{id}/verification`"
+VERIFY_PAGE = "verify page `GET /verify/{id}`"
+VERIFY_DOCUMENT = "verify document `POST /api/v1/licences/verification`"
+DECIDE = "decide (no licence)"
+DECIDE_LICENCE = "decide + licence (issue and SM2 seal)"
 HELD_BY_PLATFORM = ("eLicence", "sharedData")  # MaterialSource.isHeldByPlatform
 CASE_ROW_BYTES, EVENT_ROW_BYTES = 1000, 200  # measured on the demo city's cases and case_events
 
@@ -77,14 +107,40 @@ def acceptable_item(base):
     raise SetupError("no published online item can be accepted without uploaded materials")
 
 
-def bench_clerk(base, department):
-    """A window clerk of the department, made through the staff API (the database is always fresh)."""
-    body = {"account": BENCH_CLERK, "displayName": "压测窗口人员", "password": BENCH_CLERK_PASSWORD,
-            "grants": [{"role": "windowClerk", "scope": {"departmentCreditCode": department["creditCode"]}}]}
+def bench_staff(base, account, password, role, department, display_name):
+    """A staff account with one role in the department, made through the staff API (the database
+    is always fresh); its token, as request headers."""
+    body = {"account": account, "displayName": display_name, "password": password,
+            "grants": [{"role": role, "scope": {"departmentCreditCode": department["creditCode"]}}]}
     status, answer = request(base, "POST", "/api/v1/staff", body, token(base, "system.admin"))
     if status != 201:
-        raise SetupError(f"creating {BENCH_CLERK}: {status} {answer!r}"[:300])
-    return token(base, BENCH_CLERK, BENCH_CLERK_PASSWORD)
+        raise SetupError(f"creating {account}: {status} {answer!r}"[:300])
+    return token(base, account, password)
+
+
+def bench_clerk(base, department):
+    """A window clerk of the department."""
+    return bench_staff(base, BENCH_CLERK, BENCH_CLERK_PASSWORD, "windowClerk", department, "压测窗口人员")
+
+
+def decision_item(base, department_code):
+    """An item whose approval can issue a licence once a type is wired to it: online, for a natural
+    person, not decided at acceptance, its result a licence (CaseStep issues only then) and no
+    licence type issued by it yet. Its required files are given once and reused by hash in every
+    filing, so nothing is deferred: an approver may not decide while 容缺 materials are outstanding.
+    The acceptable item's department first, so one clerk serves both. (code, name, department, guide)."""
+    status, types = request(base, "GET", "/api/v1/licence-types")
+    if status != 200:
+        raise SetupError(f"GET /api/v1/licence-types -> {status}")
+    wired = {code for t in types for code in t["issuedBy"]}
+    candidates = [i for i in all_items(base) if i.get("canApplyOnline") and i.get("processing") != "immediate"
+                  and "naturalPerson" in i.get("targets", []) and i["baseCode"] not in wired]
+    candidates.sort(key=lambda i: i["department"].get("creditCode") != department_code)
+    for summary in candidates:
+        status, guide = request(base, "GET", "/api/v1/items/" + summary["code"])
+        if status == 200 and guide["result"]["kind"] == "licence":
+            return summary["code"], summary["name"], guide["department"], guide
+    raise SetupError("no published online item for a natural person has a licence as its result and no licence type yet")
 
 
 def prepare(base):
@@ -99,8 +155,133 @@ def prepare(base):
     if status != 200:
         raise SetupError(f"probe accept of {case['id']}: {status} {accepted!r}"[:400])
     deferred = [m["name"] for m in guide["materials"] if m["required"] and m["source"] not in HELD_BY_PLATFORM]
-    return {"code": code, "name": name, "department": department["name"], "body": body, "deferred": deferred,
-            "applicant": applicant["Authorization"], "clerk": clerk["Authorization"], "approver": approver["Authorization"]}
+    return {"code": code, "name": name, "department": department["name"], "department_code": department["creditCode"],
+            "result": guide["result"]["kind"], "body": body, "deferred": deferred, "applicant": applicant["Authorization"],
+            "clerk": clerk["Authorization"], "approver": approver["Authorization"]}
+
+
+def prepare_verification(base, applicant):
+    """A valid licence of the demo citizen's (the demo city seeds one) and its signed document, as
+    its holder gets it; checked once by hand: the document must verify as valid."""
+    auth = {"Authorization": applicant}
+    status, wallet = request(base, "GET", "/api/v1/me/licences", headers=auth)
+    valid = [l for l in wallet if l["status"] == "valid"] if status == 200 else []
+    if not valid:
+        raise SetupError(f"the demo citizen holds no valid licence to verify: GET /api/v1/me/licences -> "
+                         f"{status} {wallet!r}"[:400])
+    identifier = valid[0]["identifier"]
+    status, shown = request(base, "GET", f"/api/v1/licences/{identifier}", headers=auth)
+    if status != 200:
+        raise SetupError(f"GET /api/v1/licences/{identifier} -> {status} {shown!r}"[:400])
+    document = json.dumps(shown["document"], ensure_ascii=False, separators=(",", ":"))
+    status, verdict = request(base, "POST", "/api/v1/licences/verification", document.encode(),
+                              {"Content-Type": "application/json"})
+    if status != 200 or verdict.get("result") != "valid":
+        raise SetupError(f"the holder's own document does not verify: {status} {verdict!r}"[:400])
+    return {"licence": identifier, "licence_name": valid[0]["name"], "licence_document": document}
+
+
+def bench_pdf(position):
+    return (b"%PDF-1.4\n% yiwang bench_http.py, material " + str(position).encode()
+            + b"\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
+
+
+def prepare_decisions(base, s):
+    """The decision chain: its item, a bench approver of the item's department (and a clerk, if the
+    bench clerk is of another), the files the applicant gives uploaded once to a draft and named
+    by hash in every filing, and one whole decision by hand. No licence type is wired yet."""
+    code, name, department, guide = decision_item(base, s["department_code"])
+    applicant = {"Authorization": s["applicant"]}
+    same_department = department["creditCode"] == s["department_code"]
+    clerk_account = BENCH_CLERK if same_department else BENCH_DECISION_CLERK
+    clerk = {"Authorization": s["clerk"]} if same_department else \
+        bench_staff(base, BENCH_DECISION_CLERK, BENCH_CLERK_PASSWORD, "windowClerk", department, "压测窗口人员(决定)")
+    approver = bench_staff(base, BENCH_APPROVER, BENCH_APPROVER_PASSWORD, "approver", department, "压测审批人员")
+    files = [i + 1 for i, m in enumerate(guide["materials"]) if m["required"] and m["source"] not in HELD_BY_PLATFORM]
+    references = []
+    if files:
+        status, draft = request(base, "POST", "/api/v1/cases", {"item": code, "form": {}, "submit": False},
+                                dict(applicant, **{"Idempotency-Key": str(uuid.uuid4())}))
+        if status != 201:
+            raise SetupError(f"draft of {code} for its files: {status} {draft!r}"[:400])
+        for position in files:
+            headers = dict(applicant, **{"Content-Type": "application/pdf", "X-File-Name": f"bench-{position}.pdf"})
+            status, file = request(base, "PUT", f"/api/v1/cases/{draft['id']}/materials/{position}", bench_pdf(position), headers)
+            if status != 201:
+                raise SetupError(f"uploading material {position} of {code}: {status} {file!r}"[:400])
+            references.append({"material": position, "reuse": file["sha256"]})
+    body = {"item": code, "form": fill_form(guide), "submit": True}
+    if references:
+        body["materials"] = references
+    d = {"decide_code": code, "decide_name": name, "decide_department": department["name"], "decide_body": body,
+         "decide_files": [guide["materials"][p - 1]["name"] for p in files], "decide_base_code": code[-12:],
+         "decide_clerk": clerk["Authorization"], "decide_clerk_account": clerk_account,
+         "decide_approver": approver["Authorization"]}
+    decide_once(base, dict(s, **d))
+    return d
+
+
+def decide_once(base, s):
+    """One decision by hand (submit, accept, review, approve); raises SetupError on any refusal."""
+    headers = {"Authorization": s["applicant"], "Idempotency-Key": str(uuid.uuid4())}
+    status, case = request(base, "POST", "/api/v1/cases", s["decide_body"], headers)
+    if status != 201:
+        raise SetupError(f"probe submit of {s['decide_code']}: {status} {case!r}"[:400])
+    for who, action in (("decide_clerk", "accept"), ("decide_approver", "review"), ("decide_approver", "approve")):
+        status, answer = request(base, "POST", f"/api/v1/cases/{case['id']}/transitions", {"action": action},
+                                 {"Authorization": s[who]})
+        if status != 200:
+            raise SetupError(f"probe {action} of {case['id']} ({s['decide_code']}): {status} {answer!r}"[:400])
+    return answer
+
+
+def wallet_size(base, s):
+    """How many licences the demo citizen holds (every version)."""
+    status, wallet = request(base, "GET", "/api/v1/me/licences", headers={"Authorization": s["applicant"]})
+    if status != 200:
+        raise SetupError(f"GET /api/v1/me/licences -> {status}")
+    return len(wallet)
+
+
+def bench_licence_type(base_code):
+    """A licence type issued by the item of that base code, whose face takes nothing from the form."""
+    face = [("holder", "持证人", "text", "holder.name"), ("holderCode", "持证人证件号码", "code", "holder.code"),
+            ("decidedOn", "决定日期", "date", "decision.date"), ("caseNumber", "办件编号", "text", "case.number"),
+            ("issuer", "发证机关", "text", "issuer.name")]
+    return {"code": BENCH_LICENCE_TYPE, "name": "压测电子证照", "definedBy": "压测(scripts/bench_http.py)",
+            "holderKind": "either", "validityYears": 5, "issuedBy": [base_code], "acceptedAs": [],
+            "faceFields": [{"key": k, "label": l, "kind": kind, "source": src} for k, l, kind, src in face]}
+
+
+def wire_licence_type(server, s, work):
+    """`yiwang licence import-types` on the running server's database (SQLite file or DATABASE_URL,
+    the server's own environment), then one decision by hand, which must issue a licence that
+    verifies; it also makes the department's seal, if it has none yet, outside the measurement.
+    Seconds the import took."""
+    path = os.path.join(work, "bench-licence-types.json")
+    with open(path, "w") as f:
+        json.dump({"licenceTypes": [bench_licence_type(s["decide_base_code"])]}, f, ensure_ascii=False, indent=1)
+    started = time.monotonic()
+    status, out = server.cli("licence", "import-types", path, timeout=600)
+    took = time.monotonic() - started
+    if status != 0:
+        raise SetupError(f"yiwang licence import-types failed ({status}): {out}"[:600])
+    status, types = request(server.base, "GET", "/api/v1/licence-types")
+    if status != 200 or not any(t["code"] == BENCH_LICENCE_TYPE and s["decide_base_code"] in t["issuedBy"] for t in types):
+        raise SetupError(f"the imported licence type {BENCH_LICENCE_TYPE} is not served (GET /api/v1/licence-types -> {status})")
+    before = wallet_size(server.base, s)
+    decided = decide_once(server.base, s)
+    auth = {"Authorization": s["applicant"]}
+    wallet = request(server.base, "GET", "/api/v1/me/licences", headers=auth)[1]
+    issued = [l for l in wallet if l["number"] == decided.get("resultDocument")]
+    if len(wallet) != before + 1 or not issued:
+        raise SetupError(f"the probe approval of {decided.get('id')} issued no licence after the import")
+    # The licence as issued must verify: signature, the department's seal certificate, status.
+    document = request(server.base, "GET", f"/api/v1/licences/{issued[0]['identifier']}", headers=auth)[1].get("document")
+    status, verdict = request(server.base, "POST", "/api/v1/licences/verification", document)
+    if status != 200 or verdict.get("result") != "valid":
+        raise SetupError(f"the licence the probe approval issued does not verify: {status} {verdict!r}"[:400])
+    return took
 
 
 # MARK: measuring
@@ -286,6 +467,7 @@ def table(report):
              "", "| route | connections | req/s | p50 | p99 | errors | server RSS (peak) |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in report["rows"]:
         rate = f"{r['pairs_per_s']:.1f} pairs/s ({r['rps']:.1f} req/s)" if "pairs_per_s" in r else \
+            f"{r['chains_per_s']:.1f} chains/s ({r['rps']:.1f} req/s)" if "chains_per_s" in r else \
             f"{r['rps']:.1f} tx/s" if r.get("raw") else f"{r['rps']:.1f}"
         errors = str(r["errors"]) + (" (" + ", ".join(f"{k}×{v}" for k, v in r["error_detail"].items()) + ")" if r["errors"] else "")
         memory = f"{mib(r['rss_kib'])} MiB ({mib(r['hwm_kib'])})" if "rss_kib" in r else "—"
@@ -296,6 +478,68 @@ def table(report):
         lines.append(f"- catalog: the demo city plus {i['items']} generated entries, imported by `yiwang import` "
                      f"in {i['seconds']:.2f} s (the whole process, migrations check included).")
     return "\n".join(lines)
+
+
+def decision_notes(report, s):
+    """What the decision rows measured, the licences they issued and what the licence costs a decision."""
+    rows = [r for r in report["rows"] if r.get("script") == "decide.lua"]
+    if not rows:
+        return []
+    why = []
+    if s["decide_code"] != s["code"]:
+        why = [f"the submit+accept item's result is {s['result']}, not a licence"]
+        if s["deferred"]:
+            why.append(f"its 容缺 material ({'、'.join(s['deferred'])}) would block the decision")
+    files = "、".join(s["decide_files"])
+    notes = [
+        f"- decide: item {s['decide_code']} {s['decide_name']} ({s['decide_department']})"
+        + (f" ({', and '.join(why)})" if why else "")
+        + ", filed by the demo citizen with a new Idempotency-Key each"
+        + (f", its required files ({files}) uploaded once before the runs and named by hash in every filing (材料复用: "
+           "nothing is deferred, and an approver may not decide while 容缺 materials are outstanding)" if files else "")
+        + f"; accepted by `{s['decide_clerk_account']}`, then review and approve by `{BENCH_APPROVER}`, an approver of that "
+        "department made for this run. One wrk thread per connection, each running its chains in order; chains/s counts "
+        "completed chains (submit → accept → review → approve), p50/p99 are whole chains, from sending the filing to the "
+        "approval's answer (each step's own figures are in the JSON report)."]
+    licensed = [r for r in rows if r["route"] == DECIDE_LICENCE]
+    plain = {r["connections"]: r for r in rows if r["route"] == DECIDE}
+    if licensed:
+        issued = ", ".join(f"{r['licences']} for {r['chains']} completed chains at {r['connections']} connection"
+                           f"{'s' if r['connections'] > 1 else ''}" for r in licensed)
+        notes.append(
+            f"- decide + licence: {f'after `{DECIDE}`' if plain else 'before its first run'}, `yiwang licence "
+            "import-types` (beside the running server, on its "
+            f"database; {report.get('licence_import_s', 0):.2f} s) wired licence type {BENCH_LICENCE_TYPE} to base code "
+            f"{s['decide_base_code']}, its face only from holder.name, holder.code, decision.date, case.number and "
+            "issuer.name; one decision by hand then issued a licence that verifies as valid (and made the department's "
+            "seal if it had none) outside the measurement. Each approval then issues and seals a licence in its own "
+            "transaction (serial, face, SM2 signature with the department's seal, sealed document, use record, audit "
+            "entry, notice). Licences issued (the demo citizen's wallet, counted before and after each run; an approval "
+            f"still in flight when wrk stops adds one, at most one per connection): {issued}"
+            + (f"; `{DECIDE}` issued {sum(r['licences'] for r in plain.values())}." if plain else "."))
+    costs = []
+    for r in licensed:
+        p = plain.get(r["connections"])
+        if not p or not p["chains"] or not r["chains"]:
+            continue
+        extra = 1000 / r["chains_per_s"] - 1000 / p["chains_per_s"]
+        step = lambda row: row["steps_ms"].get("approve", {}).get("p50", 0)  # noqa: E731
+        costs.append(f"at {r['connections']} connection{'s' if r['connections'] > 1 else ''}, {p['chains_per_s']:.1f} → "
+                     f"{r['chains_per_s']:.1f} chains/s ({extra:+.2f} ms of capacity per decision), chain p50 "
+                     f"{p['p50_ms']:.2f} → {r['p50_ms']:.2f} ms, approve step p50 {step(p):.2f} → {step(r):.2f} ms "
+                     f"({step(r) - step(p):+.2f} ms)")
+    if costs:
+        notes.append("- what the licence costs a decision (no licence → licence): " + "; ".join(costs) + ".")
+    return notes
+
+
+def verification_notes(s):
+    if "licence" not in s:
+        return []
+    return [f"- verify: licence {s['licence']} ({s['licence_name']}), the demo citizen's, as seeded; status and page "
+            "need no sign-in; verify document posts its signed document as its holder gets it (`GET /api/v1/licences/{id}` → "
+            f"`document`, {len(s['licence_document'].encode())} bytes) and counts only answers whose verdict is valid "
+            "(signature, seal certificate and status checked). None of the three writes."]
 
 
 # MARK: main
@@ -310,8 +554,8 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="wrk threads (at most the connections)")
     parser.add_argument("--json", help="also write the report here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (data, server log, wrk output)")
-    parser.add_argument("--only", help="measure only the routes whose label contains this (e.g. submit+accept), "
-                                       "and skip the raw ceiling; for profiling one route")
+    parser.add_argument("--only", help="measure only the routes whose label contains this (e.g. submit+accept, verify, "
+                                       "decide, 'decide + licence'), and skip the raw ceiling; for profiling one route")
     parser.add_argument("--catalog-items", type=int, default=0,
                         help="import this many generated entries (yiwang generate-catalog, then yiwang import, timed) "
                              "beside the demo city before measuring")
@@ -383,39 +627,80 @@ def main():
             server.start(ready_timeout=900)
         base, pid = server.base, server.proc.pid
         report["rss_start_kib"] = rss(pid)[0]
+        wanted = lambda label: not args.only or args.only in label  # noqa: E731
         s = prepare(base)
         print(f"item {s['code']} {s['name']} ({s['department']}); clerk {BENCH_CLERK}", file=sys.stderr)
+        if any(wanted(label) for label in (VERIFY_STATUS, VERIFY_PAGE, VERIFY_DOCUMENT)):
+            s.update(prepare_verification(base, s["applicant"]))
+            print(f"licence to verify: {s['licence']} ({s['licence_name']})", file=sys.stderr)
+        if wanted(DECIDE) or wanted(DECIDE_LICENCE):
+            s.update(prepare_decisions(base, s))
+            print(f"decisions: item {s['decide_code']} {s['decide_name']} ({s['decide_department']}); "
+                  f"clerk {s['decide_clerk_account']}, approver {BENCH_APPROVER}", file=sys.stderr)
         queue_total = lambda auth: request(base, "GET", "/api/v1/cases?per=1", headers={"Authorization": auth})[1]["total"]  # noqa: E731
         run_id = uuid.uuid4().hex[:12]
         write_env = {"BENCH_AUTH": s["applicant"], "BENCH_CLERK_AUTH": s["clerk"],
                      "BENCH_BODY": json.dumps(s["body"], ensure_ascii=False, separators=(",", ":"))}
         search = "/api/v1/items?q=" + urllib.parse.quote(SEARCH_WORDS)
-        # (label, path, Lua script, environment, write route?); run in this order.
+        route = lambda label, path, script="get.lua", env=None, write=False, **more: dict(  # noqa: E731
+            label=label, path=path, script=script, env=env or {}, write=write, **more)
+        # Run in this order. A write route that answers anything but 2xx makes the exit status 1;
+        # `before` runs once before the route's first wrk run; decide runs one wrk thread per connection.
         routes = [
-            ("empty route `GET /healthz`", "/healthz", "get.lua", {}, False),
-            (f"search `GET /api/v1/items?q={SEARCH_WORDS}`", search, "get.lua", {}, False),
-            ("guide page `GET /items/{code}`", f"/items/{s['code']}", "get.lua", {}, False),
-            (f"queue `GET /api/v1/cases` ({QUEUE_STAFF}, {queue_total(s['approver'])} cases)", "/api/v1/cases",
-             "get.lua", {"BENCH_AUTH": s["approver"]}, False),
-            ("submit `POST /api/v1/cases`", "/api/v1/cases", "submit.lua", write_env, True),
-            ("submit+accept", "/api/v1/cases", "submit_accept.lua", write_env, True),
-            (None, "/api/v1/cases", "get.lua", {"BENCH_AUTH": s["clerk"]}, False),  # labelled when it runs
+            route("empty route `GET /healthz`", "/healthz"),
+            route(f"search `GET /api/v1/items?q={SEARCH_WORDS}`", search),
+            route("guide page `GET /items/{code}`", f"/items/{s['code']}"),
+            route(f"queue `GET /api/v1/cases` ({QUEUE_STAFF}, {queue_total(s['approver'])} cases)", "/api/v1/cases",
+                  env={"BENCH_AUTH": s["approver"]}),
         ]
+        if "licence" in s:
+            routes += [
+                route(VERIFY_STATUS, f"/api/v1/licences/{s['licence']}/verification"),
+                route(VERIFY_PAGE, f"/verify/{s['licence']}"),
+                route(VERIFY_DOCUMENT, "/api/v1/licences/verification", "post.lua",
+                      {"BENCH_BODY": s["licence_document"], "BENCH_EXPECT": '"result":"valid"'}),
+            ]
+        routes += [
+            route("submit `POST /api/v1/cases`", "/api/v1/cases", "submit.lua", write_env, True),
+            route("submit+accept", "/api/v1/cases", "submit_accept.lua", write_env, True),
+        ]
+        if "decide_code" in s:
+            decide_env = {"BENCH_AUTH": s["applicant"], "BENCH_CLERK_AUTH": s["decide_clerk"],
+                          "BENCH_APPROVER_AUTH": s["decide_approver"],
+                          "BENCH_BODY": json.dumps(s["decide_body"], ensure_ascii=False, separators=(",", ":"))}
+            routes += [
+                route(DECIDE, "/api/v1/cases", "decide.lua", decide_env, True, thread_per_connection=True),
+                route(DECIDE_LICENCE, "/api/v1/cases", "decide.lua", decide_env, True, thread_per_connection=True,
+                      before=lambda: report.update(licence_import_s=wire_licence_type(server, s, work))),
+            ]
+        routes.append(route(None, "/api/v1/cases", env={"BENCH_AUTH": s["clerk"]}))  # labelled when it runs
         if args.only:
-            routes = [r for r in routes if r[0] and args.only in r[0]]
-        for label, path, script, route_env, write in routes:
+            routes = [r for r in routes if r["label"] and args.only in r["label"]]
+        licence_problems = []
+        for r in routes:
+            label, path, script, route_env, write = r["label"], r["path"], r["script"], r["env"], r["write"]
             if label is None:
                 label = f"queue `GET /api/v1/cases` ({BENCH_CLERK}, {queue_total(s['clerk'])} cases, after the writes)"
-            if not write:  # one plain request first: a wrong path or token fails here, clearly
-                status = request(base, "GET", path, headers={"Authorization": route_env["BENCH_AUTH"]} if route_env else None)[0]
-                if status != 200:
-                    raise SetupError(f"{label}: GET {path} -> {status}")
+            if "before" in r:
+                r["before"]()
+            if not write:  # one plain request first: a wrong path, token or body fails here, clearly
+                auth = {"Authorization": route_env["BENCH_AUTH"]} if route_env.get("BENCH_AUTH") else {}
+                if "BENCH_BODY" in route_env:
+                    status, answer = request(base, "POST", path, route_env["BENCH_BODY"].encode(),
+                                             dict(auth, **{"Content-Type": "application/json"}))
+                else:
+                    status, answer = request(base, "GET", path, headers=auth or None)
+                expect = route_env.get("BENCH_EXPECT")
+                if status != 200 or expect and expect not in json.dumps(answer, ensure_ascii=False, separators=(",", ":")):
+                    raise SetupError(f"{label}: {path} -> {status} {answer!r}"[:400])
             for c in connection_counts:
                 print(f"  {label}, {c} connections …", file=sys.stderr)
                 n = len(report["rows"])
                 log = os.path.join(work, f"wrk-{n:02d}-{script[:-4]}-c{c}.txt")
+                licences_before = wallet_size(base, s) if script == "decide.lua" else 0
                 # Idempotency keys are BENCH_RUN, wrk thread and counter: a new BENCH_RUN for every wrk run.
-                out = run_wrk(base + path, script, dict(route_env, BENCH_RUN=f"{run_id}-{n}"), c, args.threads, args.seconds, log)
+                out = run_wrk(base + path, script, dict(route_env, BENCH_RUN=f"{run_id}-{n}"), c,
+                              c if r.get("thread_per_connection") else args.threads, args.seconds, log)
                 if not server.alive():
                     raise SetupError(f"the server stopped during {label}:\n{server.tail()}")
                 seconds = out["duration_us"] / 1e6
@@ -429,9 +714,26 @@ def main():
                 if script == "submit_accept.lua":
                     row["pairs"] = out["counts"].get("pairs", 0)
                     row["pairs_per_s"] = row["pairs"] / seconds
+                if script == "decide.lua":
+                    # The table shows whole chains; the per-request figures and each step stay in the JSON.
+                    chain = out["samples"].get("chain", {"p50": 0, "p99": 0, "max": 0})
+                    row.update(chains=out["counts"].get("chains", 0), request_p50_ms=row["p50_ms"], request_p99_ms=row["p99_ms"],
+                               p50_ms=chain["p50"] / 1000, p99_ms=chain["p99"] / 1000, max_ms=chain["max"] / 1000,
+                               steps_ms={name: {"n": v["n"], "p50": v["p50"] / 1000, "p99": v["p99"] / 1000,
+                                                "mean": v["mean"] / 1000} for name, v in out["samples"].items()})
+                    row["chains_per_s"] = row["chains"] / seconds
+                    row["licences"] = wallet_size(base, s) - licences_before
+                    if label == DECIDE and row["licences"]:
+                        licence_problems.append(f"{label}, {c} connections: {row['licences']} licences issued "
+                                                "with no licence type wired")
+                    # An approval in flight when wrk stops is issued but not counted: one per connection at most.
+                    if label == DECIDE_LICENCE and not row["chains"] <= row["licences"] <= row["chains"] + c:
+                        licence_problems.append(f"{label}, {c} connections: {row['licences']} licences for "
+                                                f"{row['chains']} completed chains")
                 row["rss_kib"], row["hwm_kib"] = rss(pid)
                 report["rows"].append(row)
                 failed_writes |= write and row["errors"] > 0
+        failed_writes |= bool(licence_problems)
         # The raw ceilings, with the server idle beside them.
         raw_rows = []
         for c in ([] if args.only else connection_counts):
@@ -445,7 +747,10 @@ def main():
                              "p99_ms": raw["p99_ms"], "requests": raw["transactions"], "errors": raw.get("failed", 0),
                              "error_detail": {}, "raw": True})
         # Shown as the issue lists them: the two ceilings, the writes, then the reads.
-        order = ["/healthz", "raw", "submit.lua", "submit_accept.lua", search, f"/items/{s['code']}", "/api/v1/cases"]
+        order = ["/healthz", "raw", "submit.lua", "submit_accept.lua", "decide.lua", search, f"/items/{s['code']}",
+                 "/api/v1/cases"]
+        if "licence" in s:
+            order += [f"/api/v1/licences/{s['licence']}/verification", f"/verify/{s['licence']}", "/api/v1/licences/verification"]
         report["rows"] = sorted(report["rows"] + raw_rows, key=lambda r: order.index(
             "raw" if r.get("raw") else r["script"] if r["write"] else r["path"]))
         report["notes"] = [
@@ -453,8 +758,11 @@ def main():
             f"with a new Idempotency-Key each; accepted by `{BENCH_CLERK}`, a window clerk of that department made "
             f"for this run, as 容缺 acceptance (still to follow: {'、'.join(s['deferred']) or 'nothing'}). "
             "submit+accept counts completed pairs; its latencies mix both requests.",
-            "- errors: answers other than 2xx (201 on submit) and socket errors (connect, read, write, timeout); "
-            "the raw ceiling counts failed transactions.",
+            *decision_notes(report, s),
+            *verification_notes(s),
+            "- errors: answers other than 2xx (201 on submit) and socket errors (connect, read, write, timeout)"
+            + ("; verify document also counts a 200 without a valid verdict" if "licence" in s else "")
+            + "; the raw ceiling counts failed transactions.",
             "- server RSS: VmRSS of the server process after the route, in parentheses its peak (VmHWM) so far"
             + (" (the PostgreSQL backends are not counted)." if args.engine == "postgres" else "."),
             "- raw transaction ceiling: each transaction inserts a ~1 KB case-sized row and a ~200 B timeline-sized row "
@@ -462,7 +770,8 @@ def main():
                "on a lock as the server's writers take turns, on a scratch file beside the server's database."
                if args.engine == "sqlite" else "(BEGIN … COMMIT, prepared statements) from N pgbench clients on scratch "
                "tables in the same database, dropped afterwards."),
-            f"- wrk threads: min({args.threads}, connections); wrk and the server share the machine's cores.",
+            f"- wrk threads: min({args.threads}, connections)" + ("; decide: one per connection" if "decide_code" in s else "")
+            + "; wrk and the server share the machine's cores.",
         ]
         report["failed"] = failed_writes
         print(table(report))
@@ -474,8 +783,11 @@ def main():
                 print(f"\n{row['route']} ({row['connections']} connections): first unexpected answer: {row['first_error'][:300]}",
                       file=sys.stderr)
         ok = True
+        for problem in licence_problems:
+            print(f"\nFAIL: {problem}", file=sys.stderr)
         if failed_writes:
-            print(f"\nFAIL: a write route answered something other than 2xx; wrk output in {work}", file=sys.stderr)
+            print(f"\nFAIL: a write route answered something other than 2xx, or the licences issued do not match the "
+                  f"approvals; wrk output in {work}", file=sys.stderr)
             return 1
         return 0
     except (SetupError, OSError, subprocess.TimeoutExpired) as err:

@@ -19,7 +19,10 @@ fields = [("identifier", licence["identifier"]), ("typeCode", licence["typeCode"
           ("holderCodeType", h["codeType"]), ("issuerName", licence["issuerName"]), ("issuerCode", licence["issuerCode"]),
           ("issuedOn", licence["issuedOn"]), ("validFrom", licence["validFrom"]), ("validUntil", licence.get("validUntil") or ""),
           ("previous", licence.get("previous") or "")]
-lines = ["YIWANG-LICENCE/1"] + [k + "=" + esc(v) for k, v in fields] + ["face." + esc(f["key"]) + "=" + esc(f["value"]) for f in licence["face"]]
+face = []
+for f in licence["face"]:
+    face += ["face." + esc(f["key"]) + ".label=" + esc(f["label"]), "face." + esc(f["key"]) + "=" + esc(f["value"])]
+lines = ["YIWANG-LICENCE/1"] + [k + "=" + esc(v) for k, v in fields] + face
 open(f"{work}/licence.txt", "wb").write(("\n".join(lines) + "\n").encode("utf-8"))
 open(f"{work}/licence.sig", "wb").write(base64.b64decode(licence["signature"]))
 # 2. The seal that signed it (by key id) and the city root.

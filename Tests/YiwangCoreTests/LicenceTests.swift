@@ -196,8 +196,11 @@ final class LicenceDocumentTests: XCTestCase {
             validFrom=2026-12-04
             validUntil=2031-12-03
             previous=
+            face.project.label=项目名称
             face.project=a\\\\b\\nc
+            face.holder.label=建设单位
             face.holder=贵阳云数科技有限公司
+            face.date.label=发证日期
             face.date=2026-12-04
 
             """)

@@ -77,6 +77,11 @@ public struct LicenceType: Codable, Sendable, Hashable {
         if let years = validityYears, !(1...100).contains(years) { found.append("“\(name)”的有效期年数应在1至100之间。") }
         let keys = faceFields.map(\.key)
         if Set(keys).count != keys.count { found.append("“\(name)”的照面信息项重复。") }
+        // Keys name lines of the signed bytes: plain ASCII letters and digits, so no key can
+        // imitate another line.
+        for key in keys where key.isEmpty || key.count > 40 || !key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            found.append("“\(name)”的照面信息项标识“\(key)”只能由英文字母和数字组成(不超过40个)。")
+        }
         for field in faceFields where !FaceSource.isKnown(field.source) {
             found.append("“\(name)”的照面信息项“\(field.label)”来源“\(field.source)”无法识别。")
         }
@@ -221,7 +226,9 @@ public struct LicenceDocument: Codable, Sendable, Equatable {
     /// The bytes the seal signs, UTF-8, one `name=value` line each ending in LF, in this order:
     /// the format line, identifier, typeCode, name, number, holderName, holderCode,
     /// holderCodeType, issuerName, issuerCode, issuedOn, validFrom, validUntil (empty for 长期),
-    /// previous (empty for a first version), then `face.<key>=<value>` in the licence's order.
+    /// previous (empty for a first version), then for each face entry in the licence's order
+    /// `face.<key>.label=<label>` and `face.<key>=<value>` (labels are signed too: a face whose
+    /// labels were swapped is not the face issued).
     /// In values `\` is written `\\`, LF `\n` and CR `\r`, so every field is one line.
     public var canonicalBytes: [UInt8] {
         var lines = [Self.format]
@@ -231,7 +238,10 @@ public struct LicenceDocument: Codable, Sendable, Equatable {
             ("issuedOn", issuedOn), ("validFrom", validFrom), ("validUntil", validUntil ?? ""), ("previous", previous ?? ""),
         ]
         for (key, value) in fields { lines.append(key + "=" + Self.escape(value)) }
-        for entry in face { lines.append("face." + Self.escape(entry.key) + "=" + Self.escape(entry.value)) }
+        for entry in face {
+            lines.append("face." + Self.escape(entry.key) + ".label=" + Self.escape(entry.label))
+            lines.append("face." + Self.escape(entry.key) + "=" + Self.escape(entry.value))
+        }
         return Array((lines.joined(separator: "\n") + "\n").utf8)
     }
 

@@ -42,12 +42,16 @@ public struct LicenceIdentifier: Hashable, Sendable, CustomStringConvertible, Co
             throw .invalid("licence.identifier_format", "电子证照标识应以 \(Self.root) 开头。")
         }
         let parts = text.dropFirst(Self.root.count + 1).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 5, parts[3].count == 3, let version = Int(parts[3]), parts[4].count == 1 else {
+        guard parts.count == 5, parts[3].count == 3, parts[3].allSatisfy(\.isASCIIDigit), let version = Int(parts[3]), parts[4].count == 1 else {
             throw .invalid("licence.identifier_format", "电子证照标识应为“根代码.证照类型代码.颁发机构代码.流水号.版本号.校验位”。")
         }
         try self.init(typeCode: parts[0], issuerCode: parts[1], serial: parts[2], version: version)
         guard parts[4] == String(checkCharacter) else {
             throw .invalid("licence.identifier_check", "电子证照标识的校验位不正确，请核对后重新输入。")
+        }
+        // One written form only: an identifier names one licence, byte for byte.
+        guard description == text else {
+            throw .invalid("licence.identifier_format", "电子证照标识的写法不规范，请按证照上的标识原样输入。")
         }
     }
 

@@ -19,6 +19,11 @@ enum ApplicantCasePageController {
         var actingFor: String?
         var action: String
         var applicantName: String?
+        /// The form has fields the shared registries can fill: offer it, and say how it went.
+        var offersShared: Bool
+        var sharedFilled: Bool
+        var sharedNotice: String?
+        var sharedLink: String
     }
 
     static func publishedGuide(_ request: Request, code: String) async throws -> (ItemRecord, ServiceGuide, String) {
@@ -35,12 +40,28 @@ enum ApplicantCasePageController {
     ) async throws -> Response {
         _ = request.csrfToken()
         let (item, guide, departmentName) = try await publishedGuide(request, code: code)
-        let profile = ProfileValue.of(applicant, keys: try request.application.keyRing)
+        var profile = ProfileValue.of(applicant, keys: try request.application.keyRing)
+        // 数据共享: fields marked with a registry source are filled from it only when the person
+        // asks (consent), and each read is logged for them.
+        let sharedSources = Set(guide.form.fields.compactMap(\.prefill)).intersection([.sharedPopulation, .sharedLegalPerson])
+        var sharedFilled = false
+        var sharedNotice: String?
+        if !sharedSources.isEmpty, (try? request.query.get(String.self, at: "shared")) == "1" {
+            do {
+                let found = try await DataSharingService(try request.domain).prefill(for: applicant, sources: sharedSources)
+                for (source, value) in found { profile[source] = ProfileValue(value: value, masked: value, isSensitive: false) }
+                sharedFilled = !found.isEmpty
+                if found.isEmpty { sharedNotice = "共享库中没有可填写的信息，请手动填写。" }
+            } catch let error as DomainError {
+                sharedNotice = error.message + " 您也可以手动填写。"
+            }
+        }
         let page = ApplyPage(
             page: PageContext(request: request, title: "申报：" + guide.name), code: item.implementationCode, name: guide.name,
             departmentName: departmentName, inputs: FormInput.inputs(guide.form, values: typed, profile: profile, errors: error?.fieldErrors ?? []),
             commitmentBased: guide.commitmentBased, materials: guide.materialsToSubmit.map(\.name), idempotencyKey: UUID().uuidString,
-            error: error?.message, actingFor: actingFor, action: action, applicantName: applicantName)
+            error: error?.message, actingFor: actingFor, action: action, applicantName: applicantName, offersShared: !sharedSources.isEmpty,
+            sharedFilled: sharedFilled, sharedNotice: sharedNotice, sharedLink: request.url.path + "?shared=1")
         let response = try await request.view.render("cases/apply", page).encodeResponse(for: request)
         if let error { response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind)) }
         return response

@@ -106,7 +106,10 @@ enum CaseDeskPageController {
             identifierMasked: showRegister ? (try pendingIdentifier(request)).map { PersonalData.mask($0, as: .idNumber) } : nil,
             registerName: name, showRegister: showRegister, error: error?.message,
             errors: error?.fieldErrors ?? [])).encodeResponse(for: request)
-        if let error { response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind)) }
+        if let error {
+            response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind))
+            if let retryAfter = error.retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
+        }
         response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         return response
     }
@@ -169,7 +172,7 @@ enum CaseDeskPageController {
             let record = try await IdentityService(try request.domain).registerPersonAtWindow(idNumber: typed, name: form.name ?? "", phone: form.phone ?? "")
             request.session.data[Self.pendingIdentifier] = nil
             return try await renderWindow(request, applicant: record)
-        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict || error.kind == .unavailable {
             return try await renderWindow(request, showRegister: true, name: form.name ?? "", error: error)
         }
     }

@@ -11,13 +11,15 @@ extension CaseService {
 
     /// The index (from 0) of the material at `position` (from 1), refused when the item has no
     /// such material or the platform fetches it itself.
-    static func materialIndex(position: Int, in guide: ServiceGuide) throws(DomainError) -> Int {
+    /// `fromWallet`: a licence from the applicant's wallet may stand for a material the platform
+    /// fetches itself (电子证照调取): the applicant confirms which licence, the clerk sees it verified.
+    static func materialIndex(position: Int, in guide: ServiceGuide, fromWallet: Bool = false) throws(DomainError) -> Int {
         guard position >= 1, position <= guide.materials.count else {
             throw .invalid(
                 "material.index", "该事项的材料序号应为1到\(guide.materials.count)之间的整数。", fields: [FieldError(field: "material", message: "材料序号不正确。")])
         }
         let index = position - 1
-        guard !guide.materials[index].source.isHeldByPlatform else {
+        guard fromWallet || !guide.materials[index].source.isHeldByPlatform else {
             throw .conflict("material.held_by_platform", "“\(guide.materials[index].name)”由平台通过电子证照或数据共享获取，无需提交。")
         }
         return index
@@ -107,9 +109,9 @@ extension CaseService {
     }
 
     /// Whether this caller may give the material at `position` now; answers its index.
-    func checkSupply(_ record: CaseRecord, position: Int, guide: ServiceGuide, on db: any Database) async throws -> Int {
+    func checkSupply(_ record: CaseRecord, position: Int, guide: ServiceGuide, fromWallet: Bool = false, on db: any Database) async throws -> Int {
         try authorizeFiling(record)
-        let index = try Self.materialIndex(position: position, in: guide)
+        let index = try Self.materialIndex(position: position, in: guide, fromWallet: fromWallet)
         guard CaseVariants.acceptsMaterials(record.state, deferredOutstanding: record.deferredOutstanding) else {
             throw DomainError.conflict("material.case_locked", "办件当前状态为“\(record.state.chineseName)”，不能再提交材料。")
         }

@@ -82,7 +82,12 @@ extension CaseService {
 
     /// The applicant's channels: the inbox and SMS always, e-mail when they gave an address.
     func applicantChannels(_ record: CaseRecord, on db: any Database) async throws -> [String] {
-        guard let id = UUID(uuidString: record.applicantID),
+        try await Self.applicantChannels(record.applicantID, on: db)
+    }
+
+    /// An applicant's channels by account id (cases, licences).
+    static func applicantChannels(_ applicantID: String, on db: any Database) async throws -> [String] {
+        guard let id = UUID(uuidString: applicantID),
             try await db.sql().select().column(SQLLiteral.numeric("1")).from(ApplicantRecord.schema)
                 .where("id", .equal, id).where("email_sealed", .isNot, SQLLiteral.null).first() != nil
         else { return ["inbox", "sms"] }

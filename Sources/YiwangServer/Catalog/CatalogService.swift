@@ -17,7 +17,11 @@ struct CatalogQuery: Sendable {
     static func words(from text: String?) -> [String] {
         guard let text else { return [] }
         let cleaned = text.prefix(100).filter { !"%_\\".contains($0) }.lowercased()
-        return cleaned.split(whereSeparator: { $0.isWhitespace || $0 == "，" || $0 == "," }).map(String.init).prefix(8).map { $0 }
+        // Control characters (a NUL ends a string in SQLite's FTS parser) separate words like spaces.
+        let separates = { (c: Character) in
+            c.isWhitespace || c == "，" || c == "," || c.unicodeScalars.contains { CharacterSet.controlCharacters.contains($0) }
+        }
+        return cleaned.split(whereSeparator: separates).map(String.init).prefix(8).map { $0 }
     }
 }
 

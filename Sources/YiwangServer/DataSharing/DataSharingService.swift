@@ -59,7 +59,12 @@ struct DataSharingService {
         log.subjectShown = PersonalData.mask(code, as: shown)
         log.fields = fields.joined(separator: "、")
         log.reader = ctx.audit.actor
-        log.readerKind = ctx.isPlatform ? "platform" : (ctx.actor.grants.isEmpty ? "applicant" : "staff")
+        switch ctx.actor {
+        case _ where ctx.isPlatform: log.readerKind = "platform"
+        case .anonymous: log.readerKind = "anonymous"  // someone registering: not yet anyone
+        case .staff: log.readerKind = "staff"
+        case .applicant: log.readerKind = "applicant"
+        }
         log.caseID = caseID
         log.purpose = purpose.rawValue
         let timeout = ctx.settings.registryTimeout
@@ -110,18 +115,42 @@ struct DataSharingService {
             name: name, representativeName: representativeName, representativeIDNumber: representativeIDNumber, registered: read.value, creditCode: creditCode)
     }
 
+    // MARK: Prefill
+
+    /// With the applicant's consent: their registered address from the population registry
+    /// (a person) or the legal persons registry (a company), for fields marked with that source.
+    func prefill(for applicant: ApplicantRecord, sources: Set<PrefillSource>) async throws -> [PrefillSource: String] {
+        let code = try ctx.keys.open(applicant.identifierSealed)
+        var found: [PrefillSource: String] = [:]
+        if sources.contains(.sharedPopulation), applicant.kind == .person {
+            let read = try await person(code, purpose: .prefill, fields: ["户籍地址"])
+            try await record(read.log)
+            if let address = read.value?.address { found[.sharedPopulation] = address }
+        }
+        if sources.contains(.sharedLegalPerson), applicant.kind != .person {
+            let read = try await legalPerson(code, purpose: .prefill)
+            try await record(read.log)
+            if let address = read.value?.address { found[.sharedLegalPerson] = address }
+        }
+        return found
+    }
+
     // MARK: Credit
 
     /// The credit check of a submission: refused at once (logged) when the item blocks listed
     /// subjects; otherwise the warning (if any) and the log row, which the submission records.
     func creditCheck(applicantCode: String, rule: CreditRule, caseID: UUID) async throws -> (warning: String?, log: DataUseRecord) {
         let read = try await creditListings(applicantCode, purpose: .creditCheck, caseID: caseID)
+        // The platform checks credit for the case, whoever submits it.
+        read.log.readerKind = "platform"
         do {
             switch try SharedDataRules.creditFinding(read.value, rule: rule, today: ctx.today) {
             case .clear: return (nil, read.log)
             case .flagged(let warning): return (warning, read.log)
             }
         } catch {
+            // The refused submission never becomes a case: the log names no case.
+            read.log.caseID = nil
             try await ctx.write { tx in
                 try await read.log.create(on: tx)
                 try await AuditTrail.append(
@@ -142,7 +171,10 @@ struct DataSharingService {
                 try await listing.save(on: tx)
             }
             try await AuditTrail.append(
-                ctx.entry("credit.repair", subjectType: "credit", subjectID: PersonalData.mask(subjectCode, as: .creditCode), after: "\(listings.count)：\(reason)"), on: tx)
+                ctx.entry(
+                    "credit.repair", subjectType: "credit",
+                    subjectID: PersonalData.mask(subjectCode, as: ResidentIDNumber.isValid(subjectCode) ? .idNumber : .creditCode),
+                    after: "\(listings.count)：\(reason)"), on: tx)
             return listings.count
         }
     }

@@ -34,6 +34,7 @@ enum DataUseController {
         switch record.readerKind {
         case "platform": readerName = "平台自动核查"
         case "staff": readerName = "工作人员 " + record.reader
+        case "anonymous": readerName = "注册账号时填写该号码的人"
         default: readerName = "本人"
         }
         return UseView(

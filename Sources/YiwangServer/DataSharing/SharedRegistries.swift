@@ -91,6 +91,24 @@ final class LocalExchange: RegistryExchange {
         return try JSONDecoder().decode(T.self, from: Data(try keys.open(row.record_sealed).utf8))
     }
 
+    /// Re-seals the registry entries sealed under an older data key (`yiwang rotate-keys`).
+    static func reseal(keys: KeyRing, on db: any Database) async throws -> Int {
+        struct Row: Decodable {
+            var registry: String
+            var subject_index: String
+            var record_sealed: String
+        }
+        let sql = try db.sql()
+        var count = 0
+        for row in try await sql.select().columns("registry", "subject_index", "record_sealed").from("registry_records").all(decoding: Row.self)
+        where KeyRing.keyID(of: row.record_sealed) != keys.currentKeyID {
+            try await sql.update("registry_records").set("record_sealed", to: try keys.seal(try keys.open(row.record_sealed)))
+                .where("registry", .equal, row.registry).where("subject_index", .equal, row.subject_index).run()
+            count += 1
+        }
+        return count
+    }
+
     // MARK: Filling the local registries
 
     /// What `yiwang registry import` and the demo city load.
@@ -126,9 +144,13 @@ final class LocalExchange: RegistryExchange {
         }
         for listing in contents.creditListings {
             _ = try LocalDate(listing.listedOn)
+            if let until = listing.until { _ = try LocalDate(until) }
+            // The subject as the registries write it (upper case, checked), so it matches its applicant.
+            let isPerson = ResidentIDNumber.isValid(listing.subjectCode)
+            let code = isPerson ? try ResidentIDNumber(listing.subjectCode, today: now).value : try CreditCode(listing.subjectCode).value
             let row = CreditListingRecord()
-            row.subjectIndex = ApplicantRecord.index(listing.subjectCode, keys: keys)
-            row.subjectShown = PersonalData.mask(listing.subjectCode, as: ResidentIDNumber.isValid(listing.subjectCode) ? .idNumber : .creditCode)
+            row.subjectIndex = ApplicantRecord.index(code, keys: keys)
+            row.subjectShown = PersonalData.mask(code, as: isPerson ? .idNumber : .creditCode)
             row.subjectName = listing.subjectName
             row.measure = listing.measure
             row.basis = listing.basis

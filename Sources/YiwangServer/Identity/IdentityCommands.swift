@@ -143,6 +143,19 @@ struct RotateKeysCommand: AsyncCommand {
                 try await record.save(on: tx)
                 resealed += 1
             }
+            // Licences as signed (they hold the holder's number), seal private keys, and the local
+            // exchange's registry entries.
+            for record in try await LicenceRecord.query(on: tx).all() where KeyRing.keyID(of: record.documentSealed) != keys.currentKeyID {
+                record.documentSealed = try keys.seal(try keys.open(record.documentSealed))
+                try await record.save(on: tx)
+                resealed += 1
+            }
+            for record in try await SealKeyRecord.query(on: tx).all() where KeyRing.keyID(of: record.privateKeySealed) != keys.currentKeyID {
+                record.privateKeySealed = try keys.seal(try keys.open(record.privateKeySealed))
+                try await record.save(on: tx)
+                resealed += 1
+            }
+            resealed += try await LocalExchange.reseal(keys: keys, on: tx)
             try await AuditTrail.append(
                 AuditContext.system("cli:rotate-keys", channel: "cli").entry("privacy.rotateKeys", subjectType: "keys", subjectID: keys.currentKeyID, after: "\(resealed)", at: now),
                 on: tx)

@@ -103,7 +103,7 @@ enum LicenceAPIController {
 
     @Sendable static func show(_ request: Request) async throws -> LicenceView {
         let service = LicenceService(try request.domain)
-        return try await view(try await service.visible(try identifier(request)), service: service)
+        return try await view(try await service.opened(try identifier(request)), service: service)
     }
 
     static func view(_ licence: LicenceRecord, service: LicenceService) async throws -> LicenceView {
@@ -116,13 +116,17 @@ enum LicenceAPIController {
     }
 
     @Sendable static func wallet(_ request: Request) async throws -> [WalletEntry] {
-        let ctx = try request.domain
-        return try await LicenceService(ctx).wallet().map { entry($0, today: ctx.today) }
+        try await entries(LicenceService(try request.domain))
     }
 
-    static func entry(_ licence: LicenceRecord, today: LocalDate) -> WalletEntry {
-        let verdict = licence.standing.verdict(today: today)
-        return WalletEntry(
+    /// The wallet as listed, each with the same verdict the public check gives.
+    static func entries(_ service: LicenceService) async throws -> [WalletEntry] {
+        let revoked = try await service.revokedSeals()
+        return try await service.wallet().map { entry($0, verdict: service.verdict(of: $0, revokedSeals: revoked).0) }
+    }
+
+    static func entry(_ licence: LicenceRecord, verdict: LicenceVerdict) -> WalletEntry {
+        WalletEntry(
             identifier: licence.identifier, name: licence.name, number: licence.number, issuer: licence.issuerName, issuedOn: licence.issuedOn,
             validUntil: licence.validUntil, status: verdict.rawValue, statusName: licence.status == .superseded ? "已换发新版" : verdict.chineseName)
     }

@@ -103,7 +103,11 @@ struct LicenceChange: Workflow {
             planned.kind == .revoke
             ? "您的电子\(licence.name)(编号 \(licence.number))已被\(licence.issuerName)注销。理由：\(planned.reason)"
             : "您的电子\(licence.name)(编号 \(licence.number))已换发新版本，新证照标识：\(result.identifier)，原版本不再有效。"
-        let notices = ["inbox", "sms"].map { channel in
+        if planned.face != nil {
+            try await LicenceUseRecord(result, kind: .issued, party: licence.issuerName, purpose: "换发新版本，原证照标识 \(licence.identifier)", at: ctx.now)
+                .create(on: tx)
+        }
+        let notices = try await CaseService.applicantChannels(licence.holderApplicantID, on: tx).map { channel in
             OutboxRecord(
                 dedupeKey: "licence:\(licence.identifier):\(action):\(channel)", caseID: licence.caseID, recipient: "applicant:" + licence.holderApplicantID,
                 channel: channel, subject: "电子证照" + (planned.kind == .revoke ? "注销" : "换发") + "通知", body: notice, at: ctx.now)

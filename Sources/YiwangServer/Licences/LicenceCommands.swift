@@ -55,9 +55,9 @@ struct SealCommand: AsyncCommand {
 /// `yiwang licence verify FILE [--certificates SEALS.json]` and `yiwang licence export IDENTIFIER`.
 struct LicenceCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Argument(name: "operation", help: "verify, export or list")
+        @Argument(name: "operation", help: "verify, export, list or import-types")
         var operation: String
-        @Argument(name: "target", help: "the licence document file (verify), identifier (export), or `all` (list)")
+        @Argument(name: "target", help: "the licence document file (verify), identifier (export), `all` (list), or a licence types file (import-types)")
         var target: String
         @Option(name: "certificates", help: "the published seals (GET /api/v1/seals as a file) to verify with, offline")
         var certificates: String?
@@ -77,7 +77,17 @@ struct LicenceCommand: AsyncCommand {
             for licence in try await LicenceRecord.query(on: app.db).sort(\.$createdAt).all() {
                 context.console.print([licence.identifier, licence.statusRaw, licence.name, licence.number, licence.issuerName].joined(separator: "\t"))
             }
-        default: throw CommandError("未知操作“\(signature.operation)”：可用 verify、export、list。")
+        case "import-types":
+            // The catalog's licence types (the format of Resources/Seed/licence-types.json).
+            struct TypesFile: Decodable { var licenceTypes: [LicenceType] }
+            let app = context.application
+            try await migrateAndPrepare(app)
+            guard let data = FileManager.default.contents(atPath: signature.target) else { throw CommandError("读不到证照类型文件 \(signature.target)。") }
+            let types = try JSONDecoder().decode(TypesFile.self, from: data).licenceTypes
+            let ctx = try DomainContext(app: app, actor: .anonymous, audit: .system("cli:licence", channel: "cli"), isPlatform: true)
+            try await LicenceService(ctx).save(types: types)
+            context.console.print("已导入 \(types.count) 个证照类型。")
+        default: throw CommandError("未知操作“\(signature.operation)”：可用 verify、export、list、import-types。")
         }
     }
 

@@ -15,11 +15,14 @@ extension CaseService {
         var label: String
     }
 
-    /// The applicant's valid licences that stand for the case's materials still open.
+    /// The applicant's valid licences that stand for the case's materials not yet given: those
+    /// they would upload, and those the platform fetches itself (电子证照调取), which the
+    /// applicant confirms by picking the licence.
     func licenceOffers(_ record: CaseRecord, guide: ServiceGuide) async throws -> [LicenceOffer] {
         let service = LicenceService(ctx)
+        let given = Set(try await CaseMaterialRecord.query(on: db).filter(\.$caseID == record.id ?? UUID()).all(\.$materialIndex))
         var offers: [LicenceOffer] = []
-        for (index, material) in guide.materials.enumerated() where !material.source.isHeldByPlatform {
+        for (index, material) in guide.materials.enumerated() where !given.contains(index) {
             for licence in try await service.offers(for: material.name, holderID: record.applicantID) {
                 offers.append(LicenceOffer(position: index + 1, identifier: licence.identifier, label: "\(licence.name)(编号 \(licence.number)，\(licence.issuerName))"))
             }
@@ -33,7 +36,13 @@ extension CaseService {
         let service = self
         return try await ctx.write { tx in
             let (record, guide) = try await service.load(id, on: tx)
-            let index = try await service.checkSupply(record, position: position, guide: guide, on: tx)
+            let index = try await service.checkSupply(record, position: position, guide: guide, fromWallet: true, on: tx)
+            // The same licence for the same material again changes nothing.
+            if let earlier = try await CaseMaterialRecord.query(on: tx).filter(\.$caseID == id).filter(\.$materialIndex == index)
+                .filter(\.$licenceIdentifier == identifier).first()
+            {
+                return earlier
+            }
             let licences = LicenceService(service.ctx)
             guard let licence = try await LicenceRecord.query(on: tx).filter(\.$identifier == identifier).first(),
                 licence.holderApplicantID == record.applicantID

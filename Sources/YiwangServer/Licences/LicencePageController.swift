@@ -67,8 +67,7 @@ enum LicencePageController {
 
     @Sendable static func wallet(_ request: Request) async throws -> Response {
         guard let (record, actor) = request.applicant else { return request.redirect(to: "/signin?next=%2Fme%2Flicences") }
-        let ctx = try request.domain
-        let licences = try await LicenceService(ctx).wallet().map { LicenceAPIController.entry($0, today: ctx.today) }
+        let licences = try await LicenceAPIController.entries(LicenceService(try request.domain))
         return try await request.view.render(
             "licences/wallet", WalletPage(page: PageContext(request: request, title: "我的证照"), licences: licences, holderName: actor.actingFor?.companyName ?? record.name)
         ).encodeResponse(for: request)
@@ -88,7 +87,7 @@ enum LicencePageController {
         _ = request.csrfToken()
         let ctx = try request.domain
         let service = LicenceService(ctx)
-        let licence = try await service.visible(try LicenceAPIController.identifier(request))
+        let licence = try await service.opened(try LicenceAPIController.identifier(request))
         let isHolder = Policy.allows(ctx.actor, .receiveLicences, on: licence.owner)
         let uses = isHolder ? try await service.uses(of: licence) : []
         let shares = isHolder ? try await service.shares(of: licence) : []

@@ -52,6 +52,13 @@ struct LicenceService {
         guard let applicantID = UUID(uuidString: record.applicantID), let applicant = try await ApplicantRecord.find(applicantID, on: tx) else {
             throw DomainError.conflict("licence.holder_unknown", "未找到持证主体的账号，不能制发证照。")
         }
+        // The catalog wires a type to an item; a person's licence cannot go to a company, nor the reverse.
+        switch (type.holderKind, applicant.kind) {
+        case (.person, .company), (.organisation, .person):
+            throw DomainError.conflict(
+                "licence.holder_kind", "“\(type.name)”的持证主体应为\(type.holderKind.chineseName)，与申请人不符，不能制发。请联系事项管理员核对证照类型的配置。")
+        default: break
+        }
         let holder = LicenceHolder(name: applicant.name, code: try ctx.keys.open(applicant.identifierSealed))
         let form = try CaseService(ctx).formValues(record).compactMapValues(\.plainText)
         let year = String(ctx.today.year)
@@ -108,16 +115,21 @@ struct LicenceService {
     // MARK: Reading
 
     /// A licence the actor may see: its holder (or an agent with the power to receive licences),
-    /// or staff allowed by the policy in the issuer's scope; anyone else finds nothing. A staff
-    /// look is logged for the holder.
+    /// or staff allowed by the policy in the issuer's scope; anyone else finds nothing.
     func visible(_ raw: String) async throws -> LicenceRecord {
         let identifier = try LicenceIdentifier(raw)
-        guard let licence = try await LicenceRecord.query(on: db).filter(\.$identifier == identifier.description).first() else {
-            throw DomainError.notFound("licence.not_found", "未找到该电子证照。")
+        guard let licence = try await LicenceRecord.query(on: db).filter(\.$identifier == identifier.description).first(),
+            Policy.allows(ctx.actor, .receiveLicences, on: licence.owner) || Policy.allows(ctx.actor, .readLicences, on: licence.owner)
+        else { throw DomainError.notFound("licence.not_found", "未找到该电子证照。") }
+        return licence
+    }
+
+    /// The licence as a reader opens it: a staff member's look is logged for the holder.
+    func opened(_ raw: String) async throws -> LicenceRecord {
+        let licence = try await visible(raw)
+        if !Policy.allows(ctx.actor, .receiveLicences, on: licence.owner) {
+            try await LicenceUseRecord(licence, kind: .viewedByStaff, party: ctx.audit.actor, purpose: "查看电子证照", at: ctx.now).create(on: db)
         }
-        if Policy.allows(ctx.actor, .receiveLicences, on: licence.owner) { return licence }
-        guard Policy.allows(ctx.actor, .readLicences, on: licence.owner) else { throw DomainError.notFound("licence.not_found", "未找到该电子证照。") }
-        try await LicenceUseRecord(licence, kind: .viewedByStaff, party: ctx.audit.actor, purpose: "查看电子证照", at: ctx.now).create(on: db)
         return licence
     }
 
@@ -159,18 +171,29 @@ struct LicenceService {
         var checkedAt: Date
     }
 
+    /// Seals revoked, by key id, with the day: what a licence's standing alone does not show.
+    func revokedSeals(on db: (any Database)? = nil) async throws -> [String: LocalDate] {
+        let revoked = try await SealKeyRecord.query(on: db ?? self.db).filter(\.$stateRaw == SealKeyRecord.State.revoked.rawValue).all()
+        return Dictionary(revoked.compactMap { record in record.revokedAt.map { (record.keyID, LocalDate($0)) } }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The one verdict every view gives (status page, wallet, shares): the catalogue's standing,
+    /// then a seal revoked on or before the day of issue.
+    func verdict(of licence: LicenceRecord, revokedSeals: [String: LocalDate]) -> (LicenceVerdict, reason: String?) {
+        let verdict = licence.standing.verdict(today: ctx.today)
+        if licence.status == .superseded { return (verdict, "已换发新版本") }
+        if verdict == .valid, let revoked = revokedSeals[licence.keyID], let issued = try? LocalDate(licence.issuedOn), revoked <= issued {
+            return (.revoked, "签发该证照的电子印章已吊销")
+        }
+        return (verdict, licence.reason)
+    }
+
     func status(_ raw: String) async throws -> Status {
         let identifier = try LicenceIdentifier(raw)
         guard let licence = try await LicenceRecord.query(on: db).filter(\.$identifier == identifier.description).first() else {
             return Status(identifier: identifier.description, status: .unknown, statusName: LicenceVerdict.unknown.chineseName, checkedAt: ctx.now)
         }
-        var verdict = licence.standing.verdict(today: ctx.today)
-        var reason = licence.reason
-        if verdict == .valid, let revoked = try await Seals(ctx).verifyingKey(licence.keyID)?.revokedOn, revoked <= (try LocalDate(licence.issuedOn)) {
-            verdict = .revoked
-            reason = "签发该证照的电子印章已吊销"
-        }
-        if licence.status == .superseded { reason = "已换发新版本" }
+        let (verdict, reason) = verdict(of: licence, revokedSeals: try await revokedSeals())
         return Status(
             identifier: licence.identifier, status: verdict, statusName: verdict.chineseName, name: licence.name, holder: licence.holderShown,
             issuer: licence.issuerName, issuedOn: licence.issuedOn, validUntil: licence.validUntil, revokedOn: licence.revokedOn, reason: reason,
@@ -204,7 +227,7 @@ struct LicenceService {
     /// expires or is withdrawn; only the token's hash is stored.
     func share(_ licence: LicenceRecord, recipient: String?, hours: Int?) async throws -> (LicenceShareRecord, token: String) {
         try Policy.authorize(ctx.actor, .receiveLicences, on: licence.owner)
-        guard licence.standing.verdict(today: ctx.today) == .valid else {
+        guard verdict(of: licence, revokedSeals: try await revokedSeals()).0 == .valid else {
             throw DomainError.conflict("licence.not_valid", "只能分享有效的电子证照。")
         }
         let hours = hours ?? ctx.settings.licenceShareHours
@@ -275,10 +298,10 @@ struct LicenceService {
         let db = db ?? self.db
         let codes = try await types(on: db).filter { $0.acceptedAs.contains(materialName) }.map(\.code)
         guard !codes.isEmpty else { return [] }
-        let today = ctx.today
+        let revoked = try await revokedSeals(on: db)
         return try await LicenceRecord.query(on: db).filter(\.$holderApplicantID == holderID).filter(\.$typeCode ~~ codes)
             .filter(\.$statusRaw == LicenceStatus.active.rawValue).sort(\.$issuedOn, .descending).all()
-            .filter { $0.standing.verdict(today: today) == .valid }
+            .filter { verdict(of: $0, revokedSeals: revoked).0 == .valid }
     }
 
     /// The public address of a licence's verification page (what its QR code holds).

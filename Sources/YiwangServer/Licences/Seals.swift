@@ -58,21 +58,21 @@ struct Seals {
     /// nil when no such seal exists or its certificate does not chain to the city's root.
     func verifyingKey(_ keyID: String, on db: (any Database)? = nil) async throws -> (key: SM2PublicKey, revokedOn: LocalDate?)? {
         let db = db ?? ctx.db
-        guard let record = try await SealKeyRecord.query(on: db).filter(\.$keyID == keyID).first(),
-            record.ownerCode != SealKeyRecord.rootOwner,
-            let root = try await SealKeyRecord.query(on: db).filter(\.$ownerCode == SealKeyRecord.rootOwner).filter(\.$stateRaw == "active").first()
+        guard let record = try await SealKeyRecord.query(on: db).filter(\.$keyID == keyID).first(), record.ownerCode != SealKeyRecord.rootOwner
         else { return nil }
+        let roots = try await SealKeyRecord.query(on: db).filter(\.$ownerCode == SealKeyRecord.rootOwner).all()
         let certificate = try SealCertificate(pem: record.certificate)
-        guard certificate.isSigned(by: try SealCertificate(pem: root.certificate)) else { return nil }
+        guard try roots.contains(where: { certificate.isSigned(by: try SealCertificate(pem: $0.certificate)) }) else { return nil }
         return (try certificate.publicKey, record.revokedAt.map { LocalDate($0) })
     }
 
     // MARK: Signing
 
-    /// The department's active seal, issued on first use; its key is opened once per process.
+    /// The department's active seal, issued on first use and renewed when its certificate has
+    /// ended (nothing is sealed with an expired certificate); its key is opened once per process.
     func signer(for departmentCode: String, on tx: any Database) async throws -> Signer {
         let record: SealKeyRecord
-        if let active = try await activeSeal(departmentCode, on: tx) {
+        if let active = try await activeSeal(departmentCode, on: tx), active.notAfter > ctx.now {
             record = active
         } else {
             record = try await issue(departmentCode, on: tx)
@@ -86,11 +86,15 @@ struct Seals {
 
     // MARK: Issuing, rotating, revoking
 
-    /// The root CA, made once.
+    /// The root CA, made once (and again only when it has ended).
     func root(on tx: any Database) async throws -> (record: SealKeyRecord, certificate: SealCertificate, key: SM2PrivateKey) {
-        if let record = try await activeSeal(SealKeyRecord.rootOwner, on: tx) {
+        if let record = try await activeSeal(SealKeyRecord.rootOwner, on: tx), record.notAfter > ctx.now {
             let key = try ctx.app.sealKeyCache.key(record.keyID) { try SM2PrivateKey(pem: try ctx.keys.open(record.privateKeySealed)) }
             return (record, try SealCertificate(pem: record.certificate), key)
+        }
+        if let ended = try await activeSeal(SealKeyRecord.rootOwner, on: tx) {
+            ended.state = .retired
+            try await ended.save(on: tx)
         }
         let city = ctx.settings.cityName
         let key = try SM2PrivateKey.generate()

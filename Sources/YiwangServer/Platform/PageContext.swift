@@ -45,7 +45,8 @@ struct PageContext: Encodable {
         mayReadCases = Policy.mayAttempt(actor, .readCases)
         mayHandleAtWindow = Policy.mayAttempt(actor, .handleCaseAtWindow)
         mayReadLicences = Policy.mayAttempt(actor, .readLicences)
-        mayViewDataUses = Policy.mayAttempt(actor, .viewDataUses)
+        // The whole log is city-wide: only a supervisor of everywhere is offered it.
+        mayViewDataUses = Policy.allows(actor, .viewDataUses)
     }
 }
 
