@@ -39,6 +39,15 @@ enum LicenceAPIController {
         var purpose: String
         var caseID: UUID?
         var at: Date
+
+        init(_ use: LicenceUseRecord) {
+            kind = use.kind
+            kindName = LicenceUseKind(rawValue: use.kind)?.chineseName ?? use.kind
+            party = use.party
+            purpose = use.purpose
+            caseID = use.caseID
+            at = use.at
+        }
     }
 
     struct ShareRequest: Content {
@@ -54,6 +63,15 @@ enum LicenceAPIController {
         var views: Int
         /// Only in the answer that creates it: the token is not stored.
         var url: String?
+
+        init(_ share: LicenceShareRecord, url: String? = nil) {
+            id = share.id ?? UUID()
+            recipient = share.recipient
+            expiresAt = share.expiresAt
+            withdrawnAt = share.withdrawnAt
+            views = share.views
+            self.url = url
+        }
     }
 
     struct ChangeRequest: Content {
@@ -135,9 +153,7 @@ enum LicenceAPIController {
         let service = LicenceService(try request.domain)
         let licence = try await service.visible(try identifier(request))
         try Policy.authorize(service.ctx.actor, .receiveLicences, on: licence.owner)
-        return try await service.uses(of: licence).map {
-            UseView(kind: $0.kind, kindName: LicenceUseKind(rawValue: $0.kind)?.chineseName ?? $0.kind, party: $0.party, purpose: $0.purpose, caseID: $0.caseID, at: $0.at)
-        }
+        return try await service.uses(of: licence).map(UseView.init)
     }
 
     @Sendable static func share(_ request: Request) async throws -> Response {
@@ -145,9 +161,7 @@ enum LicenceAPIController {
         let service = LicenceService(try request.domain)
         let licence = try await service.visible(try identifier(request))
         let (share, token) = try await service.share(licence, recipient: body.recipient, hours: body.hours)
-        let view = ShareView(
-            id: share.id ?? UUID(), recipient: share.recipient, expiresAt: share.expiresAt, withdrawnAt: nil, views: 0,
-            url: service.ctx.settings.publicURL + "/s/" + token)
+        let view = ShareView(share, url: service.shareURL(token))
         return try await view.encodeResponse(status: .created, for: request)
     }
 
@@ -155,9 +169,7 @@ enum LicenceAPIController {
         let service = LicenceService(try request.domain)
         let licence = try await service.visible(try identifier(request))
         try Policy.authorize(service.ctx.actor, .receiveLicences, on: licence.owner)
-        return try await service.shares(of: licence).map {
-            ShareView(id: $0.id ?? UUID(), recipient: $0.recipient, expiresAt: $0.expiresAt, withdrawnAt: $0.withdrawnAt, views: $0.views, url: nil)
-        }
+        return try await service.shares(of: licence).map { ShareView($0) }
     }
 
     @Sendable static func withdrawShare(_ request: Request) async throws -> HTTPStatus {

@@ -54,6 +54,8 @@ enum LicencePageController {
         var error: String?
         var caseID: UUID?
         var sharedFor: String?
+        /// The holder (or their agent) is looking: their shares, uses and share form are shown.
+        var isHolder: Bool
     }
 
     struct VerifyPage: Encodable {
@@ -92,13 +94,9 @@ enum LicencePageController {
         let uses = isHolder ? try await service.uses(of: licence) : []
         let shares = isHolder ? try await service.shares(of: licence) : []
         var page = try await licencePage(request, licence: licence, document: try licence.document(ctx.keys), service: service, staff: staff)
-        page.uses = uses.map {
-            LicenceAPIController.UseView(
-                kind: $0.kind, kindName: LicenceUseKind(rawValue: $0.kind)?.chineseName ?? $0.kind, party: $0.party, purpose: $0.purpose, caseID: $0.caseID, at: $0.at)
-        }
-        page.shares = shares.map {
-            LicenceAPIController.ShareView(id: $0.id ?? UUID(), recipient: $0.recipient, expiresAt: $0.expiresAt, withdrawnAt: $0.withdrawnAt, views: $0.views, url: nil)
-        }
+        page.uses = uses.map(LicenceAPIController.UseView.init)
+        page.shares = shares.map { LicenceAPIController.ShareView($0) }
+        page.isHolder = isHolder
         page.mayManage = staff && Policy.allows(ctx.actor, .manageLicences, on: licence.owner)
         page.shareLink = shareLink
         page.notice = (try? request.query.get(String.self, at: "notice")).flatMap(notice)
@@ -131,11 +129,20 @@ enum LicencePageController {
         }
         return LicencePage(
             page: PageContext(request: request, title: document.name), identifier: licence.identifier, name: document.name, number: document.number,
-            holderName: document.holder.name, holderCode: PersonalData.mask(document.holder.code, as: document.holder.codeType == "居民身份证" ? .idNumber : .creditCode),
+            holderName: document.holder.name, holderCode: shown(document.holder.code, holder: document.holder),
             holderCodeType: document.holder.codeType, issuer: document.issuerName, issuedOn: document.issuedOn,
             validity: document.validFrom + " 至 " + (document.validUntil ?? "长期"), status: try await service.status(licence.identifier),
-            face: document.face.map { FaceRow(key: $0.key, label: $0.label, value: $0.value) }, seal: details, qr: qr, verificationURL: url, versions: versions,
-            uses: [], shares: [], staff: staff, mayManage: false, shareLink: nil, notice: nil, error: nil, caseID: licence.caseID, sharedFor: nil)
+            face: document.face.map { FaceRow(key: $0.key, label: $0.label, value: shown($0.value, holder: document.holder)) }, seal: details, qr: qr,
+            verificationURL: url, versions: versions, uses: [], shares: [], staff: staff, mayManage: false, shareLink: nil, notice: nil, error: nil,
+            caseID: licence.caseID, sharedFor: nil, isHolder: false)
+    }
+
+    /// A face value as a page shows it: the holder's number (or any resident ID number) masked,
+    /// like every number on every page; the signed document keeps it whole.
+    static func shown(_ value: String, holder: LicenceHolder) -> String {
+        if ResidentIDNumber.isValid(value) { return PersonalData.mask(value, as: .idNumber) }
+        if value == holder.code { return PersonalData.mask(value, as: holder.codeType == "居民身份证" ? .idNumber : .creditCode) }
+        return value
     }
 
     // MARK: Holder's forms
@@ -153,7 +160,7 @@ enum LicencePageController {
         let licence = try await service.visible(try LicenceAPIController.identifier(request))
         do {
             let (_, token) = try await service.share(licence, recipient: form.recipient, hours: form.hours)
-            return try await render(request, staff: false, shareLink: service.ctx.settings.publicURL + "/s/" + token)
+            return try await render(request, staff: false, shareLink: service.shareURL(token))
         } catch let error as DomainError {
             return try await render(request, staff: false, error: error)
         }
@@ -249,6 +256,7 @@ enum LicencePageController {
         let (licence, document, share) = try await service.shared(token: request.parameters.get("token") ?? "")
         var page = try await licencePage(request, licence: licence, document: document, service: service, staff: false)
         page.sharedFor = share.recipient + "，有效至 " + ChineseDateTag.format(share.expiresAt)
+        page.caseID = nil  // the holder's case is theirs, not the recipient's
         let response = try await request.view.render("licences/licence", page).encodeResponse(for: request)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "no-referrer")

@@ -304,6 +304,9 @@ struct LicenceService {
             .filter { verdict(of: $0, revokedSeals: revoked).0 == .valid }
     }
 
+    /// Where a share link leads (shown once, when made).
+    func shareURL(_ token: String) -> String { ctx.settings.publicURL + "/s/" + token }
+
     /// The public address of a licence's verification page (what its QR code holds).
     func verificationURL(_ identifier: String) -> String { ctx.settings.publicURL + "/verify/" + identifier }
 }
