@@ -16,4 +16,14 @@ static inline long yiwang_bio_mem_data(BIO *bio, char **data) { return BIO_get_m
 static inline void yiwang_free(void *pointer) { OPENSSL_free(pointer); }
 /// One line, UTF-8 kept as is: "C = CN, O = …, CN = …".
 static inline unsigned long yiwang_name_flags(void) { return XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB; }
+/// The UTF-8 text of the first subject attribute with this NID, or NULL; free with OPENSSL_free.
+static inline char *yiwang_subject_text(X509 *certificate, int nid) {
+    X509_NAME *name = X509_get_subject_name(certificate);
+    int index = X509_NAME_get_index_by_NID(name, nid, -1);
+    if (index < 0) return NULL;
+    ASN1_STRING *data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+    unsigned char *text = NULL;
+    if (ASN1_STRING_to_UTF8(&text, data) < 0) return NULL;
+    return (char *)text;
+}
 #endif

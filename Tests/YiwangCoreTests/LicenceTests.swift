@@ -90,6 +90,8 @@ final class SealCryptoTests: XCTestCase {
         XCTAssertTrue(seal.subjectLine.contains("11520100MB49540L81"), seal.subjectLine)
         XCTAssertTrue(seal.subjectLine.contains("贵阳市市场监督管理局"), seal.subjectLine)
         XCTAssertEqual(seal.serialHex, "0102")
+        XCTAssertEqual(seal.creditCode, "11520100MB49540L81")
+        XCTAssertNil(root.creditCode)
         XCTAssertEqual(seal.notAfter, Date(timeIntervalSince1970: 1_900_000_000))
         let read = try SealCertificate(pem: seal.pem)
         XCTAssertEqual(try read.publicKey.keyID, try sealKey.publicKey.keyID)
@@ -219,6 +221,13 @@ final class LicenceDocumentTests: XCTestCase {
         changed.canonical = Data(changed.canonicalBytes).base64EncodedString()
         XCTAssertEqual(LicenceVerification.verdict(of: changed, sealKey: publicKey, sealRevokedOn: nil, standing: active, today: today), .tampered)
         XCTAssertEqual(LicenceVerification.verdict(of: sealed, sealKey: nil, sealRevokedOn: nil, standing: active, today: today), .unknownKey)
+        // Signed by one department's seal, claiming another issuer: not what it claims.
+        XCTAssertEqual(
+            LicenceVerification.verdict(of: sealed, sealKey: publicKey, sealOwner: "11520100MB49540L81", sealRevokedOn: nil, standing: active, today: today),
+            .valid)
+        XCTAssertEqual(
+            LicenceVerification.verdict(of: sealed, sealKey: publicKey, sealOwner: "115201000964725980", sealRevokedOn: nil, standing: active, today: today),
+            .tampered)
         XCTAssertEqual(
             LicenceVerification.verdict(
                 of: sealed, sealKey: publicKey, sealRevokedOn: nil, standing: LicenceStanding(status: .revoked, validUntil: nil), today: today), .revoked)

@@ -304,8 +304,11 @@ public struct LicenceStanding: Sendable, Equatable {
 /// Checks a presented document: its identifier and check character, its fields against the
 /// canonical bytes it carries, the seal's signature, then its standing in the catalogue.
 public enum LicenceVerification {
+    /// `sealOwner`: the credit code the seal's certificate names; a document claiming another
+    /// issuer than the department whose seal signed it is not what it claims.
     public static func verdict(
-        of document: LicenceDocument, sealKey: SM2PublicKey?, sealRevokedOn: LocalDate?, standing: LicenceStanding?, today: LocalDate
+        of document: LicenceDocument, sealKey: SM2PublicKey?, sealOwner: String? = nil, sealRevokedOn: LocalDate?, standing: LicenceStanding?,
+        today: LocalDate
     ) -> LicenceVerdict {
         guard (try? LicenceIdentifier(document.identifier)) != nil else { return .tampered }
         let bytes = document.canonicalBytes
@@ -314,6 +317,7 @@ public enum LicenceVerification {
         guard document.algorithm == LicenceDocument.algorithmName, document.userID == NationalCrypto.userID,
             let signature = Data(base64Encoded: document.signature), sealKey.verify(signature: Array(signature), message: bytes)
         else { return .tampered }
+        if let sealOwner, sealOwner != document.issuerCode { return .tampered }
         // A seal revoked on or before the day of issue could not have sealed it lawfully.
         if let sealRevokedOn, let issued = try? LocalDate(document.issuedOn), sealRevokedOn <= issued { return .revoked }
         guard let standing else { return .unknown }

@@ -137,6 +137,13 @@ public final class SealCertificate: @unchecked Sendable {
         }
     }
 
+    /// The credit code the certificate names (`serialNumber`): the seal's department.
+    public var creditCode: String? {
+        guard let text = yiwang_subject_text(certificate, NID_serialNumber) else { return nil }
+        defer { yiwang_free(text) }
+        return String(cString: text)
+    }
+
     /// The serial number in upper-case hex.
     public var serialHex: String {
         guard let serial = X509_get_serialNumber(certificate), let number = ASN1_INTEGER_to_BN(serial, nil) else { return "" }

@@ -212,7 +212,7 @@ struct LicenceService {
             licence = nil
         }
         var verdict = LicenceVerification.verdict(
-            of: document, sealKey: seal?.key, sealRevokedOn: seal?.revokedOn, standing: licence?.standing, today: ctx.today)
+            of: document, sealKey: seal?.key, sealOwner: seal?.owner, sealRevokedOn: seal?.revokedOn, standing: licence?.standing, today: ctx.today)
         // The catalogue holds the signed original: a document sealed by our key but differing from
         // what was issued under this identifier is not the licence it claims to be.
         if verdict == .valid, let licence, let original = try? licence.document(ctx.keys), original.signature != document.signature {
