@@ -29,7 +29,11 @@ open(f"{work}/licence.sig", "wb").write(base64.b64decode(licence["signature"]))
 seal = next(s for s in seals if s["keyID"] == licence["keyID"] and s["role"] == "seal")
 open(f"{work}/seal.pem", "w").write(seal["certificate"])
 open(f"{work}/root.pem", "w").write("".join(s["certificate"] for s in seals if s["role"] == "root"))
+open(f"{work}/issuer", "w").write(licence["issuerCode"])
 PY
 openssl verify -CAfile "$work/root.pem" -vfyopt distid:1234567812345678 "$work/seal.pem" >/dev/null
+# The seal is the issuing department's: its certificate names the credit code the licence names.
+owner=$(openssl x509 -in "$work/seal.pem" -noout -subject -nameopt sep_multiline,utf8,-esc_msb,sname | sed -n 's/^ *serialNumber=//p')
+test "$owner" = "$(cat "$work/issuer")" || { echo "the seal belongs to $owner, not to the issuer the licence names"; exit 1; }
 openssl x509 -in "$work/seal.pem" -pubkey -noout -out "$work/seal.pub"
 openssl dgst -sm3 -verify "$work/seal.pub" -sigopt distid:1234567812345678 -signature "$work/licence.sig" "$work/licence.txt"

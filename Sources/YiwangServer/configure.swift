@@ -46,7 +46,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     // Providers of outside services: the working local implementations until a city plugs in its own.
     app.sms = LocalSMSGateway()
     app.mail = LocalMailGateway()
-    app.registries = LocalExchange(keys: keys, faults: settings.registryFaults)
+    app.registries = LocalSharedData(keys: keys, faults: settings.registryFaults)
     app.lifecycle.use(BackgroundJobs())
     app.dummyPasswordHash = DummyPasswordHash()
 

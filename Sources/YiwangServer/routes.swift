@@ -145,6 +145,7 @@ func routes(_ app: Application) throws {
     app.get("cases", ":id", "print", ":kind", use: CasePages.printDocument)
     let applicantForms = app.grouped(SignedInOnly())
     applicantForms.post("items", ":code", "apply", use: ApplicantCasePageController.apply)
+    applicantForms.post("items", ":code", "apply", "shared", use: ApplicantCasePageController.applyWithSharedData)
     applicantForms.post("me", "acting-for", use: AccountPageController.actFor)
     applicantForms.post("me", "sign-out-everywhere", use: AccountPageController.signOutEverywhere)
     applicantForms.post("me", "email", use: AccountPageController.setEmail)

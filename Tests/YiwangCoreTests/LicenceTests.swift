@@ -213,31 +213,53 @@ final class LicenceDocumentTests: XCTestCase {
         let sealed = try document().sealed(with: key, keyID: try key.publicKey.keyID)
         let today = try LocalDate("2027-01-01")
         let active = LicenceStanding(status: .active, validUntil: try LocalDate("2031-12-03"))
-        let publicKey = try key.publicKey
-        XCTAssertEqual(LicenceVerification.verdict(of: sealed, sealKey: publicKey, sealRevokedOn: nil, standing: active, today: today), .valid)
+        let seal = SealFacts(
+            key: try key.publicKey, owner: "11520100MB49540L81", notBefore: try LocalDate("2026-01-01"), notAfter: try LocalDate("2028-12-31"))
+        func verdict(_ document: LicenceDocument, seal: SealFacts?, standing: LicenceStanding? = active, on day: LocalDate = today) -> LicenceVerdict {
+            LicenceVerification.verdict(of: document, seal: seal, standing: standing, today: day)
+        }
+        XCTAssertEqual(verdict(sealed, seal: seal), .valid)
         var changed = sealed
         changed.face[0].value = "观山湖二期"
-        XCTAssertEqual(LicenceVerification.verdict(of: changed, sealKey: publicKey, sealRevokedOn: nil, standing: active, today: today), .tampered)
+        XCTAssertEqual(verdict(changed, seal: seal), .tampered)
         changed.canonical = Data(changed.canonicalBytes).base64EncodedString()
-        XCTAssertEqual(LicenceVerification.verdict(of: changed, sealKey: publicKey, sealRevokedOn: nil, standing: active, today: today), .tampered)
-        XCTAssertEqual(LicenceVerification.verdict(of: sealed, sealKey: nil, sealRevokedOn: nil, standing: active, today: today), .unknownKey)
-        // Signed by one department's seal, claiming another issuer: not what it claims.
-        XCTAssertEqual(
-            LicenceVerification.verdict(of: sealed, sealKey: publicKey, sealOwner: "11520100MB49540L81", sealRevokedOn: nil, standing: active, today: today),
-            .valid)
-        XCTAssertEqual(
-            LicenceVerification.verdict(of: sealed, sealKey: publicKey, sealOwner: "115201000964725980", sealRevokedOn: nil, standing: active, today: today),
-            .tampered)
-        XCTAssertEqual(
-            LicenceVerification.verdict(
-                of: sealed, sealKey: publicKey, sealRevokedOn: nil, standing: LicenceStanding(status: .revoked, validUntil: nil), today: today), .revoked)
-        XCTAssertEqual(
-            LicenceVerification.verdict(of: sealed, sealKey: publicKey, sealRevokedOn: nil, standing: active, today: try LocalDate("2031-12-04")), .expired)
-        XCTAssertEqual(LicenceVerification.verdict(of: sealed, sealKey: publicKey, sealRevokedOn: nil, standing: nil, today: today), .unknown)
-        XCTAssertEqual(
-            LicenceVerification.verdict(of: sealed, sealKey: publicKey, sealRevokedOn: try LocalDate("2026-12-01"), standing: active, today: today), .revoked)
-        XCTAssertEqual(
-            LicenceVerification.verdict(of: sealed, sealKey: publicKey, sealRevokedOn: try LocalDate("2026-12-05"), standing: active, today: today), .valid)
+        XCTAssertEqual(verdict(changed, seal: seal), .tampered)
+        var relabelled = sealed
+        relabelled.face[0].label = "建设地点"
+        XCTAssertEqual(verdict(relabelled, seal: seal), .tampered)
+        XCTAssertEqual(verdict(sealed, seal: nil), .unknownKey)
+        // Signed by one department's seal, claiming another issuer (or the certificate names none).
+        var other = seal
+        other.owner = "115201000964725980"
+        XCTAssertEqual(verdict(sealed, seal: other), .tampered)
+        other.owner = nil
+        XCTAssertEqual(verdict(sealed, seal: other), .tampered)
+        // Issued on a day outside the seal certificate's life.
+        var young = seal
+        young.notBefore = try LocalDate("2026-12-05")
+        XCTAssertEqual(verdict(sealed, seal: young), .tampered)
+        var ended = seal
+        ended.notAfter = try LocalDate("2026-12-03")
+        XCTAssertEqual(verdict(sealed, seal: ended), .tampered)
+        XCTAssertEqual(verdict(sealed, seal: seal, standing: LicenceStanding(status: .revoked, validUntil: nil)), .revoked)
+        XCTAssertEqual(verdict(sealed, seal: seal, on: try LocalDate("2031-12-04")), .expired)
+        XCTAssertEqual(verdict(sealed, seal: seal, standing: nil), .unknown)
+        var revoked = seal
+        revoked.revokedOn = try LocalDate("2026-12-01")
+        XCTAssertEqual(verdict(sealed, seal: revoked), .revoked)
+        revoked.revokedOn = try LocalDate("2026-12-05")
+        XCTAssertEqual(verdict(sealed, seal: revoked), .valid)
+    }
+
+    /// A CR LF pair is one Character in Swift: each half is still escaped, so a value typed in a
+    /// browser's textarea stays on one line and the recipe's rebuilt bytes agree.
+    func testLineBreaksOfEveryKindAreEscaped() throws {
+        var doc = try document()
+        doc.face[0].value = "一\r\n二\r三\n四"
+        let text = String(decoding: doc.canonicalBytes, as: UTF8.self)
+        XCTAssertTrue(text.contains("face.project=一\\r\\n二\\r三\\n四\n"), text)
+        XCTAssertFalse(text.unicodeScalars.contains("\r"))
+        XCTAssertEqual(text.split(separator: "\n", omittingEmptySubsequences: false).count, 21)
     }
 
     func testRulesOfALicencesLife() throws {

@@ -87,16 +87,16 @@ final class DataSharingTests: XCTestCase {
         return try decode([Use].self, res)
     }
 
-    var exchange: (Application) -> LocalExchange {
-        { app in app.registries as! LocalExchange }
+    var exchange: (Application) -> LocalSharedData {
+        { app in app.registries as! LocalSharedData }
     }
 
     /// 张明 listed by the credit registry (a court's 失信被执行人 listing) from `listedOn` until `until`.
     func listCitizen(_ app: Application, listedOn: String = "2025-06-01", until: String? = "2027-06-01", subject: String = citizenID, name: String = "张明") async throws {
         try await fillRegistries(
             app,
-            LocalExchange.Contents(creditListings: [
-                CreditListing(
+            LocalSharedData.Contents(creditListings: [
+                CreditBlacklistEntry(
                     subjectCode: subject, subjectName: name, measure: "限制设立食品经营主体", basis: "(2025)黔01执123号失信被执行人决定书",
                     authority: "贵阳市中级人民法院", listedOn: listedOn, until: until)
             ]))
@@ -174,7 +174,7 @@ final class DataSharingTests: XCTestCase {
         try await withApp(seed: false) { app, _ in
             try await fillRegistries(
                 app,
-                LocalExchange.Contents(legalPersons: [
+                LocalSharedData.Contents(legalPersons: [
                     LegalPersonEntry(
                         creditCode: Fixtures.unknownButValidCredit, name: "福州已注销贸易有限公司", representativeName: "李华",
                         representativeIDNumber: agentID, status: "注销")
@@ -214,7 +214,7 @@ final class DataSharingTests: XCTestCase {
             // Full-width brackets in the registry's name match half-width ones typed.
             try await fillRegistries(
                 app,
-                LocalExchange.Contents(legalPersons: [
+                LocalSharedData.Contents(legalPersons: [
                     LegalPersonEntry(creditCode: bracketCompanyCode, name: "云数科技（贵阳）有限公司", representativeName: "李华", representativeIDNumber: agentID)
                 ]))
             res = try await registerCompanyResponse(app, code: bracketCompanyCode, name: "云数科技(贵阳)有限公司", representative: "李华", representativeID: agentID)
@@ -700,7 +700,7 @@ final class DataSharingTests: XCTestCase {
             // 信用修复.
             let lifted = try await DataSharingService.lift(subjectCode: citizenID, reason: "已履行法律文书确定的义务", ctx: try platformContext(app))
             XCTAssertEqual(lifted, 1)
-            let listing = try await CreditListingRecord.query(on: app.db).first()
+            let listing = try await CreditBlacklistRecord.query(on: app.db).first()
             XCTAssertEqual(listing?.liftedOn, "2026-11-22")
             XCTAssertEqual(listing?.liftedReason, "已履行法律文书确定的义务")
             let repairs = try await auditCount(app, "credit.repair")
@@ -732,7 +732,7 @@ final class DataSharingTests: XCTestCase {
             XCTAssertEqual(subject, PersonalData.mask(citizenID, as: .idNumber), "an ID number in the trail keeps only its first and last four")
             XCTAssertFalse(subject.hasPrefix(String(citizenID.prefix(8))), "birth year and region not revealed: \(subject)")
             // The listing row itself is shown masked as an ID number.
-            let listing = try await CreditListingRecord.query(on: app.db).first()
+            let listing = try await CreditBlacklistRecord.query(on: app.db).first()
             XCTAssertEqual(listing?.subjectShown, PersonalData.mask(citizenID, as: .idNumber))
         }
     }
@@ -803,7 +803,7 @@ final class DataSharingTests: XCTestCase {
         }
     }
 
-    /// `LocalExchange.fill` (what `yiwang registry import` runs) normalises the ID numbers and
+    /// `LocalSharedData.fill` (what `yiwang registry import` runs) normalises the ID numbers and
     /// credit codes of people and companies, but stores a credit listing under its subject code
     /// as typed: a listing of "…031x" or a lower-case credit code never matches the applicant.
     func testACreditListingImportedWithALowerCaseCodeStillApplies() async throws {
@@ -820,7 +820,7 @@ final class DataSharingTests: XCTestCase {
     }
 
     /// `fill` checks a listing's `listedOn` is a date but not its `until`: an import typo such as
-    /// "2026/01/01" is accepted, and `CreditListing.applies` then treats the listing as never
+    /// "2026/01/01" is accepted, and `CreditBlacklistEntry.applies` then treats the listing as never
     /// ending (the unparseable end is ignored), so a measure that ended stays in force.
     func testACreditListingWithAnUnreadableEndDateIsRefusedAtImport() async throws {
         try await withApp(seed: false) { app, _ in

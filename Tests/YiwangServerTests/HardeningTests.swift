@@ -1086,7 +1086,7 @@ final class HardeningTests: XCTestCase {
     func testPersonNamesWithChineseNumeralsAreAccepted() async throws {
         try await withApp(seed: false) { app, _ in
             try await fillRegistries(
-                app, LocalExchange.Contents(people: [(citizenID, "张三"), (agentID, "王五"), (unregisteredID, "陈一")].map { PersonEntry(idNumber: $0, name: $1) }))
+                app, LocalSharedData.Contents(people: [(citizenID, "张三"), (agentID, "王五"), (unregisteredID, "陈一")].map { PersonEntry(idNumber: $0, name: $1) }))
             for (id, name) in [(citizenID, "张三"), (agentID, "王五"), (unregisteredID, "陈一")] {
                 let res = try await call(
                     app, .POST, "/api/v1/register/person", json: RegisterPersonRequest(idNumber: id, name: name, phone: "13800000001", password: strongPassword))
@@ -1108,6 +1108,7 @@ final class HardeningTests: XCTestCase {
         "YIWANG_ENV": "production",
         "YIWANG_DATA_KEYS": "k1:" + Data(repeating: 5, count: 32).base64EncodedString(),
         "YIWANG_INDEX_KEY": Data(repeating: 6, count: 32).base64EncodedString(),
+        "YIWANG_PUBLIC_URL": "https://zwfw.guiyang.example.gov.cn",
     ]
 
     func configurationProblems(_ environment: [String: String]) -> [String]? {

@@ -57,7 +57,7 @@ let testPassword = "correct horse battery"
 
 /// The people and companies the local exchange knows in tests (registration checks real names
 /// against them); a test that needs others adds them with `fillRegistries`.
-let testRegistries = LocalExchange.Contents(
+let testRegistries = LocalSharedData.Contents(
     people: [
         PersonEntry(idNumber: "520102199003071236", name: "张明", address: "贵阳市云岩区中华北路100号"),
         PersonEntry(idNumber: "520103198506120046", name: "李华"),
@@ -71,8 +71,8 @@ let testRegistries = LocalExchange.Contents(
     ])
 
 /// Adds entries to the local exchange's registries (a person already there is replaced).
-func fillRegistries(_ app: Application, _ contents: LocalExchange.Contents) async throws {
-    try await app.db.transaction { tx in try await LocalExchange.fill(contents, keys: try app.keyRing, at: app.timeSource.now(), on: tx) }
+func fillRegistries(_ app: Application, _ contents: LocalSharedData.Contents) async throws {
+    try await app.db.transaction { tx in try await LocalSharedData.fill(contents, keys: try app.keyRing, at: app.timeSource.now(), on: tx) }
 }
 
 let catalogAdmin = [Grant(role: .catalogAdministrator, scope: .everywhere)]

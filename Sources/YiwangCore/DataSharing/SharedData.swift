@@ -54,7 +54,7 @@ public struct LegalPersonEntry: Codable, Sendable, Equatable {
 }
 
 /// 失信主体名单 entry: the measure, its legal basis, the listing authority and period.
-public struct CreditListing: Codable, Sendable, Equatable {
+public struct CreditBlacklistEntry: Codable, Sendable, Equatable {
     public var subjectCode: String
     public var subjectName: String
     /// 惩戒措施, e.g. 限制新设市场主体.
@@ -142,7 +142,7 @@ public enum SharedDataRules {
 
     /// The listings in force decide: none → clear; under `block` → refused with the measure, its
     /// basis and how to repair; under `flag` → a warning the clerk must answer.
-    public static func creditFinding(_ listings: [CreditListing], rule: CreditRule, today: LocalDate) throws(DomainError) -> CreditFinding {
+    public static func creditFinding(_ listings: [CreditBlacklistEntry], rule: CreditRule, today: LocalDate) throws(DomainError) -> CreditFinding {
         let inForce = listings.filter { $0.applies(on: today) }
         guard let first = inForce.first else { return .clear }
         let summary = inForce.map { "\($0.authority)认定的失信主体，惩戒措施：\($0.measure)(依据：\($0.basis)，列入日期 \($0.listedOn)\($0.until.map { "，至 " + $0 } ?? ""))" }

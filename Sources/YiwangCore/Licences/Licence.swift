@@ -245,8 +245,19 @@ public struct LicenceDocument: Codable, Sendable, Equatable {
         return Array((lines.joined(separator: "\n") + "\n").utf8)
     }
 
+    /// Escapes scalar by scalar: Swift counts CR LF as one Character, which `replacingOccurrences`
+    /// of "\n" or "\r" alone would not touch.
     static func escape(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
+        var escaped = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": escaped.append(contentsOf: "\\\\".unicodeScalars)
+            case "\n": escaped.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": escaped.append(contentsOf: "\\r".unicodeScalars)
+            default: escaped.append(scalar)
+            }
+        }
+        return String(escaped)
     }
 
     /// Signs the document with a seal: fills in the key id, the canonical bytes and the signature.
@@ -301,25 +312,52 @@ public struct LicenceStanding: Sendable, Equatable {
     }
 }
 
-/// Checks a presented document: its identifier and check character, its fields against the
-/// canonical bytes it carries, the seal's signature, then its standing in the catalogue.
+/// What a verifier knows of the seal a document names: its public key from a certificate that
+/// chains to the city root, the credit code that certificate names, its validity and the day it
+/// was revoked (if it was).
+public struct SealFacts: Sendable {
+    public var key: SM2PublicKey
+    public var owner: String?
+    public var notBefore: LocalDate?
+    public var notAfter: LocalDate?
+    public var revokedOn: LocalDate?
+
+    public init(key: SM2PublicKey, owner: String?, notBefore: LocalDate?, notAfter: LocalDate?, revokedOn: LocalDate? = nil) {
+        self.key = key
+        self.owner = owner
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.revokedOn = revokedOn
+    }
+
+    public init(certificate: SealCertificate, revokedOn: LocalDate? = nil) throws(DomainError) {
+        self.init(
+            key: try certificate.publicKey, owner: certificate.creditCode, notBefore: certificate.notBefore.map(LocalDate.init),
+            notAfter: certificate.notAfter.map(LocalDate.init), revokedOn: revokedOn)
+    }
+}
+
+/// Checks a presented document: its identifier (check character, and its parts the same as the
+/// fields), its fields against the canonical bytes it carries, the seal's signature, that the
+/// seal's certificate names the issuer the document names and was valid on the day of issue,
+/// then the seal's revocation and the document's standing in the catalogue.
 public enum LicenceVerification {
-    /// `sealOwner`: the credit code the seal's certificate names; a document claiming another
-    /// issuer than the department whose seal signed it is not what it claims.
-    public static func verdict(
-        of document: LicenceDocument, sealKey: SM2PublicKey?, sealOwner: String? = nil, sealRevokedOn: LocalDate?, standing: LicenceStanding?,
-        today: LocalDate
-    ) -> LicenceVerdict {
-        guard (try? LicenceIdentifier(document.identifier)) != nil else { return .tampered }
+    public static func verdict(of document: LicenceDocument, seal: SealFacts?, standing: LicenceStanding?, today: LocalDate) -> LicenceVerdict {
+        guard let identifier = try? LicenceIdentifier(document.identifier), identifier.typeCode == document.typeCode,
+            identifier.issuerCode == document.issuerCode, let issued = try? LocalDate(document.issuedOn)
+        else { return .tampered }
         let bytes = document.canonicalBytes
         if !document.canonical.isEmpty, Data(base64Encoded: document.canonical) != Data(bytes) { return .tampered }
-        guard let sealKey else { return .unknownKey }
+        guard let seal else { return .unknownKey }
         guard document.algorithm == LicenceDocument.algorithmName, document.userID == NationalCrypto.userID,
-            let signature = Data(base64Encoded: document.signature), sealKey.verify(signature: Array(signature), message: bytes)
+            let signature = Data(base64Encoded: document.signature), seal.key.verify(signature: Array(signature), message: bytes)
         else { return .tampered }
-        if let sealOwner, sealOwner != document.issuerCode { return .tampered }
+        // Another department's seal, or a day outside the seal certificate's life: not what it claims.
+        guard seal.owner == document.issuerCode else { return .tampered }
+        if let notBefore = seal.notBefore, issued < notBefore { return .tampered }
+        if let notAfter = seal.notAfter, notAfter < issued { return .tampered }
         // A seal revoked on or before the day of issue could not have sealed it lawfully.
-        if let sealRevokedOn, let issued = try? LocalDate(document.issuedOn), sealRevokedOn <= issued { return .revoked }
+        if let revokedOn = seal.revokedOn, revokedOn <= issued { return .revoked }
         guard let standing else { return .unknown }
         return standing.verdict(today: today)
     }

@@ -60,10 +60,11 @@ public enum NationalCrypto {
 
     /// A digest context for SM2-with-SM3 under the default user ID, for signing or verifying.
     static func withSM2Context<T>(_ key: OpaquePointer, signing: Bool, _ body: (OpaquePointer) -> T?) -> T? {
-        guard let mdContext = EVP_MD_CTX_new() else { return nil }
-        defer { EVP_MD_CTX_free(mdContext) }
+        // The key context outlives the digest context that borrows it (freed in reverse order).
         guard let keyContext = EVP_PKEY_CTX_new(key, nil) else { return nil }
         defer { EVP_PKEY_CTX_free(keyContext) }
+        guard let mdContext = EVP_MD_CTX_new() else { return nil }
+        defer { EVP_MD_CTX_free(mdContext) }
         let id = Array(userID.utf8)
         guard id.withUnsafeBytes({ EVP_PKEY_CTX_set1_id(keyContext, $0.baseAddress, Int32($0.count)) }) == 1 else { return nil }
         EVP_MD_CTX_set_pkey_ctx(mdContext, keyContext)

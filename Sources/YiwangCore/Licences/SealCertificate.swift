@@ -56,8 +56,8 @@ public final class SealCertificate: @unchecked Sendable {
         // Chain checks of SM2 signatures need the same user ID as the signer used.
         let id = Array(NationalCrypto.userID.utf8)
         if let octets = ASN1_OCTET_STRING_new() {
-            _ = id.withUnsafeBytes { ASN1_OCTET_STRING_set(octets, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32($0.count)) }
-            X509_set0_distinguishing_id(certificate, octets)
+            let set = id.withUnsafeBytes { ASN1_OCTET_STRING_set(octets, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32($0.count)) }
+            if set == 1 { X509_set0_distinguishing_id(certificate, octets) } else { ASN1_OCTET_STRING_free(octets) }
         }
     }
 

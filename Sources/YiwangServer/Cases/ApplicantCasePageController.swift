@@ -23,7 +23,7 @@ enum ApplicantCasePageController {
         var offersShared: Bool
         var sharedFilled: Bool
         var sharedNotice: String?
-        var sharedLink: String
+        var sharedAction: String
     }
 
     static func publishedGuide(_ request: Request, code: String) async throws -> (ItemRecord, ServiceGuide, String) {
@@ -36,17 +36,18 @@ enum ApplicantCasePageController {
 
     static func renderApply(
         _ request: Request, code: String, applicant: ApplicantRecord, actingFor: String?, typed: [String: JSONValue] = [:], error: DomainError? = nil,
-        action: String, applicantName: String? = nil
+        action: String, applicantName: String? = nil, sharedConsent: Bool = false
     ) async throws -> Response {
         _ = request.csrfToken()
         let (item, guide, departmentName) = try await publishedGuide(request, code: code)
         var profile = ProfileValue.of(applicant, keys: try request.application.keyRing)
         // 数据共享: fields marked with a registry source are filled from it only when the person
-        // asks (consent), and each read is logged for them.
-        let sharedSources = Set(guide.form.fields.compactMap(\.prefill)).intersection([.sharedPopulation, .sharedLegalPerson])
+        // asks (consent, a form they post), and each read is logged for them. Online only: at the
+        // window the clerk types what the applicant shows.
+        let sharedSources = applicantName == nil ? Set(guide.form.fields.compactMap(\.prefill)).intersection([.sharedPopulation, .sharedLegalPerson]) : []
         var sharedFilled = false
         var sharedNotice: String?
-        if !sharedSources.isEmpty, (try? request.query.get(String.self, at: "shared")) == "1" {
+        if !sharedSources.isEmpty, sharedConsent {
             do {
                 let found = try await DataSharingService(try request.domain).prefill(for: applicant, sources: sharedSources)
                 for (source, value) in found { profile[source] = ProfileValue(value: value, masked: value, isSensitive: false) }
@@ -61,10 +62,22 @@ enum ApplicantCasePageController {
             departmentName: departmentName, inputs: FormInput.inputs(guide.form, values: typed, profile: profile, errors: error?.fieldErrors ?? []),
             commitmentBased: guide.commitmentBased, materials: guide.materialsToSubmit.map(\.name), idempotencyKey: UUID().uuidString,
             error: error?.message, actingFor: actingFor, action: action, applicantName: applicantName, offersShared: !sharedSources.isEmpty,
-            sharedFilled: sharedFilled, sharedNotice: sharedNotice, sharedLink: request.url.path + "?shared=1")
+            sharedFilled: sharedFilled, sharedNotice: sharedNotice, sharedAction: "/items/\(item.implementationCode)/apply/shared")
         let response = try await request.view.render("cases/apply", page).encodeResponse(for: request)
         if let error { response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind)) }
         return response
+    }
+
+    /// The applicant's consent to fill the form from the shared registries (a posted form, so a
+    /// link elsewhere cannot read registries in their name).
+    @Sendable static func applyWithSharedData(_ request: Request) async throws -> Response {
+        struct Form: Decodable { var csrf: String? }
+        try request.verifyCSRF(try request.content.decode(Form.self).csrf)
+        let code = request.parameters.get("code") ?? ""
+        guard let (record, actor) = request.applicant else { return request.redirect(to: "/signin?next=" + request.returnTo) }
+        let subject = try await applicantOf(request, record: record, actor: actor)
+        return try await renderApply(
+            request, code: code, applicant: subject, actingFor: actor.actingFor?.companyName, action: "/items/\(code)/apply", sharedConsent: true)
     }
 
     @Sendable static func applyPage(_ request: Request) async throws -> Response {

@@ -105,7 +105,7 @@ enum CaseAPIController {
     @Sendable static func licenceOffers(_ request: Request) async throws -> [CaseService.LicenceOffer] {
         let service = CaseService(try request.domain)
         let record = try await service.visibleCase(try caseID(request))
-        try Policy.authorize(service.actor, .receiveLicences, on: .applicant(record.applicantID))
+        try Policy.authorize(service.actor, .receiveLicences, on: .applicant(record.applicantID))  // a 403 here, not an empty list
         return try await service.licenceOffers(record, guide: try await service.guide(of: record, on: service.db))
     }
 

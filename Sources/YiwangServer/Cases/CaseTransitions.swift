@@ -14,7 +14,11 @@ extension CaseService {
     func perform(_ action: CaseAction, reason: String?, on id: UUID, options: TransitionOptions = TransitionOptions()) async throws -> CaseStep.Done {
         var options = options
         if action == .submit {
+            // Only a submission that may happen reads the credit registry: the policy and the
+            // state machine first (the runner checks both again in the transaction).
             let (record, guide) = try await load(id, on: db)
+            try CaseStep().authorize(CaseStep.Command(caseID: id, action: action, reason: reason, options: options), CaseStep.Subject(record: record, guide: guide), ctx)
+            _ = try CaseLifecycle.next(record.state, .submit, facts: facts(record, guide: guide))
             options = try await creditChecked(options, applicantID: record.applicantID, guide: guide, caseID: id)
         }
         let done = try await ctx.run(CaseStep(), CaseStep.Command(caseID: id, action: action, reason: reason, options: options))
@@ -47,9 +51,8 @@ extension CaseService {
         var resultDocument: String?
         /// A 即办件's approval, taken by the clerk at acceptance.
         var onTheSpot = false
-        /// At submission: the credit check's warning and the log of the registry read it made.
+        /// At submission: the credit check's warning (the read itself is logged when made).
         var creditWarning: String?
-        var creditRead: DataUseRecord?
         /// At acceptance: the clerk's reason to proceed with a flagged applicant.
         var creditReason: String?
     }
@@ -58,11 +61,9 @@ extension CaseService {
     /// the write lock): a blocked applicant is refused here; a flagged one carries the warning.
     func creditChecked(_ options: TransitionOptions, applicantID: String, guide: ServiceGuide, caseID: UUID) async throws -> TransitionOptions {
         guard let id = UUID(uuidString: applicantID), let applicant = try await ApplicantRecord.find(id, on: db) else { return options }
-        let (warning, read) = try await DataSharingService(ctx).creditCheck(
-            applicantCode: try keys.open(applicant.identifierSealed), rule: guide.creditRule ?? .flag, caseID: caseID)
         var checked = options
-        checked.creditWarning = warning
-        checked.creditRead = read
+        checked.creditWarning = try await DataSharingService(ctx).creditCheck(
+            applicantCode: try keys.open(applicant.identifierSealed), rule: guide.creditRule ?? .flag, caseID: caseID)
         return checked
     }
 

@@ -38,7 +38,7 @@ struct DataSharingService {
         ) { try await ctx.app.registries.legalPerson(creditCode, on: ctx.db) } found: { $0 != nil }
     }
 
-    func creditListings(_ subjectCode: String, purpose: Purpose, caseID: UUID? = nil) async throws -> Read<[CreditListing]> {
+    func creditListings(_ subjectCode: String, purpose: Purpose, caseID: UUID? = nil) async throws -> Read<[CreditBlacklistEntry]> {
         let kind: PersonalData.Kind = ResidentIDNumber.isValid(subjectCode) ? .idNumber : .creditCode
         return try await read(.credit, subjectCode, shown: kind, purpose: purpose, fields: ["失信记录"], caseID: caseID) {
             try await ctx.app.registries.creditListings(subjectCode, on: ctx.db)
@@ -82,7 +82,10 @@ struct DataSharingService {
             log.outcome = found(value) ? "found" : "notFound"
             PlatformMetrics.shared.registryRead(registry.rawValue, outcome: log.outcome)
             return Read(value: value, log: log)
-        } catch is RegistryUnavailable {
+        } catch let error as DomainError {
+            throw error
+        } catch {
+            // Down, late, or an answer that could not be read: unavailable, try again.
             log.outcome = "unavailable"
             PlatformMetrics.shared.registryRead(registry.rawValue, outcome: log.outcome)
             try? await record(log)
@@ -137,18 +140,20 @@ struct DataSharingService {
 
     // MARK: Credit
 
-    /// The credit check of a submission: refused at once (logged) when the item blocks listed
-    /// subjects; otherwise the warning (if any) and the log row, which the submission records.
-    func creditCheck(applicantCode: String, rule: CreditRule, caseID: UUID) async throws -> (warning: String?, log: DataUseRecord) {
+    /// The credit check of a submission, logged as soon as it is made (whatever becomes of the
+    /// submission): refused when the item blocks listed subjects; otherwise the warning, if any.
+    func creditCheck(applicantCode: String, rule: CreditRule, caseID: UUID) async throws -> String? {
         let read = try await creditListings(applicantCode, purpose: .creditCheck, caseID: caseID)
         // The platform checks credit for the case, whoever submits it.
         read.log.readerKind = "platform"
         do {
-            switch try SharedDataRules.creditFinding(read.value, rule: rule, today: ctx.today) {
-            case .clear: return (nil, read.log)
-            case .flagged(let warning): return (warning, read.log)
+            let finding = try SharedDataRules.creditFinding(read.value, rule: rule, today: ctx.today)
+            try await record(read.log)
+            switch finding {
+            case .clear: return nil
+            case .flagged(let warning): return warning
             }
-        } catch {
+        } catch let error as DomainError {
             // The refused submission never becomes a case: the log names no case.
             read.log.caseID = nil
             try await ctx.write { tx in
@@ -164,7 +169,7 @@ struct DataSharingService {
     static func lift(subjectCode: String, reason: String, ctx: DomainContext) async throws -> Int {
         let index = ApplicantRecord.index(subjectCode, keys: ctx.keys)
         return try await ctx.write { tx in
-            let listings = try await CreditListingRecord.query(on: tx).filter(\.$subjectIndex == index).filter(\.$liftedOn == nil).all()
+            let listings = try await CreditBlacklistRecord.query(on: tx).filter(\.$subjectIndex == index).filter(\.$liftedOn == nil).all()
             for listing in listings {
                 listing.liftedOn = ctx.today.description
                 listing.liftedReason = reason

@@ -27,9 +27,9 @@ struct RegistryCommand: AsyncCommand {
             guard let data = FileManager.default.contents(atPath: signature.target) else {
                 throw CommandError("读不到共享库文件 \(signature.target)。")
             }
-            let contents = try JSONDecoder().decode(LocalExchange.Contents.self, from: data)
+            let contents = try JSONDecoder().decode(LocalSharedData.Contents.self, from: data)
             try await ctx.write { tx in
-                try await LocalExchange.fill(contents, keys: ctx.keys, at: ctx.now, on: tx)
+                try await LocalSharedData.fill(contents, keys: ctx.keys, at: ctx.now, on: tx)
                 try await AuditTrail.append(
                     ctx.entry("registry.import", subjectType: "registry", subjectID: "local",
                         after: "人口 \(contents.people.count)，法人 \(contents.legalPersons.count)，失信 \(contents.creditListings.count)"), on: tx)

@@ -6,12 +6,12 @@ import Vapor
 import YiwangCore
 
 /// The city's data exchange (数据共享交换平台): the population, legal persons and credit
-/// registries behind one protocol. A city plugs in its exchange; `LocalExchange` is the working
+/// registries behind one protocol. A city plugs in its exchange; `LocalSharedData` is the working
 /// local implementation the demo city fills, and it can be made slow or down like a real one.
-protocol RegistryExchange: Sendable {
+protocol SharedDataSource: Sendable {
     func person(_ idNumber: String, on db: any Database) async throws -> PersonEntry?
     func legalPerson(_ creditCode: String, on db: any Database) async throws -> LegalPersonEntry?
-    func creditListings(_ subjectCode: String, on db: any Database) async throws -> [CreditListing]
+    func creditListings(_ subjectCode: String, on db: any Database) async throws -> [CreditBlacklistEntry]
 }
 
 /// A registry that did not answer: the caller is told to try again, nothing is lost.
@@ -22,7 +22,7 @@ struct RegistryUnavailable: Error {
 /// The local exchange: registries held in this database (`registry_records`, `credit_listings`),
 /// filled by the demo city or `yiwang registry import`. Faults (`YIWANG_REGISTRY_FAULTS`, or set
 /// at run time) make a registry refuse (`down`) or answer late (`slow:<ms>`), as real exchanges do.
-final class LocalExchange: RegistryExchange {
+final class LocalSharedData: SharedDataSource {
     enum Fault: Sendable, Equatable {
         case down
         case slow(milliseconds: Int)
@@ -73,11 +73,11 @@ final class LocalExchange: RegistryExchange {
         return try await record(.legalPersons, creditCode, on: db)
     }
 
-    func creditListings(_ subjectCode: String, on db: any Database) async throws -> [CreditListing] {
+    func creditListings(_ subjectCode: String, on db: any Database) async throws -> [CreditBlacklistEntry] {
         try await answer(.credit)
         let index = ApplicantRecord.index(subjectCode, keys: keys)
-        return try await CreditListingRecord.query(on: db).filter(\.$subjectIndex == index).filter(\.$liftedOn == nil).all().map {
-            CreditListing(
+        return try await CreditBlacklistRecord.query(on: db).filter(\.$subjectIndex == index).filter(\.$liftedOn == nil).all().map {
+            CreditBlacklistEntry(
                 subjectCode: subjectCode, subjectName: $0.subjectName, measure: $0.measure, basis: $0.basis, authority: $0.authority,
                 listedOn: $0.listedOn, until: $0.until)
         }
@@ -115,7 +115,7 @@ final class LocalExchange: RegistryExchange {
     struct Contents: Codable {
         var people: [PersonEntry] = []
         var legalPersons: [LegalPersonEntry] = []
-        var creditListings: [CreditListing] = []
+        var creditListings: [CreditBlacklistEntry] = []
     }
 
     /// Adds or replaces entries (by ID number or credit code); credit listings are added.
@@ -148,7 +148,7 @@ final class LocalExchange: RegistryExchange {
             // The subject as the registries write it (upper case, checked), so it matches its applicant.
             let isPerson = ResidentIDNumber.isValid(listing.subjectCode)
             let code = isPerson ? try ResidentIDNumber(listing.subjectCode, today: now).value : try CreditCode(listing.subjectCode).value
-            let row = CreditListingRecord()
+            let row = CreditBlacklistRecord()
             row.subjectIndex = ApplicantRecord.index(code, keys: keys)
             row.subjectShown = PersonalData.mask(code, as: isPerson ? .idNumber : .creditCode)
             row.subjectName = listing.subjectName
@@ -164,10 +164,10 @@ final class LocalExchange: RegistryExchange {
 }
 
 extension Application {
-    private struct ExchangeKey: StorageKey { typealias Value = any RegistryExchange }
+    private struct ExchangeKey: StorageKey { typealias Value = any SharedDataSource }
 
     /// The data exchange registered at start-up (`configure`); tests swap in their own.
-    var registries: any RegistryExchange {
+    var registries: any SharedDataSource {
         get { storage[ExchangeKey.self] ?? NoExchange() }
         set { storage[ExchangeKey.self] = newValue }
     }
@@ -176,14 +176,14 @@ extension Application {
 private struct SealedRow: Decodable { var record_sealed: String }
 
 /// No exchange configured: every registry is unavailable (never an answer made up).
-struct NoExchange: RegistryExchange {
+struct NoExchange: SharedDataSource {
     func person(_ idNumber: String, on db: any Database) async throws -> PersonEntry? { throw RegistryUnavailable(registry: .population) }
     func legalPerson(_ creditCode: String, on db: any Database) async throws -> LegalPersonEntry? { throw RegistryUnavailable(registry: .legalPersons) }
-    func creditListings(_ subjectCode: String, on db: any Database) async throws -> [CreditListing] { throw RegistryUnavailable(registry: .credit) }
+    func creditListings(_ subjectCode: String, on db: any Database) async throws -> [CreditBlacklistEntry] { throw RegistryUnavailable(registry: .credit) }
 }
 
 /// A listing of the credit registry; lifted by 信用修复 (kept, with the day and reason).
-final class CreditListingRecord: Model, @unchecked Sendable {
+final class CreditBlacklistRecord: Model, @unchecked Sendable {
     static let schema = "credit_listings"
 
     @ID(key: .id) var id: UUID?

@@ -155,7 +155,7 @@ struct RotateKeysCommand: AsyncCommand {
                 try await record.save(on: tx)
                 resealed += 1
             }
-            resealed += try await LocalExchange.reseal(keys: keys, on: tx)
+            resealed += try await LocalSharedData.reseal(keys: keys, on: tx)
             try await AuditTrail.append(
                 AuditContext.system("cli:rotate-keys", channel: "cli").entry("privacy.rotateKeys", subjectType: "keys", subjectID: keys.currentKeyID, after: "\(resealed)", at: now),
                 on: tx)

@@ -113,7 +113,7 @@ enum LicenceAPIController {
         } catch {
             throw DomainError.invalid("licence.document_format", "请提交完整的电子证照文件(JSON)，包括照面信息、密钥标识和签名。")
         }
-        let (verdict, status) = try await LicenceService(try request.domain).verify(document)
+        let (verdict, status) = try await LicenceService(try request.domain).verifyLicence(document)
         return try await Verdict(result: verdict, resultName: verdict.chineseName, status: status).encodeResponse(for: request)
     }
 
@@ -181,8 +181,13 @@ enum LicenceAPIController {
     }
 
     /// `GET /api/v1/shared-licences/{token}`: the document behind a share link, for its recipient.
-    @Sendable static func shared(_ request: Request) async throws -> LicenceDocument {
-        try await LicenceService(try request.domain).shared(token: request.parameters.get("token") ?? "").1
+    /// The holder consented to show this licence as issued (the signed document, their number
+    /// included, so the recipient can check the signature); never cached.
+    @Sendable static func shared(_ request: Request) async throws -> Response {
+        let document = try await LicenceService(try request.domain).shared(token: request.parameters.get("token") ?? "").1
+        let response = try await document.encodeResponse(for: request)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
     }
 
     @Sendable static func change(_ request: Request) async throws -> LicenceView {

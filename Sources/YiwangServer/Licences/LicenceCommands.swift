@@ -116,15 +116,12 @@ struct LicenceCommand: AsyncCommand {
         let today = LocalDate(app.timeSource.now())
         let seal = published.first { $0.keyID == document.keyID && $0.role == "seal" }
         let roots = try published.filter { $0.role == "root" }.map { try SealCertificate(pem: $0.certificate) }
-        var key: SM2PublicKey?
-        var owner: String?
+        var facts: SealFacts?
         if let seal, let certificate = try? SealCertificate(pem: seal.certificate), roots.contains(where: { certificate.isSigned(by: $0) }) {
-            key = try certificate.publicKey
-            owner = certificate.creditCode
+            facts = try SealFacts(certificate: certificate, revokedOn: seal.revokedAt.map { LocalDate($0) })
         }
         let standing = LicenceStanding(status: .active, validUntil: document.validUntil.flatMap { try? LocalDate($0) })
-        let verdict = LicenceVerification.verdict(
-            of: document, sealKey: key, sealOwner: owner, sealRevokedOn: seal?.revokedAt.map { LocalDate($0) }, standing: standing, today: today)
+        let verdict = LicenceVerification.verdict(of: document, seal: facts, standing: standing, today: today)
         context.console.print("\(verdict.rawValue)\t\(verdict.chineseName)\t\(document.name) \(document.number)\t\(document.identifier)")
         if verdict == .valid { context.console.print("签名与印章证书链有效(离线核验；证照目录中的注销状态请在线查询 /verify/\(document.identifier))。") }
         guard verdict == .valid else { throw CommandError("证照未通过核验：\(verdict.chineseName)。") }

@@ -19,6 +19,8 @@ extension CaseService {
     /// they would upload, and those the platform fetches itself (电子证照调取), which the
     /// applicant confirms by picking the licence.
     func licenceOffers(_ record: CaseRecord, guide: ServiceGuide) async throws -> [LicenceOffer] {
+        // Only those who may receive the applicant's licences see them (an agent needs that power).
+        guard Policy.allows(actor, .receiveLicences, on: .applicant(record.applicantID)) else { return [] }
         let service = LicenceService(ctx)
         let given = Set(try await CaseMaterialRecord.query(on: db).filter(\.$caseID == record.id ?? UUID()).all(\.$materialIndex))
         var offers: [LicenceOffer] = []
@@ -37,6 +39,7 @@ extension CaseService {
         return try await ctx.write { tx in
             let (record, guide) = try await service.load(id, on: tx)
             let index = try await service.checkSupply(record, position: position, guide: guide, fromWallet: true, on: tx)
+            try Policy.authorize(service.actor, .receiveLicences, on: .applicant(record.applicantID))
             // The same licence for the same material again changes nothing.
             if let earlier = try await CaseMaterialRecord.query(on: tx).filter(\.$caseID == id).filter(\.$materialIndex == index)
                 .filter(\.$licenceIdentifier == identifier).first()

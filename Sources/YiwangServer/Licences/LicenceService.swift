@@ -180,12 +180,12 @@ struct LicenceService {
     /// The one verdict every view gives (status page, wallet, shares): the catalogue's standing,
     /// then a seal revoked on or before the day of issue.
     func verdict(of licence: LicenceRecord, revokedSeals: [String: LocalDate]) -> (LicenceVerdict, reason: String?) {
-        let verdict = licence.standing.verdict(today: ctx.today)
-        if licence.status == .superseded { return (verdict, "已换发新版本") }
-        if verdict == .valid, let revoked = revokedSeals[licence.keyID], let issued = try? LocalDate(licence.issuedOn), revoked <= issued {
+        // In the order the document check uses: the seal's revocation, then the catalogue.
+        if licence.status == .active, let revoked = revokedSeals[licence.keyID], let issued = try? LocalDate(licence.issuedOn), revoked <= issued {
             return (.revoked, "签发该证照的电子印章已吊销")
         }
-        return (verdict, licence.reason)
+        let verdict = licence.standing.verdict(today: ctx.today)
+        return (verdict, licence.status == .superseded ? "已换发新版本" : licence.reason)
     }
 
     func status(_ raw: String) async throws -> Status {
@@ -202,8 +202,8 @@ struct LicenceService {
 
     /// A presented document: its fields against its signature and the published seal, then its
     /// standing in the catalogue of licences.
-    func verify(_ document: LicenceDocument) async throws -> (LicenceVerdict, Status?) {
-        let seal = try await Seals(ctx).verifyingKey(document.keyID)
+    func verifyLicence(_ document: LicenceDocument) async throws -> (LicenceVerdict, Status?) {
+        let seal = try await Seals(ctx).facts(document.keyID)
         let identifier = try? LicenceIdentifier(document.identifier)
         let licence: LicenceRecord?
         if let identifier {
@@ -211,8 +211,7 @@ struct LicenceService {
         } else {
             licence = nil
         }
-        var verdict = LicenceVerification.verdict(
-            of: document, sealKey: seal?.key, sealOwner: seal?.owner, sealRevokedOn: seal?.revokedOn, standing: licence?.standing, today: ctx.today)
+        var verdict = LicenceVerification.verdict(of: document, seal: seal, standing: licence?.standing, today: ctx.today)
         // The catalogue holds the signed original: a document sealed by our key but differing from
         // what was issued under this identifier is not the licence it claims to be.
         if verdict == .valid, let licence, let original = try? licence.document(ctx.keys), original.signature != document.signature {
@@ -276,11 +275,14 @@ struct LicenceService {
         guard token.count == 43, let share = try await LicenceShareRecord.query(on: db).filter(\.$tokenHash == Self.hash(token)).first(),
             share.withdrawnAt == nil, share.expiresAt > ctx.now, let licence = try await LicenceRecord.find(share.licenceID, on: db)
         else { throw gone }
-        share.views += 1
+        let views = share.views
         try await ctx.write { tx in
-            try await share.save(on: tx)
+            // Counted in the database, so two views at once are two.
+            try await tx.sql().update(LicenceShareRecord.schema).set(SQLIdentifier("views"), to: SQLRaw("views + 1"))
+                .where("id", .equal, share.id ?? UUID()).run()
             try await LicenceUseRecord(licence, kind: .shareViewed, party: share.recipient, purpose: "通过分享链接查看", at: ctx.now).create(on: tx)
         }
+        share.views = views + 1
         return (licence, try licence.document(ctx.keys), share)
     }
 

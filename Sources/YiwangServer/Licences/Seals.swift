@@ -54,16 +54,17 @@ struct Seals {
         }
     }
 
-    /// The public key of a seal named by its key id, with the day it was revoked (if it was), or
-    /// nil when no such seal exists or its certificate does not chain to the city's root.
-    func verifyingKey(_ keyID: String, on db: (any Database)? = nil) async throws -> (key: SM2PublicKey, owner: String?, revokedOn: LocalDate?)? {
+    /// What a verifier needs of the seal named by a key id (its key, the credit code and
+    /// validity its certificate names, its revocation), or nil when no such seal exists or its
+    /// certificate does not chain to a city root.
+    func facts(_ keyID: String, on db: (any Database)? = nil) async throws -> SealFacts? {
         let db = db ?? ctx.db
         guard let record = try await SealKeyRecord.query(on: db).filter(\.$keyID == keyID).first(), record.ownerCode != SealKeyRecord.rootOwner
         else { return nil }
         let roots = try await SealKeyRecord.query(on: db).filter(\.$ownerCode == SealKeyRecord.rootOwner).all()
         let certificate = try SealCertificate(pem: record.certificate)
         guard try roots.contains(where: { certificate.isSigned(by: try SealCertificate(pem: $0.certificate)) }) else { return nil }
-        return (try certificate.publicKey, certificate.creditCode, record.revokedAt.map { LocalDate($0) })
+        return try SealFacts(certificate: certificate, revokedOn: record.revokedAt.map { LocalDate($0) })
     }
 
     // MARK: Signing

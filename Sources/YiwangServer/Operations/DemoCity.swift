@@ -119,23 +119,33 @@ enum DemoCity {
     /// The local exchange's registries (Resources/Seed/registries.json): the demo people and
     /// companies, and the credit registry's listings.
     static func seedRegistries(_ app: Application) async throws {
-        guard try await CreditListingRecord.query(on: app.db).count() == 0 else { return }
+        guard try await CreditBlacklistRecord.query(on: app.db).count() == 0 else { return }
         let url = URL(fileURLWithPath: app.directory.resourcesDirectory + "Seed/registries.json")
-        let contents = try JSONDecoder().decode(LocalExchange.Contents.self, from: Data(contentsOf: url))
+        let contents = try JSONDecoder().decode(LocalSharedData.Contents.self, from: Data(contentsOf: url))
         let ctx = try DomainContext.platform(app, job: "seed")
-        try await ctx.write { tx in try await LocalExchange.fill(contents, keys: ctx.keys, at: ctx.now, on: tx) }
+        try await ctx.write { tx in try await LocalSharedData.fill(contents, keys: ctx.keys, at: ctx.now, on: tx) }
     }
 
     /// The demo city's licence types (Resources/Seed/licence-types.json), wired to their items, and
-    /// the city's root seal certificate; department seals are issued at their first signature.
+    /// its seals: the root and one seal per issuing department, dated before the demo history
+    /// (which reaches 40 days back), so every licence that history issues falls within its seal
+    /// certificate's life. Other departments get theirs at their first signature.
     static func seedLicenceTypes(_ app: Application) async throws {
         struct SeedFile: Decodable { var licenceTypes: [LicenceType] }
         let url = URL(fileURLWithPath: app.directory.resourcesDirectory + "Seed/licence-types.json")
         let types = try JSONDecoder().decode(SeedFile.self, from: Data(contentsOf: url)).licenceTypes
-        let ctx = try DomainContext.platform(app, job: "seed")
+        let ctx = try DomainContext.platform(app, job: "seed", now: app.timeSource.now().addingTimeInterval(-60 * 86_400))
         let service = LicenceService(ctx)
         if try await service.types().count < types.count { try await service.save(types: types) }
-        _ = try await ctx.write { tx in try await Seals(ctx).root(on: tx).record.keyID }
+        let issuingBaseCodes = Set(types.flatMap(\.issuedBy))
+        let departments = Set(try await ItemRecord.query(on: app.db).all().filter { issuingBaseCodes.contains($0.baseCode) }.map(\.departmentCode))
+        try await ctx.write { tx in
+            let seals = Seals(ctx)
+            _ = try await seals.root(on: tx)
+            for department in departments.sorted() where try await seals.activeSeal(department, on: tx) == nil {
+                try await seals.issue(department, on: tx)
+            }
+        }
     }
 
     static func staffSeeds(_ document: CatalogDocument) -> [StaffSeed] {

@@ -81,7 +81,7 @@ public struct Settings: Sendable {
     /// How long a call to a shared registry may take before it counts as failed.
     public var registryTimeout: TimeInterval = 3
     /// Faults the local exchange plays (`population=down,credit=slow:5000`), to rehearse outages.
-    var registryFaults: [Registry: LocalExchange.Fault] = [:]
+    var registryFaults: [Registry: LocalSharedData.Fault] = [:]
 
     public init(
         dataDirectory: String = "./data", database: DatabaseChoice = .sqliteMemory, autoSeedDemo: Bool = true,
@@ -145,7 +145,7 @@ public struct Settings: Sendable {
         if let hours = integer("YIWANG_LICENCE_SHARE_HOURS", range: 1...720) { settings.licenceShareHours = hours }
         if let seconds = integer("YIWANG_REGISTRY_TIMEOUT_SECONDS", range: 1...60) { settings.registryTimeout = TimeInterval(seconds) }
         if let raw = environment["YIWANG_REGISTRY_FAULTS"], !raw.isEmpty {
-            if let faults = LocalExchange.faults(raw) {
+            if let faults = LocalSharedData.faults(raw) {
                 settings.registryFaults = faults
             } else {
                 problems.append("YIWANG_REGISTRY_FAULTS must read like population=down,credit=slow:5000 (registries: population, legalPersons, credit)")
@@ -222,6 +222,10 @@ public struct Settings: Sendable {
             }
             if ["1", "true", "yes", "on"].contains(environment["YIWANG_AUTO_SEED"]?.lowercased() ?? "") {
                 problems.append("YIWANG_ENV=production never loads the demo city: unset YIWANG_AUTO_SEED")
+            }
+            // QR codes and share links (shown once) must lead to the city's address, not localhost.
+            if environment["YIWANG_PUBLIC_URL"]?.isEmpty ?? true {
+                problems.append("YIWANG_ENV=production needs YIWANG_PUBLIC_URL (where licence QR codes and share links lead)")
             }
             settings.autoSeedDemo = false
             settings.secureCookies = true
