@@ -173,7 +173,7 @@ final class LicenceDocumentTests: XCTestCase {
         let face = try LicenceRules.face(
             type, form: ["projectName": "观山湖一期"], holder: holder, decisionDate: try LocalDate("2026-12-04"), caseNumber: "1", issuerName: "局")
         return LicenceDocument(
-            identifier: "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U", typeCode: type.code, name: type.name,
+            identifier: "1.2.156.3005.2.11100000000013338W011.11520100MB49540L81.2026000001.001.H", typeCode: type.code, name: type.name,
             number: "N1", holder: holder, issuerName: "局", issuerCode: "11520100MB49540L81", issuedOn: "2026-12-04", validFrom: "2026-12-04",
             validUntil: "2031-12-03", previous: nil, face: face)
     }
@@ -185,7 +185,7 @@ final class LicenceDocumentTests: XCTestCase {
             String(decoding: doc.canonicalBytes, as: UTF8.self),
             """
             YIWANG-LICENCE/1
-            identifier=1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U
+            identifier=1.2.156.3005.2.11100000000013338W011.11520100MB49540L81.2026000001.001.H
             typeCode=11100000000013338W011
             name=建筑工程施工许可证
             number=N1
