@@ -43,6 +43,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.publishedGuides = PublishedGuides()
     app.calendarStore = CalendarStore()
     app.sealKeyCache = SealKeyCache()
+    app.licenceTypeCache = LicenceTypeCache()
     // Providers of outside services: the working local implementations until a city plugs in its own.
     app.sms = LocalSMSGateway()
     app.mail = LocalMailGateway()

@@ -21,9 +21,10 @@ struct LicenceService {
         try await LicenceTypeRecord.query(on: db ?? self.db).sort(\.$id).all().map { try $0.type }
     }
 
-    /// The type an item's approval issues, by the item's base code.
+    /// The type an item's approval issues, by the item's base code (decoded once per change).
     func type(issuedBy baseCode: String, on db: any Database) async throws -> LicenceType? {
-        try await types(on: db).first { $0.issuedBy.contains(baseCode) }
+        let service = self
+        return try await ctx.app.licenceTypeCache.types(on: db) { try await service.types(on: db) }.first { $0.issuedBy.contains(baseCode) }
     }
 
     /// Adds or replaces licence types (the demo city, `yiwang licence types import`); a broken
@@ -40,6 +41,7 @@ struct LicenceService {
             try await AuditTrail.append(
                 ctx.entry("licence.types", subjectType: "licenceType", subjectID: types.map(\.code).joined(separator: ","), after: "\(types.count)"), on: tx)
         }
+        ctx.app.licenceTypeCache.forget()
     }
 
     // MARK: Issuing
@@ -64,8 +66,8 @@ struct LicenceService {
         let year = String(ctx.today.year)
         let serial = year + String(format: "%06lld", try await Counters.next("licence:\(type.code):\(record.departmentCode):\(year)", on: tx))
         let identifier = try LicenceIdentifier(typeCode: type.code, issuerCode: record.departmentCode, serial: serial, version: 1)
-        let department = try await DepartmentRecord.query(on: tx).filter(\.$creditCode == record.departmentCode).first()
-        let issuerName = department?.name ?? record.departmentCode
+        let signer = try await Seals(ctx).signer(for: record.departmentCode, on: tx)
+        let issuerName = signer.ownerName
         let number = record.resultDocument ?? String(record.regionCode.prefix(6)) + serial
         let validity = LicenceRules.validity(type, from: ctx.today)
         let face = try LicenceRules.face(
@@ -74,7 +76,8 @@ struct LicenceService {
             identifier: identifier.description, typeCode: type.code, name: type.name, number: number, holder: holder, issuerName: issuerName,
             issuerCode: record.departmentCode, issuedOn: ctx.today.description, validFrom: validity.from.description,
             validUntil: validity.until?.description, previous: nil, face: face)
-        let licence = try await store(document, identifier: identifier, holderID: record.applicantID, region: record.regionCode, caseID: caseID, on: tx)
+        let licence = try await store(
+            document, identifier: identifier, holderID: record.applicantID, region: record.regionCode, caseID: caseID, signer: signer, on: tx)
         try await LicenceUseRecord(licence, kind: .issued, party: issuerName, caseID: caseID, purpose: "办件\(record.number ?? "")准予许可", at: ctx.now).create(on: tx)
         let audit = ctx.entry(
             "licence.issue", subjectType: "licence", subjectID: licence.identifier, owner: licence.owner, after: "\(type.name) \(number)")
@@ -83,9 +86,10 @@ struct LicenceService {
 
     /// Seals the document with the issuer's seal and stores the new version.
     func store(
-        _ document: LicenceDocument, identifier: LicenceIdentifier, holderID: String, region: String, caseID: UUID?, on tx: any Database
+        _ document: LicenceDocument, identifier: LicenceIdentifier, holderID: String, region: String, caseID: UUID?, signer: Seals.Signer? = nil,
+        on tx: any Database
     ) async throws -> LicenceRecord {
-        let signer = try await Seals(ctx).signer(for: document.issuerCode, on: tx)
+        let signer = try await Self.signer(signer, for: document.issuerCode, ctx: ctx, on: tx)
         let sealed = try document.sealed(with: signer.key, keyID: signer.keyID)
         let licence = LicenceRecord()
         licence.identifier = identifier.description
@@ -110,6 +114,12 @@ struct LicenceService {
         licence.updatedAt = ctx.now
         try await licence.create(on: tx)
         return licence
+    }
+
+    /// The given signer, or the issuer's active seal.
+    private static func signer(_ given: Seals.Signer?, for issuer: String, ctx: DomainContext, on tx: any Database) async throws -> Seals.Signer {
+        if let given { return given }
+        return try await Seals(ctx).signer(for: issuer, on: tx)
     }
 
     // MARK: Reading

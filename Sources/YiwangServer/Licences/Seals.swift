@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import NIOConcurrencyHelpers
 import Vapor
 import YiwangCore
@@ -20,6 +21,8 @@ struct Seals {
     struct Signer: Sendable {
         var key: SM2PrivateKey
         var keyID: String
+        /// The department the seal's certificate names (the licence's issuer name).
+        var ownerName: String
     }
 
     /// What `GET /api/v1/seals` publishes for each key, active or not.
@@ -78,7 +81,9 @@ struct Seals {
         } else {
             record = try await issue(departmentCode, on: tx)
         }
-        return Signer(key: try ctx.app.sealKeyCache.key(record.keyID) { try SM2PrivateKey(pem: try ctx.keys.open(record.privateKeySealed)) }, keyID: record.keyID)
+        return Signer(
+            key: try ctx.app.sealKeyCache.key(record.keyID) { try SM2PrivateKey(pem: try ctx.keys.open(record.privateKeySealed)) }, keyID: record.keyID,
+            ownerName: record.ownerName)
     }
 
     func activeSeal(_ ownerCode: String, on db: any Database) async throws -> SealKeyRecord? {
@@ -189,6 +194,28 @@ struct Seals {
     }
 }
 
+/// The catalog's licence types, decoded once and kept while the table is unchanged (every
+/// approval of an item whose result is a licence asks which type it issues): a one-row query of
+/// the table's count and latest change says whether another instance or a command changed them.
+final class LicenceTypeCache: Sendable {
+    private let held = NIOLockedValueBox<(types: [LicenceType], fingerprint: String)?>(nil)
+
+    func types(on db: any Database, load: () async throws -> [LicenceType]) async throws -> [LicenceType] {
+        struct Row: Decodable {
+            var count: Int64
+            var latest: Date?
+        }
+        let row = try await db.sql().raw("SELECT COUNT(*) AS count, MAX(updated_at) AS latest FROM licence_types").first(decoding: Row.self)
+        let fingerprint = "\(row?.count ?? 0):\(row?.latest?.timeIntervalSince1970 ?? 0)"
+        if let held = held.withLockedValue({ $0 }), held.fingerprint == fingerprint { return held.types }
+        let types = try await load()
+        held.withLockedValue { $0 = (types, fingerprint) }
+        return types
+    }
+
+    func forget() { held.withLockedValue { $0 = nil } }
+}
+
 /// Opened seal keys by key id, so a signature does not decrypt and parse its key each time.
 final class SealKeyCache: Sendable {
     private let keys = NIOLockedValueBox<[String: SM2PrivateKey]>([:])
@@ -210,5 +237,13 @@ extension Application {
     var sealKeyCache: SealKeyCache {
         get { storage[SealKeyCacheKey.self] ?? SealKeyCache() }
         set { storage[SealKeyCacheKey.self] = newValue }
+    }
+
+    private struct LicenceTypeCacheKey: StorageKey { typealias Value = LicenceTypeCache }
+
+    /// Set once by `configure`, before any request.
+    var licenceTypeCache: LicenceTypeCache {
+        get { storage[LicenceTypeCacheKey.self] ?? LicenceTypeCache() }
+        set { storage[LicenceTypeCacheKey.self] = newValue }
     }
 }
