@@ -96,7 +96,7 @@ extension CaseService {
         record.refreshQueueOrder()
         let (context, now) = (self.context, self.now)
         let service = self
-        let result = try await AuditTrail.writeTransaction(on: db) { tx in
+        let result = try await recordingRead(submitOptions.creditRead) { try await AuditTrail.writeTransaction(on: db) { tx in
             // Checked again under the write lock: two identical retries at once create one case.
             if let replay = try await service.replayed(scopeKey, hash: hash, on: tx) { return (replay, false, ServiceGuide?.none) }
             // The row is written once: by the submission's step, or here for a draft, or first
@@ -120,7 +120,9 @@ extension CaseService {
             idempotency.createdAt = now
             try await idempotency.insert(on: tx)
             return (record, true, guide)
-        }
+        } }
+        // A retry that met the first request under the write lock submitted nothing: its read is logged alone.
+        if !result.1, let read = submitOptions.creditRead { try await DataSharingService(ctx).record(read) }
         if result.1, submit { Self.count(.submit, reaching: result.0.state) }
         return result
     }

@@ -112,6 +112,7 @@ struct CaseStep: Workflow {
         record.updatedAt = ctx.now
         record.refreshQueueOrder()
         try await record.write(on: tx)
+        if let read = planned.command.options.creditRead { try await read.copy().create(on: tx) }
         let event = CaseEventRecord(caseID: id, at: ctx.now, actor: ctx.audit.actor, channel: ctx.audit.channel, action: action, from: from, to: to, reason: reason)
         try await event.insert(on: tx)
         let eventID = event.id ?? UUID()

@@ -21,9 +21,21 @@ extension CaseService {
             _ = try CaseLifecycle.next(record.state, .submit, facts: facts(record, guide: guide))
             options = try await creditChecked(options, applicantID: record.applicantID, guide: guide, caseID: id)
         }
-        let done = try await ctx.run(CaseStep(), CaseStep.Command(caseID: id, action: action, reason: reason, options: options))
+        let command = CaseStep.Command(caseID: id, action: action, reason: reason, options: options)
+        let done = try await recordingRead(options.creditRead) { try await ctx.run(CaseStep(), command) }
         Self.count(action, reaching: done.record.state)
         return done
+    }
+
+    /// Runs a submission that carries a registry read's log row (written by the step in its
+    /// transaction); when the submission fails, the row is written alone, so no read goes unlogged.
+    func recordingRead<T: Sendable>(_ read: DataUseRecord?, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            if let read { try? await DataSharingService(ctx).record(read) }
+            throw error
+        }
     }
 
     /// A step inside the caller's transaction (filing and submitting at once, a supplied
@@ -51,8 +63,9 @@ extension CaseService {
         var resultDocument: String?
         /// A 即办件's approval, taken by the clerk at acceptance.
         var onTheSpot = false
-        /// At submission: the credit check's warning (the read itself is logged when made).
+        /// At submission: the credit check's warning, and the log row of its read (written with the step).
         var creditWarning: String?
+        var creditRead: DataUseRecord?
         /// At acceptance: the clerk's reason to proceed with a flagged applicant.
         var creditReason: String?
     }
@@ -62,7 +75,7 @@ extension CaseService {
     func creditChecked(_ options: TransitionOptions, applicantID: String, guide: ServiceGuide, caseID: UUID) async throws -> TransitionOptions {
         guard let id = UUID(uuidString: applicantID), let applicant = try await ApplicantRecord.find(id, on: db) else { return options }
         var checked = options
-        checked.creditWarning = try await DataSharingService(ctx).creditCheck(
+        (checked.creditWarning, checked.creditRead) = try await DataSharingService(ctx).creditCheck(
             applicantCode: try keys.open(applicant.identifierSealed), rule: guide.creditRule ?? .flag, caseID: caseID)
         return checked
     }

@@ -96,7 +96,8 @@ struct DataSharingService {
 
     /// Writes a log row in its own transaction (for reads whose step does not go on).
     func record(_ log: DataUseRecord) async throws {
-        try await ctx.db.transaction { tx in try await log.create(on: tx) }
+        let row = log.copy()
+        try await ctx.db.transaction { tx in try await row.create(on: tx) }
     }
 
     // MARK: Real-name checks
@@ -140,18 +141,18 @@ struct DataSharingService {
 
     // MARK: Credit
 
-    /// The credit check of a submission, logged as soon as it is made (whatever becomes of the
-    /// submission): refused when the item blocks listed subjects; otherwise the warning, if any.
-    func creditCheck(applicantCode: String, rule: CreditRule, caseID: UUID) async throws -> String? {
+    /// The credit check of a submission: refused (and logged at once) when the item blocks listed
+    /// subjects; otherwise the warning, if any, and the read's log row, which the submission
+    /// writes in its own transaction, or the caller writes alone when the submission fails
+    /// (`CaseService.recordingRead`): every read is logged, with one write on the common path.
+    func creditCheck(applicantCode: String, rule: CreditRule, caseID: UUID) async throws -> (warning: String?, read: DataUseRecord) {
         let read = try await creditListings(applicantCode, purpose: .creditCheck, caseID: caseID)
         // The platform checks credit for the case, whoever submits it.
         read.log.readerKind = "platform"
         do {
-            let finding = try SharedDataRules.creditFinding(read.value, rule: rule, today: ctx.today)
-            try await record(read.log)
-            switch finding {
-            case .clear: return nil
-            case .flagged(let warning): return warning
+            switch try SharedDataRules.creditFinding(read.value, rule: rule, today: ctx.today) {
+            case .clear: return (nil, read.log)
+            case .flagged(let warning): return (warning, read.log)
             }
         } catch let error as DomainError {
             // The refused submission never becomes a case: the log names no case.

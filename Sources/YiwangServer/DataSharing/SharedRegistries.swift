@@ -220,4 +220,22 @@ final class DataUseRecord: Model, @unchecked Sendable {
     @Field(key: "outcome") var outcome: String
 
     init() {}
+
+    /// A new row with the same content: a read's row may be written by a transaction that then
+    /// rolls back, and is written again alone (a model Fluent has created cannot be created twice).
+    func copy() -> DataUseRecord {
+        let row = DataUseRecord()
+        row.id = id
+        row.at = at
+        row.registry = registry
+        row.subjectIndex = subjectIndex
+        row.subjectShown = subjectShown
+        row.fields = fields
+        row.reader = reader
+        row.readerKind = readerKind
+        row.caseID = caseID
+        row.purpose = purpose
+        row.outcome = outcome
+        return row
+    }
 }
