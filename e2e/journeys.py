@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -31,3 +33,43 @@ def click_and_wait_for_new_page(driver, element, timeout: float = 15):
 
     wait(driver, timeout).until(old_document_gone)
     wait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def write_pdf(directory: Path, name: str) -> Path:
+    """A small valid PDF whose content is unique to its name (so each upload is a new file)."""
+    path = directory / f"{name}.pdf"
+    text = f"Yiwang e2e material {name}"
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body, offsets = "%PDF-1.4\n", []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += f"{number} 0 obj\n{obj}\nendobj\n"
+    xref = len(body)
+    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n" + "".join(f"{offset:010d} 00000 n \n" for offset in offsets)
+    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    path.write_bytes(body.encode("latin-1"))
+    return path
+
+
+def workflow_button(driver, label: str):
+    buttons = driver.find_elements(By.CSS_SELECTOR, "form.workflow-form button[name=action]")
+    for button in buttons:
+        if button.text.strip() == label:
+            return button
+    raise AssertionError(f"no workflow button {label!r}; buttons are {[b.text for b in buttons]}")
+
+
+def version_status(driver) -> str:
+    """The “最新第N版：状态” line of the admin item page."""
+    panel = driver.find_element(By.XPATH, "//section[contains(@class,'panel')][h2[text()='版本与流程']]")
+    return panel.find_element(By.XPATH, ".//p[contains(., '最新第')]").text
+
+
+# MARK: 1. Home and search

@@ -26,7 +26,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
 
 from conftest import DEMO_PASSWORD
-from journeys import body_text, click_and_wait_for_new_page, wait
+from journeys import body_text, click_and_wait_for_new_page, wait, write_pdf
 
 MARKET_DEPARTMENT = "贵阳市市场监督管理局"
 
@@ -219,28 +219,6 @@ def save_application(driver) -> str:
                    f"page says {body_text(driver)[:400]!r}")
     return match.group(1)
 
-
-def write_pdf(directory: Path, name: str) -> Path:
-    """A small valid PDF whose content is unique to its name (so each upload is a new file)."""
-    path = directory / f"{name}.pdf"
-    text = f"Yiwang e2e material {name}"
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    body, offsets = "%PDF-1.4\n", []
-    for number, obj in enumerate(objects, start=1):
-        offsets.append(len(body))
-        body += f"{number} 0 obj\n{obj}\nendobj\n"
-    xref = len(body)
-    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n" + "".join(f"{offset:010d} 00000 n \n" for offset in offsets)
-    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-    path.write_bytes(body.encode("latin-1"))
-    return path
 
 
 def material_rows(driver) -> list:

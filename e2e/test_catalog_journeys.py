@@ -16,7 +16,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
 
 from conftest import DEMO_PASSWORD
-from journeys import body_text, click_and_wait_for_new_page, wait
+from journeys import body_text, click_and_wait_for_new_page, version_status, wait, workflow_button
 
 MARKET_DEPARTMENT = "贵阳市市场监督管理局"
 
@@ -73,21 +73,7 @@ def dashboard_rows(driver):
     return rows
 
 
-def workflow_button(driver, label: str):
-    buttons = driver.find_elements(By.CSS_SELECTOR, "form.workflow-form button[name=action]")
-    for button in buttons:
-        if button.text.strip() == label:
-            return button
-    raise AssertionError(f"no workflow button {label!r}; buttons are {[b.text for b in buttons]}")
 
-
-def version_status(driver) -> str:
-    """The “最新第N版：状态” line of the admin item page."""
-    panel = driver.find_element(By.XPATH, "//section[contains(@class,'panel')][h2[text()='版本与流程']]")
-    return panel.find_element(By.XPATH, ".//p[contains(., '最新第')]").text
-
-
-# MARK: 1. Home and search
 
 def test_01_home_search(server, driver, screenshot):
     driver.get(server + "/")

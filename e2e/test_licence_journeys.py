@@ -32,7 +32,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
 
 from conftest import DEMO_PASSWORD, SCREENSHOTS
-from journeys import body_text, click_and_wait_for_new_page, wait
+from journeys import body_text, click_and_wait_for_new_page, version_status, wait, workflow_button, write_pdf
 
 MARKET_DEPARTMENT = "贵阳市市场监督管理局"
 
@@ -278,29 +278,6 @@ def decode_qr(element, path: Path) -> str:
     return result.stdout.strip()
 
 
-def write_pdf(directory: Path, name: str) -> Path:
-    """A small valid PDF whose content is unique to its name."""
-    path = directory / f"{name}.pdf"
-    stream = f"BT /F1 12 Tf 72 720 Td (Yiwang e2e licence journey {name}) Tj ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    body, offsets = "%PDF-1.4\n", []
-    for number, obj in enumerate(objects, start=1):
-        offsets.append(len(body))
-        body += f"{number} 0 obj\n{obj}\nendobj\n"
-    xref = len(body)
-    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n" + "".join(f"{offset:010d} 00000 n \n" for offset in offsets)
-    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-    path.write_bytes(body.encode("latin-1"))
-    return path
-
-
-# MARK: helpers: applying
 
 def fill_application(driver, item: dict, values: dict[str, str] | None = None):
     """Fills the apply form (ids f_<key>) from the item's schema; `values` overrides text fields by key."""
@@ -384,17 +361,6 @@ def upload_missing(driver, item: dict, directory: Path, prefix: str) -> list[str
 
 # MARK: helpers: the catalogue editor (for the 免证办 journey)
 
-def workflow_button(driver, label: str):
-    buttons = driver.find_elements(By.CSS_SELECTOR, "form.workflow-form button[name=action]")
-    for button in buttons:
-        if button.text.strip() == label:
-            return button
-    raise AssertionError(f"no workflow button {label!r}; buttons are {[b.text for b in buttons]}")
-
-
-def version_status(driver) -> str:
-    panel = driver.find_element(By.XPATH, "//section[contains(@class,'panel')][h2[text()='版本与流程']]")
-    return panel.find_element(By.XPATH, ".//p[contains(., '最新第')]").text
 
 
 def publish_materials(driver, server: str, code: str, change) -> list[dict]:

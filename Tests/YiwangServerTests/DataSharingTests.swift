@@ -29,27 +29,10 @@ final class DataSharingTests: XCTestCase {
     /// Valid; filled by the test that needs it.
     let bracketCompanyCode = "91520100MA6H00002W"
 
-    // MARK: Shapes of the answers
+    // MARK: Shapes of the answers: the server's own
 
-    struct Use: Decodable {
-        var registry: String
-        var registryName: String
-        var subject: String
-        var fields: String
-        var reader: String
-        var readerKind: String
-        var readerName: String
-        var caseID: UUID?
-        var purpose: String
-        var outcome: String
-    }
-
-    struct SearchPage: Decodable {
-        var total: Int
-        var page: Int
-        var per: Int
-        var uses: [Use]
-    }
+    typealias Use = DataUseController.UseView
+    typealias SearchPage = DataUseController.SearchPage
 
     // MARK: Helpers
 
