@@ -63,3 +63,25 @@ final class SharedPrefillTests: XCTestCase {
         }
     }
 }
+
+/// The guide page tells the public which licence an item issues and which of its materials a
+/// licence from the wallet replaces; a change of licence types shows without a new guide version.
+final class LicenceGuideTests: XCTestCase {
+    func testTheGuideNamesTheLicenceItIssuesAndTheMaterialsAWalletLicenceReplaces() async throws {
+        try await withApp { app, clock in
+            var page = try await call(app, .GET, "/items/\(foodCode)")
+            XCTAssertEqual(page.status, .ok)
+            XCTAssertFalse(page.body.string.contains("issues-licence"), "no licence type yet")
+            XCTAssertFalse(page.body.string.contains("免证办"))
+
+            var type = LicenceKit.foodType()
+            type.acceptedAs = ["营业执照"]
+            try await LicenceKit.define(app, [type])
+            clock.advance(by: 61)  // pages may show types up to a minute old
+            page = try await call(app, .GET, "/items/\(foodCode)")
+            XCTAssertTrue(page.body.string.contains("办结发电子食品经营许可证"), String(page.body.string.prefix(3000)))
+            XCTAssertTrue(page.body.string.contains("“营业执照”"), "the material a wallet licence replaces")
+            XCTAssertTrue(page.body.string.contains("/me/licences"))
+        }
+    }
+}

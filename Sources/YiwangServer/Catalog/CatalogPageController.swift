@@ -102,6 +102,10 @@ enum CatalogPageController {
         var guide: GuideView
         /// `catalog/guide-body`, rendered once per published version.
         var guideBody: String
+        /// The electronic licence the item issues, and the materials a wallet licence replaces
+        /// (read beside the cached body: licence types change apart from guides).
+        var issuesLicence: String? = nil
+        var licenceReplaces: [String] = []
     }
 
     /// The published guide of the item named in the path, built and its body rendered once per
@@ -130,8 +134,12 @@ enum CatalogPageController {
 
     @Sendable static func guide(_ request: Request) async throws -> View {
         let guide = try await renderedGuide(request)
+        let licences = try await LicenceService(try request.domain).guideFacts(baseCode: guide.view.baseCode, materials: guide.view.materials.map(\.name))
         return try await request.view.render(
-            "catalog/guide", GuidePage(page: PageContext(request: request, title: guide.view.name + " · 办事指南"), guide: guide.view, guideBody: guide.body))
+            "catalog/guide",
+            GuidePage(
+                page: PageContext(request: request, title: guide.view.name + " · 办事指南"), guide: guide.view, guideBody: guide.body,
+                issuesLicence: licences.issues, licenceReplaces: licences.replaces))
     }
 
     @Sendable static func printGuide(_ request: Request) async throws -> View {

@@ -24,7 +24,16 @@ struct LicenceService {
     /// The type an item's approval issues, by the item's base code (decoded once per change).
     func type(issuedBy baseCode: String, on db: any Database) async throws -> LicenceType? {
         let service = self
-        return try await ctx.app.licenceTypeCache.types(on: db) { try await service.types(on: db) }.first { $0.issuedBy.contains(baseCode) }
+        return try await ctx.app.licenceTypeCache.types(on: db, now: ctx.now) { try await service.types(on: db) }.first { $0.issuedBy.contains(baseCode) }
+    }
+
+    /// What a guide page tells the public: the licence the item issues, and which of its materials
+    /// a licence in the wallet replaces (types as of at most a minute ago).
+    func guideFacts(baseCode: String, materials: [String]) async throws -> (issues: String?, replaces: [String]) {
+        let service = self
+        let types = try await ctx.app.licenceTypeCache.types(on: db, now: ctx.now, maxAge: 60) { try await service.types(on: service.db) }
+        let accepted = Set(types.flatMap(\.acceptedAs))
+        return (types.first { $0.issuedBy.contains(baseCode) }?.name, materials.filter { accepted.contains($0) })
     }
 
     /// Adds or replaces licence types (the demo city, `yiwang licence types import`); a broken

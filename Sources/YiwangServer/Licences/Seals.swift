@@ -198,18 +198,26 @@ struct Seals {
 /// approval of an item whose result is a licence asks which type it issues): a one-row query of
 /// the table's count and latest change says whether another instance or a command changed them.
 final class LicenceTypeCache: Sendable {
-    private let held = NIOLockedValueBox<(types: [LicenceType], fingerprint: String)?>(nil)
+    private let held = NIOLockedValueBox<(types: [LicenceType], fingerprint: String, checkedAt: Date)?>(nil)
 
-    func types(on db: any Database, load: () async throws -> [LicenceType]) async throws -> [LicenceType] {
+    /// `maxAge`: how long a page may show types without asking the table again (0 for a
+    /// decision, which always asks).
+    func types(on db: any Database, now: Date, maxAge: TimeInterval = 0, load: () async throws -> [LicenceType]) async throws -> [LicenceType] {
+        if maxAge > 0, let held = held.withLockedValue({ $0 }), now >= held.checkedAt, now.timeIntervalSince(held.checkedAt) < maxAge {
+            return held.types
+        }
         struct Row: Decodable {
             var count: Int64
             var latest: Date?
         }
         let row = try await db.sql().raw("SELECT COUNT(*) AS count, MAX(updated_at) AS latest FROM licence_types").first(decoding: Row.self)
         let fingerprint = "\(row?.count ?? 0):\(row?.latest?.timeIntervalSince1970 ?? 0)"
-        if let held = held.withLockedValue({ $0 }), held.fingerprint == fingerprint { return held.types }
+        if let held = held.withLockedValue({ $0 }), held.fingerprint == fingerprint {
+            self.held.withLockedValue { $0?.checkedAt = now }
+            return held.types
+        }
         let types = try await load()
-        held.withLockedValue { $0 = (types, fingerprint) }
+        held.withLockedValue { $0 = (types, fingerprint, now) }
         return types
     }
 
