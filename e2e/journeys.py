@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
+import re
 from pathlib import Path
 
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+# What a page broken by its template shows instead of itself.
+LEAF_ERROR = re.compile(r"LeafError|Leaf error|No exported|Fatal error")
 
 
 def wait(driver, timeout: float = 15) -> WebDriverWait:
@@ -73,3 +79,42 @@ def version_status(driver) -> str:
 
 
 # MARK: 1. Home and search
+
+
+def api(server: str, path: str):
+    with urllib.request.urlopen(server + path, timeout=15) as response:
+        return json.loads(response.read())
+
+
+def all_items(server: str) -> list[dict]:
+    items, page = [], 1
+    while True:
+        answer = api(server, f"/api/v1/items?per=100&page={page}")
+        items += answer["items"]
+        if not answer["items"] or len(items) >= answer["total"]:
+            return items
+        page += 1
+
+
+def response_status(driver) -> int:
+    """The HTTP status of the document now shown (after any redirects), from the Navigation Timing API."""
+    return int(driver.execute_script(
+        "const entry = performance.getEntriesByType('navigation')[0]; return entry ? entry.responseStatus : 0"))
+
+
+def assert_page_ok(driver, what: str):
+    status = response_status(driver)
+    text = body_text(driver)
+    assert status < 400, f"{what}: {driver.current_url} answered {status}; page says {text[:400]!r}"
+    assert not LEAF_ERROR.search(driver.page_source), f"{what}: template error on {driver.current_url}: {text[:400]!r}"
+
+
+def fill(driver, element_id: str, text: str):
+    field = driver.find_element(By.ID, element_id)
+    field.clear()
+    field.send_keys(text)
+
+
+def case_error(driver) -> str:
+    errors = driver.find_elements(By.ID, "case-error")
+    return errors[0].text if errors else ""

@@ -10,7 +10,6 @@ is filled from its schema. Each journey signs in fresh; screenshots go to e2e/sc
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.parse
 import urllib.request
@@ -26,7 +25,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
 
 from conftest import DEMO_PASSWORD
-from journeys import body_text, click_and_wait_for_new_page, wait, write_pdf
+from journeys import (
+    all_items, api, assert_page_ok, body_text, case_error, click_and_wait_for_new_page, fill, response_status, wait, write_pdf,
+)
 
 MARKET_DEPARTMENT = "贵阳市市场监督管理局"
 
@@ -38,7 +39,6 @@ MARKET_APPROVER = "market.approver"
 
 DATE_VALUE = "2026-11-20"
 TEXT_VALUE = "测试"
-LEAF_ERROR = re.compile(r"LeafError|Leaf error|No exported|Fatal error")
 UUID_PATTERN = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 # Form field types a browser fills with plain text.
 TEXT_TYPES = {"text", "textarea", "address"}
@@ -47,20 +47,6 @@ PERSON_PREFILL = {"applicantName", "applicantIDNumber", "applicantPhone"}
 
 
 # MARK: helpers: the public API
-
-def api(server: str, path: str):
-    with urllib.request.urlopen(server + path, timeout=15) as response:
-        return json.loads(response.read())
-
-
-def all_items(server: str) -> list[dict]:
-    items, page = [], 1
-    while True:
-        answer = api(server, f"/api/v1/items?per=100&page={page}")
-        items += answer["items"]
-        if not answer["items"] or len(items) >= answer["total"]:
-            return items
-        page += 1
 
 
 def fillable_by_a_person(field: dict) -> bool:
@@ -113,29 +99,11 @@ def market_item(server) -> dict:
 
 # MARK: helpers: pages
 
-def response_status(driver) -> int:
-    """The HTTP status of the document now shown (after any redirects), from the Navigation Timing API."""
-    return int(driver.execute_script(
-        "const entry = performance.getEntriesByType('navigation')[0]; return entry ? entry.responseStatus : 0"))
-
-
-def assert_page_ok(driver, what: str):
-    status = response_status(driver)
-    text = body_text(driver)
-    assert status < 400, f"{what}: {driver.current_url} answered {status}; page says {text[:400]!r}"
-    assert not LEAF_ERROR.search(driver.page_source), f"{what}: template error on {driver.current_url}: {text[:400]!r}"
-
 
 def check_digit(body17: str) -> str:
     """GB 11643: the 18th character of a 公民身份号码 from the first 17 digits."""
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return "10X98765432"[sum(int(digit) * weight for digit, weight in zip(body17, weights)) % 11]
-
-
-def fill(driver, element_id: str, text: str):
-    field = driver.find_element(By.ID, element_id)
-    field.clear()
-    field.send_keys(text)
 
 
 def sign_in_applicant(driver, server: str, account: str, password: str = DEMO_PASSWORD):
@@ -161,11 +129,6 @@ def sign_in_staff(driver, server: str, account: str, start: str = "/admin/cases"
 
 def case_state(driver) -> str:
     return driver.find_element(By.ID, "case-state").text.strip()
-
-
-def case_error(driver) -> str:
-    errors = driver.find_elements(By.ID, "case-error")
-    return errors[0].text if errors else ""
 
 
 def assert_state(driver, expected: str, what: str):
@@ -218,7 +181,6 @@ def save_application(driver) -> str:
     assert match, (f"保存并继续 should open the new case, but the browser is on {driver.current_url}; "
                    f"page says {body_text(driver)[:400]!r}")
     return match.group(1)
-
 
 
 def material_rows(driver) -> list:

@@ -22,7 +22,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
 
 from conftest import DEMO_PASSWORD
-from journeys import body_text, click_and_wait_for_new_page, wait
+from journeys import body_text, click_and_wait_for_new_page, fill, response_status, wait
 
 MARKET_DEPARTMENT = "贵阳市市场监督管理局"
 NANMING_DEPARTMENT_CODE = "11520102MB4798827C"
@@ -39,11 +39,6 @@ GENERIC_FAILURE = "账号或密码不正确"
 
 
 # MARK: helpers
-
-def response_status(driver) -> int:
-    """The HTTP status of the document now shown (after any redirects), from the Navigation Timing API."""
-    return int(driver.execute_script(
-        "const entry = performance.getEntriesByType('navigation')[0]; return entry ? entry.responseStatus : 0"))
 
 
 def check_digit(body17: str) -> str:
@@ -68,12 +63,6 @@ def resident_id_ending_in_x(prefix14: str) -> str:
 
 def submit(driver, form_selector: str = "main form.stacked"):
     click_and_wait_for_new_page(driver, driver.find_element(By.CSS_SELECTOR, f"{form_selector} button[type=submit]"))
-
-
-def fill(driver, element_id: str, text: str):
-    field = driver.find_element(By.ID, element_id)
-    field.clear()
-    field.send_keys(text)
 
 
 def alert_text(driver) -> str:

@@ -32,7 +32,10 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
 
 from conftest import DEMO_PASSWORD, SCREENSHOTS
-from journeys import body_text, click_and_wait_for_new_page, version_status, wait, workflow_button, write_pdf
+from journeys import (
+    LEAF_ERROR, all_items, api, assert_page_ok, body_text, case_error, click_and_wait_for_new_page, fill, response_status, version_status, wait,
+    workflow_button, write_pdf,
+)
 
 MARKET_DEPARTMENT = "贵阳市市场监督管理局"
 
@@ -52,7 +55,6 @@ RENEWAL_ITEM = "食品经营许可(延续)"  # asks for 原食品经营许可证
 IDENTIFIER_ROOT = "1.2.156.3005.2"
 PHONE = (390, 844)
 
-LEAF_ERROR = re.compile(r"LeafError|Leaf error|No exported|Fatal error")
 UUID_PATTERN = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 DATE_VALUE = "2026-11-20"
 TEXT_VALUE = "测试"
@@ -63,20 +65,6 @@ LICENCE_CASE: dict[str, str] = {}
 
 
 # MARK: helpers: the public API
-
-def api(server: str, path: str):
-    with urllib.request.urlopen(server + path, timeout=15) as response:
-        return json.loads(response.read())
-
-
-def all_items(server: str) -> list[dict]:
-    items, page = [], 1
-    while True:
-        answer = api(server, f"/api/v1/items?per=100&page={page}")
-        items += answer["items"]
-        if not answer["items"] or len(items) >= answer["total"]:
-            return items
-        page += 1
 
 
 def licence_type(server: str, name: str) -> dict:
@@ -118,28 +106,10 @@ def with_check_character(type_code: str, issuer: str, serial: str, version: str)
 
 # MARK: helpers: pages
 
-def response_status(driver) -> int:
-    """The HTTP status of the document now shown (after any redirects), from the Navigation Timing API."""
-    return int(driver.execute_script(
-        "const entry = performance.getEntriesByType('navigation')[0]; return entry ? entry.responseStatus : 0"))
-
-
-def assert_page_ok(driver, what: str):
-    status = response_status(driver)
-    text = body_text(driver)
-    assert status < 400, f"{what}: {driver.current_url} answered {status}; page says {text[:400]!r}"
-    assert not LEAF_ERROR.search(driver.page_source), f"{what}: template error on {driver.current_url}: {text[:400]!r}"
-
 
 def assert_path(driver, path: str, what: str):
     actual = urlparse(driver.current_url).path
     assert actual == path, f"{what}: expected {path} but the browser is on {driver.current_url}; page says {body_text(driver)[:300]!r}"
-
-
-def fill(driver, element_id: str, text: str):
-    field = driver.find_element(By.ID, element_id)
-    field.clear()
-    field.send_keys(text)
 
 
 def sign_in_applicant(driver, server: str, account: str, password: str = DEMO_PASSWORD):
@@ -278,7 +248,6 @@ def decode_qr(element, path: Path) -> str:
     return result.stdout.strip()
 
 
-
 def fill_application(driver, item: dict, values: dict[str, str] | None = None):
     """Fills the apply form (ids f_<key>) from the item's schema; `values` overrides text fields by key."""
     values = values or {}
@@ -336,11 +305,6 @@ def material_row(driver, name: str):
     return rows[0]
 
 
-def case_error(driver) -> str:
-    errors = driver.find_elements(By.ID, "case-error")
-    return errors[0].text if errors else ""
-
-
 def upload_missing(driver, item: dict, directory: Path, prefix: str) -> list[str]:
     """Uploads a PDF for every material row that has a file input and nothing yet; returns their names."""
     uploaded = []
@@ -360,7 +324,6 @@ def upload_missing(driver, item: dict, directory: Path, prefix: str) -> list[str
 
 
 # MARK: helpers: the catalogue editor (for the 免证办 journey)
-
 
 
 def publish_materials(driver, server: str, code: str, change) -> list[dict]:

@@ -310,6 +310,13 @@ public struct LicenceStanding: Sendable, Equatable {
         if let validUntil, validUntil < today { return .expired }
         return .valid
     }
+
+    /// The one verdict every view gives: a seal revoked on or before the day of issue could not
+    /// have sealed the licence lawfully; then the catalogue's own standing.
+    public func verdict(today: LocalDate, issuedOn: LocalDate?, sealRevokedOn: LocalDate?) -> LicenceVerdict {
+        if let sealRevokedOn, let issuedOn, sealRevokedOn <= issuedOn { return .revoked }
+        return verdict(today: today)
+    }
 }
 
 /// What a verifier knows of the seal a document names: its public key from a certificate that
@@ -356,10 +363,12 @@ public enum LicenceVerification {
         guard seal.owner == document.issuerCode else { return .tampered }
         if let notBefore = seal.notBefore, issued < notBefore { return .tampered }
         if let notAfter = seal.notAfter, notAfter < issued { return .tampered }
-        // A seal revoked on or before the day of issue could not have sealed it lawfully.
-        if let revokedOn = seal.revokedOn, revokedOn <= issued { return .revoked }
-        guard let standing else { return .unknown }
-        return standing.verdict(today: today)
+        guard let standing else {
+            // A seal revoked on or before the day of issue could not have sealed it lawfully.
+            if let revokedOn = seal.revokedOn, revokedOn <= issued { return .revoked }
+            return .unknown
+        }
+        return standing.verdict(today: today, issuedOn: issued, sealRevokedOn: seal.revokedOn)
     }
 }
 

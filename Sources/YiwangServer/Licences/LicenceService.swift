@@ -199,17 +199,20 @@ struct LicenceService {
     /// The one verdict every view gives (status page, wallet, shares): the catalogue's standing,
     /// then a seal revoked on or before the day of issue.
     func verdict(of licence: LicenceRecord, revokedSeals: [String: LocalDate]) -> (LicenceVerdict, reason: String?) {
-        // In the order the document check uses: the seal's revocation, then the catalogue.
-        if licence.status == .active, let revoked = revokedSeals[licence.keyID], let issued = try? LocalDate(licence.issuedOn), revoked <= issued {
-            return (.revoked, "签发该证照的电子印章已吊销")
-        }
-        let verdict = licence.standing.verdict(today: ctx.today)
+        let standing = licence.standing
+        let verdict = standing.verdict(today: ctx.today, issuedOn: try? LocalDate(licence.issuedOn), sealRevokedOn: revokedSeals[licence.keyID])
+        if verdict == .revoked && standing.status == .active { return (verdict, "签发该证照的电子印章已吊销") }
         return (verdict, licence.status == .superseded ? "已换发新版本" : licence.reason)
     }
 
     func status(_ raw: String) async throws -> Status {
         let identifier = try LicenceIdentifier(raw)
-        guard let licence = try await LicenceRecord.query(on: db).filter(\.$identifier == identifier.description).first() else {
+        return try await status(identifier, licence: try await LicenceRecord.query(on: db).filter(\.$identifier == identifier.description).first())
+    }
+
+    /// The status of a licence already read (or of none under that identifier).
+    func status(_ identifier: LicenceIdentifier, licence: LicenceRecord?) async throws -> Status {
+        guard let licence else {
             return Status(identifier: identifier.description, status: .unknown, statusName: LicenceVerdict.unknown.chineseName, checkedAt: ctx.now)
         }
         let (verdict, reason) = verdict(of: licence, revokedSeals: try await revokedSeals())
@@ -236,7 +239,8 @@ struct LicenceService {
         if verdict == .valid, let licence, let original = try? licence.document(ctx.keys), original.signature != document.signature {
             verdict = .tampered
         }
-        return (verdict, identifier == nil ? nil : try await status(document.identifier))
+        guard let identifier else { return (verdict, nil) }
+        return (verdict, try await status(identifier, licence: licence))
     }
 
     // MARK: Sharing
