@@ -44,6 +44,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.calendarStore = CalendarStore()
     app.sealKeyCache = SealKeyCache()
     app.licenceTypeCache = LicenceTypeCache()
+    app.catalogFigures = CatalogFigures()
+    app.questionSets = try EvaluationService.loadQuestionSets(resources: app.directory.resourcesDirectory)
     // Providers of outside services: the working local implementations until a city plugs in its own.
     app.sms = LocalSMSGateway()
     app.mail = LocalMailGateway()

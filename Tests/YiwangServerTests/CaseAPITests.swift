@@ -74,8 +74,11 @@ final class CaseAPITests: XCTestCase {
                 XCTAssertEqual(final.allowedActions, [])
             }
             let outbox = try await OutboxRecord.query(on: app.db).all()
-            XCTAssertEqual(outbox.count, 20, "three submissions, two corrections, accept, approve, deliver: inbox and SMS each; the department's inbox at each submission and at acceptance")
-            XCTAssertEqual(Set(outbox.map(\.dedupeKey)).count, 20)
+            XCTAssertEqual(
+                outbox.count, 22,
+                "three submissions, two corrections, accept, approve, deliver: inbox and SMS each; the department's inbox at each submission and at acceptance; the SMS inviting a rating at acceptance and at delivery")
+            XCTAssertEqual(Set(outbox.map(\.dedupeKey)).count, 22)
+            XCTAssertEqual(outbox.filter { $0.dedupeKey.hasPrefix("review-invitation:") }.map(\.channel), ["sms", "sms"])
             let verification = try await AuditTrail.verify(on: app.db)
             XCTAssertTrue(verification.intact)
             let actions = try await AuditEventRecord.query(on: app.db).filter(\.$subjectID == view.id.uuidString).sort(\.$id).all().map(\.action)

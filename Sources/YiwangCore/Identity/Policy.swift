@@ -180,6 +180,18 @@ public enum PolicyAction: String, CaseIterable, Sendable, Hashable {
     case manageSeals
     /// Search the whole log of registry reads (数据使用记录).
     case viewDataUses
+    /// Read the reviews (好差评) of cases and visits in scope, the reviewer masked.
+    case readReviews
+    /// See who gave a review (name and phone for the return visit); every look is audited.
+    case revealReviewer
+    /// Verify, classify, answer and call back a bad review (差评整改) of one's department.
+    case handleBadReviews
+    /// Decide a department's appeal that a bad review was mistaken or malicious (申诉复核).
+    case decideReviewAppeals
+    /// Write down a rating an applicant gives on the phone (channel 电话).
+    case recordPhoneReviews
+    /// The supervision board (电子监察): deadlines, alerts, bad reviews and cards in scope.
+    case superviseService
     // Applicants' own affairs.
     case manageOwnAccount
     case manageAgents
@@ -187,11 +199,13 @@ public enum PolicyAction: String, CaseIterable, Sendable, Hashable {
     case viewOwnCases
     case payFees
     case receiveLicences
+    /// Rate one's own cases (好差评) and the rectification of one's bad review.
+    case evaluateService
 
     /// Actions an applicant performs on their own (or their company's) affairs.
     public var isApplicantAction: Bool {
         switch self {
-        case .manageOwnAccount, .manageAgents, .applyForService, .viewOwnCases, .payFees, .receiveLicences: true
+        case .manageOwnAccount, .manageAgents, .applyForService, .viewOwnCases, .payFees, .receiveLicences, .evaluateService: true
         default: false
         }
     }
@@ -200,7 +214,7 @@ public enum PolicyAction: String, CaseIterable, Sendable, Hashable {
     var agentPower: AgentPower? {
         switch self {
         case .applyForService: .apply
-        case .viewOwnCases: .viewCases
+        case .viewOwnCases, .evaluateService: .viewCases
         case .payFees: .pay
         case .receiveLicences: .receiveLicences
         default: nil
@@ -311,7 +325,17 @@ public enum Policy {
             [.systemAdministrator]
         case .viewDataUses:
             [.supervisor]
-        case .manageOwnAccount, .manageAgents, .applyForService, .viewOwnCases, .payFees, .receiveLicences:
+        case .readReviews:
+            [.windowClerk, .approver, .departmentAdministrator, .supervisor]
+        case .revealReviewer:
+            [.departmentAdministrator, .supervisor]
+        case .handleBadReviews:
+            [.approver, .departmentAdministrator]
+        case .decideReviewAppeals, .superviseService:
+            [.supervisor]
+        case .recordPhoneReviews:
+            [.hotlineOperator]
+        case .manageOwnAccount, .manageAgents, .applyForService, .viewOwnCases, .payFees, .receiveLicences, .evaluateService:
             []
         }
     }

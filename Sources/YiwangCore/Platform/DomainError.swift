@@ -7,6 +7,8 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalid, notFound, conflict, forbidden, unauthenticated, tooLarge, tooManyRequests
         /// An outside service (a shared registry) did not answer in time: try again shortly.
         case unavailable
+        /// The resource exists but can never be changed this way (an append-only review).
+        case methodNotAllowed
     }
 
     public var kind: Kind

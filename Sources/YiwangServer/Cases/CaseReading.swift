@@ -122,16 +122,7 @@ extension CaseService {
             query.filter(\.$applicantID == applicant.principalID).sort(\.$updatedAt, .descending)
         default:
             try Policy.authorizeSomewhere(actor, .readCases)
-            if let scopes = Policy.scopes(for: actor, .readCases) {
-                query.group(.or) { group in
-                    for scope in scopes {
-                        group.group(.and) { inner in
-                            if let department = scope.departmentCreditCode { inner.filter(\.$departmentCode == department) }
-                            if let region = scope.regionCode, let code = try? RegionCode(region) { inner.filter(\.$regionCode =~ code.subtreePrefix) }
-                        }
-                    }
-                }
-            }
+            query.scoped(actor, .readCases, department: \.$departmentCode, region: \.$regionCode)
             // The work queue: cases waiting for staff, in `CaseQueue` order (green channel, then
             // the earliest deadline), read from an index. A state filter also shows finished ones.
             if state == nil { query.filter(\.$queueOrder < CaseQueue.outOfQueue) }

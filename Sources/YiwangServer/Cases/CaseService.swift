@@ -97,6 +97,10 @@ struct CaseService: Sendable {
     /// The guide of a version a case is filed under, read in one statement and decoded once
     /// (`GuideCache`, which compares the stored words, so a changed row is never served stale).
     func publishedGuide(_ versionID: UUID, on db: any Database) async throws -> ServiceGuide {
+        try await Self.guide(version: versionID, on: db)
+    }
+
+    static func guide(version versionID: UUID, on db: any Database) async throws -> ServiceGuide {
         guard let row = try await db.sql().select().column("content").from(ItemVersionRecord.schema).where("id", .equal, versionID).first() else {
             throw DomainError.notFound("case.version_missing", "办件所依据的事项版本不存在。")
         }

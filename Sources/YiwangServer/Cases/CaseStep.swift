@@ -116,6 +116,10 @@ struct CaseStep: Workflow {
         let event = CaseEventRecord(caseID: id, at: ctx.now, actor: ctx.audit.actor, channel: ctx.audit.channel, action: action, from: from, to: to, reason: reason)
         try await event.insert(on: tx)
         let eventID = event.id ?? UUID()
+        // The statistics move in the same transaction as the case (exact at every commit).
+        let counted = try await CaseStatistics.facts(action, record, guide: subject.guide, on: tx)
+        try await StatisticsLedger.add(
+            StatisticsRules.caseStep(action, from: from, on: ctx.today, facts: counted), at: CaseStatistics.key(record, on: ctx.today), on: tx)
         let audit = ctx.entry(
             "case." + action.rawValue, subjectType: "case", subjectID: id.uuidString, owner: record.owner,
             before: from.rawValue, after: to.rawValue + (reason.map { "：" + $0 } ?? ""))
@@ -125,6 +129,10 @@ struct CaseStep: Workflow {
         if let licence = issued?.licence {
             let told = CaseNotices.licenceIssued(itemName: record.itemName, licenceName: licence.name, number: licence.number, identifier: licence.identifier)
             notices += CaseService.toApplicant(record, told, event: licence.id ?? UUID(), at: ctx.now, channels: channels)
+        }
+        // 好差评: accepted, and once the result is delivered, the applicant is invited to rate.
+        if action == .accept || action == .deliver {
+            notices += try await EvaluationService(ctx).invite(record, stage: action == .accept ? .acceptance : .conclusion, on: tx)
         }
         var trail = [audit] + (issued.map { [$0.audit] } ?? [])
         for case .creditReason(let proceed) in plan.effects {

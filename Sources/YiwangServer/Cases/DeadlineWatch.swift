@@ -16,6 +16,9 @@ struct DeadlineWatch {
         var warned = 0
         var overdue = 0
         var approvedOnTimeout = 0
+        /// Rectifications of bad reviews warned and overdue (差评整改预警、超期).
+        var rectificationsWarned = 0
+        var rectificationsOverdue = 0
     }
 
     @discardableResult
@@ -70,7 +73,48 @@ struct DeadlineWatch {
                 }
             }
         }
+        try await watchRectifications(today: today, cutoff: cutoff, calendar: calendar, now: now, into: &report)
         return report
+    }
+
+    /// The same watch over the rectifications of bad reviews: yellow within the warning days,
+    /// red once the 15 working days have passed, each raised once to the handling department.
+    private func watchRectifications(today: LocalDate, cutoff: String, calendar: WorkingCalendar, now: Date, into report: inout Report) async throws {
+        let open = RectificationState.allCases.filter(\.isOpen).map(\.rawValue)
+        var due: [RectificationRecord] = []
+        for (level, last, inclusive) in [("none", cutoff, true), ("yellow", today.description, false)] {
+            let query = RectificationRecord.query(on: app.db).filter(\.$stateRaw ~~ open).filter(\.$alertLevel == level)
+            if inclusive { query.filter(\.$deadline <= last) } else { query.filter(\.$deadline < last) }
+            due += try await query.all()
+        }
+        for record in due {
+            let urgency = record.urgency(today: today, warnWithin: app.settings.deadlineWarningDays, calendar: calendar)
+            guard urgency.alertRank > (CaseUrgency(rawValue: record.alertLevel)?.alertRank ?? 0), let id = record.id else { continue }
+            let (level, seen, overdue) = (urgency.rawValue, record.alertLevel, urgency == .red)
+            let message = OutboxRecord(
+                dedupeKey: "rectification:\(id.uuidString):deadline:\(level)", caseID: record.caseID, recipient: "department:" + record.departmentCode,
+                channel: "inbox", subject: overdue ? "差评整改超期：\(record.itemName)" : "差评整改即将到期：\(record.itemName)",
+                body: "整改期限 \(record.deadline)" + (overdue ? "，已超期，请立即整改并回访评价人。" : "，请抓紧核实整改。"), at: now)
+            do {
+                let raised = try await AuditTrail.writeTransaction(on: app.db) { tx in
+                    struct Claimed: Decodable { var id: UUID }
+                    guard
+                        try await !tx.sql().update(RectificationRecord.schema).set("alert_level", to: level).where("id", .equal, id)
+                            .where("alert_level", .equal, seen).returning("id").all(decoding: Claimed.self).isEmpty
+                    else { return false }
+                    if try await OutboxRecord.query(on: tx).filter(\.$dedupeKey == message.dedupeKey).count() == 0 { try await message.create(on: tx) }
+                    try await AuditTrail.append(
+                        AuditContext.system("system:deadline-watch").entry(
+                            overdue ? "rectification.deadlineOverdue" : "rectification.deadlineWarning", subjectType: "rectification",
+                            subjectID: id.uuidString, owner: record.owner, after: record.deadline, at: now),
+                        on: tx)
+                    return true
+                }
+                if raised { if overdue { report.rectificationsOverdue += 1 } else { report.rectificationsWarned += 1 } }
+            } catch {
+                app.logger.error("deadline watch could not alert rectification \(id.uuidString): \(String(reflecting: error))")
+            }
+        }
     }
 
     /// Claims the alert with a compare-and-set (of several instances, one raises it) and writes

@@ -11,6 +11,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(ImportCommand(), as: "import")
     app.asyncCommands.use(LintCatalogCommand(), as: "lint-catalog")
     app.asyncCommands.use(BenchCommand(), as: "bench")
+    app.asyncCommands.use(StatisticsCommand(), as: "statistics")
     app.asyncCommands.use(CaseBenchCommand(), as: "bench-cases")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")

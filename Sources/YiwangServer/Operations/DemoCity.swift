@@ -113,6 +113,8 @@ enum DemoCity {
         try await seedLicenceTypes(app)
         let cases = try await DemoCases.seed(app, staff: staff)
         if cases > 0 { app.logger.info("demo city: \(cases) cases filed and moved through their states") }
+        let reviews = try await DemoEvaluations.seed(app, staff: staff)
+        if reviews > 0 { app.logger.info("demo city: \(reviews) reviews given, bad ones in every state of their rectification") }
         return (report, staff)
     }
 

@@ -28,6 +28,7 @@ enum AppMigrations {
             (17, IndexPublishedItemsByName()),
             (18, CreateLicences()),
             (19, CreateDataSharing()),
+            (20, CreateEvaluation()),
         ]
     }
 

@@ -140,6 +140,7 @@ struct ProblemMiddleware: AsyncMiddleware {
         case .tooLarge: 413
         case .tooManyRequests: 429
         case .unavailable: 503
+        case .methodNotAllowed: 405
         }
     }
 

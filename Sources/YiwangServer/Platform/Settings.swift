@@ -78,6 +78,12 @@ public struct Settings: Sendable {
     public var publicURL = "http://localhost:8080"
     /// How long a licence share link lives unless the holder says otherwise.
     public var licenceShareHours = 24
+    /// Working days a department has to put a bad review right (国办发〔2019〕51号: 15).
+    public var rectificationWorkingDays = 15
+    /// How long the link to rate a case (SMS, the QR code on a receipt) stays open, in days.
+    public var reviewLinkDays = 30
+    /// How long a clerk's ended visit can still be rated on the window's tablet, in minutes.
+    public var visitRatingMinutes = 15
     /// How long a call to a shared registry may take before it counts as failed.
     public var registryTimeout: TimeInterval = 3
     /// Faults the local exchange plays (`population=down,credit=slow:5000`), to rehearse outages.
@@ -143,6 +149,9 @@ public struct Settings: Sendable {
             }
         }
         if let hours = integer("YIWANG_LICENCE_SHARE_HOURS", range: 1...720) { settings.licenceShareHours = hours }
+        if let days = integer("YIWANG_RECTIFICATION_WORKING_DAYS", range: 1...60) { settings.rectificationWorkingDays = days }
+        if let days = integer("YIWANG_REVIEW_LINK_DAYS", range: 1...365) { settings.reviewLinkDays = days }
+        if let minutes = integer("YIWANG_VISIT_RATING_MINUTES", range: 1...240) { settings.visitRatingMinutes = minutes }
         if let seconds = integer("YIWANG_REGISTRY_TIMEOUT_SECONDS", range: 1...60) { settings.registryTimeout = TimeInterval(seconds) }
         if let raw = environment["YIWANG_REGISTRY_FAULTS"], !raw.isEmpty {
             if let faults = LocalSharedData.faults(raw) {
