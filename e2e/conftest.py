@@ -35,6 +35,9 @@ CHROMIUM = os.environ.get("YIWANG_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("YIWANG_CHROMEDRIVER", "/usr/bin/chromedriver")
 WINDOW = (1280, 900)
 READY_TIMEOUT = 60
+# Each running server's data directory, by its base URL: journeys read what the local SMS gateway
+# "sent" (the applicant's handset) from its database there.
+SERVER_DATA_DIRS: dict[str, Path] = {}
 
 
 def _free_port() -> int:
@@ -57,6 +60,7 @@ def server():
     data_dir = tempfile.mkdtemp(prefix="yiwang-e2e-")
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
+    SERVER_DATA_DIRS[base_url] = Path(data_dir)
     env = dict(os.environ)
     env.update({"YIWANG_DATA_DIR": data_dir, "YIWANG_PASSWORD_COST": env.get("YIWANG_PASSWORD_COST", "4")})
     # Every journey signs in from 127.0.0.1: allow more than a real address gets per minute.

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import urllib.request
 import re
 from pathlib import Path
 
+import pytest
+
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import SERVER_DATA_DIRS
 
 # What a page broken by its template shows instead of itself.
 LEAF_ERROR = re.compile(r"LeafError|Leaf error|No exported|Fatal error")
@@ -118,3 +123,19 @@ def fill(driver, element_id: str, text: str):
 def case_error(driver) -> str:
     errors = driver.find_elements(By.ID, "case-error")
     return errors[0].text if errors else ""
+
+
+def sms_sent(server: str) -> list[str]:
+    """The texts the server's local SMS gateway has sent so far, oldest first. The gateway stands
+    for the applicant's handset and logs what it sent (never a verification code) in `sms_log`;
+    this reads it from the test server's SQLite database, read-only. Skips the test when the
+    server keeps its data elsewhere (DATABASE_URL)."""
+    data_dir = SERVER_DATA_DIRS.get(server)
+    database = data_dir / "yiwang.sqlite" if data_dir else None
+    if database is None or not database.is_file():
+        pytest.skip("the SMS log is read from the test server's SQLite database, and there is none")
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
+    try:
+        return [body for (body,) in connection.execute("SELECT body FROM sms_log ORDER BY sent_at, rowid")]
+    finally:
+        connection.close()

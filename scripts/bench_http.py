@@ -5,6 +5,8 @@ Usage:
     python3 scripts/bench_http.py --bin .build/release/yiwang [--engine sqlite|postgres]
         [--seconds 10] [--connections 1,16] [--threads N] [--database-url URL] [--json FILE] [--keep]
         [--only LABEL-PART] [--catalog-items N]
+    python3 scripts/bench_http.py --bin .build/release/yiwang --statistics-cases 1000000 [--statistics-reviews 100000]
+        [--statistics-days 365] | --data-dir DIR | --engine postgres --database-url URL --prepared
 
 Starts the server alone (scripts/yiwang_server.py; SQLite on a fresh data folder, or PostgreSQL on
 `--database-url`, an EMPTY throwaway database that `serve` seeds with the demo city) and loads it
@@ -43,6 +45,19 @@ row (~1 KB) and a timeline-sized row (~200 B). Server RSS (VmRSS, and the peak V
 each route. `--only PART` measures the routes whose label contains PART (`verify`, `decide`,
 `decide + licence`, `submit+accept`, …) and skips the raw ceiling.
 
+Statistics (issue 12) at a city's scale: `--statistics-cases N` (with `--statistics-reviews M`,
+`--statistics-days D`) runs `yiwang bench-statistics` on the empty database before the server's
+first start (generation in SQL, the summaries filled by the recount, a second recount that must
+find no difference; timed, its report kept), or `--data-dir DIR` serves a SQLite data folder made
+earlier by `YIWANG_DATA_DIR=DIR yiwang bench-statistics …` (left as it is afterwards), or
+`--prepared` a PostgreSQL database made by it with YIWANG_DATA_KEYS and YIWANG_INDEX_KEY from this
+environment (the same keys the command ran with). Then only the empty route and the public
+statistics routes are measured: `statistics 30d` (`GET /api/v1/statistics`, the default 30 days),
+`statistics year by department`, `statistics 90d by day` and `statistics csv` (a year by item, as
+CSV), beside the **raw query ceiling** of the same engine from another process (the summary
+table's 30-day sum and its 90 days by day, as the server asks them: Python's sqlite3 threads with
+their own connections, or pgbench), at each connection count.
+
 Prints one Markdown table (and `--json FILE`). Exit status: 0 done, 1 a write route answered
 anything but 2xx (or lost a connection), or the licences issued do not match the approvals, 2 the
 benchmark could not be set up. Standard library only, plus wrk (built with LuaJIT, as Debian's and
@@ -71,6 +86,16 @@ VERIFY_DOCUMENT = "verify document `POST /api/v1/licences/verification`"
 DECIDE = "decide (no licence)"
 DECIDE_LICENCE = "decide + licence (issue and SM2 seal)"
 HELD_BY_PLATFORM = ("eLicence", "sharedData")  # MaterialSource.isHeldByPlatform
+HEALTHZ = "empty route `GET /healthz`"
+STATISTICS_30D = "statistics 30d `GET /api/v1/statistics`"
+STATISTICS_YEAR_DEPARTMENT = "statistics year by department `?from=&to=&groupBy=department` (365 days)"
+STATISTICS_90D_DAY = "statistics 90d by day `?from=&to=&groupBy=day`"
+STATISTICS_CSV = "statistics csv, year by item `?from=&to=&groupBy=item&format=csv`"
+# The counters of the summary tables, as migration 0020 (CreateEvaluation.counterColumns) made them.
+STATISTICS_COUNTERS = ["applications", "accepted", "not_accepted", "decided", "decided_on_time", "concluded",
+                       "concluded_fully_online", "visits", "materials_required", "materials_spared", "reviews_level_1",
+                       "reviews_level_2", "reviews_level_3", "reviews_level_4", "reviews_level_5", "reviews_excluded",
+                       "rectified_on_time", "rectified_late"]
 CASE_ROW_BYTES, EVENT_ROW_BYTES = 1000, 200  # measured on the demo city's cases and case_events
 
 
@@ -413,31 +438,201 @@ COMMIT;
 """
 
 
-def postgres_raw(url, work, connections, seconds, threads):
-    script, prefix = os.path.join(work, "raw.sql"), os.path.join(work, f"pgbench-c{connections}")
+def pgbench(url, work, name, text, connections, seconds, threads):
+    """Runs one pgbench script (prepared statements) for `seconds`; throughput and latencies."""
+    script, prefix = os.path.join(work, f"{name}.sql"), os.path.join(work, f"pgbench-{name}-c{connections}")
     with open(script, "w") as f:
-        f.write(RAW_PG_SCRIPT)
+        f.write(text)
+    cmd = [postgres_tool("pgbench"), "-n", "-M", "prepared", "-f", script, "-c", str(connections),
+           "-j", str(min(threads, connections)), "-T", str(seconds), "-l", "--log-prefix", prefix, url]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120, cwd=work)
+    with open(prefix + ".txt", "w") as f:
+        f.write(" ".join(cmd) + "\n\n" + done.stdout + done.stderr)
+    tps = re.search(r"^tps = ([\d.]+)", done.stdout, re.M)
+    if done.returncode != 0 or not tps:
+        raise SetupError(f"pgbench failed ({done.returncode}): {(done.stdout + done.stderr)[-800:]}")
+    latencies = []  # per-transaction log: client, transaction, latency in µs, ...
+    for log in glob.glob(prefix + ".*"):
+        if not log.endswith(".txt"):
+            with open(log) as f:
+                latencies += [int(line.split()[2]) / 1e6 for line in f if line.strip()]
+    latencies.sort()
+    failed = re.search(r"number of failed transactions: (\d+)", done.stdout)
+    return {"transactions": len(latencies), "tps": float(tps.group(1)), "failed": int(failed.group(1)) if failed else 0,
+            "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
+
+
+def postgres_raw(url, work, connections, seconds, threads):
     psql(url, RAW_PG_TABLES)
     try:
-        cmd = [postgres_tool("pgbench"), "-n", "-M", "prepared", "-f", script, "-c", str(connections),
-               "-j", str(min(threads, connections)), "-T", str(seconds), "-l", "--log-prefix", prefix, url]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120, cwd=work)
-        with open(prefix + ".txt", "w") as f:
-            f.write(" ".join(cmd) + "\n\n" + done.stdout + done.stderr)
-        tps = re.search(r"^tps = ([\d.]+)", done.stdout, re.M)
-        if done.returncode != 0 or not tps:
-            raise SetupError(f"pgbench failed ({done.returncode}): {(done.stdout + done.stderr)[-800:]}")
-        latencies = []  # per-transaction log: client, transaction, latency in µs, ...
-        for log in glob.glob(prefix + ".*"):
-            if not log.endswith(".txt"):
-                with open(log) as f:
-                    latencies += [int(line.split()[2]) / 1e6 for line in f if line.strip()]
-        latencies.sort()
-        failed = re.search(r"number of failed transactions: (\d+)", done.stdout)
-        return {"transactions": len(latencies), "tps": float(tps.group(1)), "failed": int(failed.group(1)) if failed else 0,
-                "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
+        return pgbench(url, work, "raw", RAW_PG_SCRIPT, connections, seconds, threads)
     finally:
         psql(url, "DROP TABLE IF EXISTS bench_raw_events, bench_raw_cases")
+
+
+# MARK: statistics (issue 12)
+
+def china_today():
+    """Today in China, as the server's `ctx.today` (UTC+8)."""
+    return datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
+
+
+def statistics_routes():
+    """(label, path) of the statistics routes measured, their periods ending today."""
+    today = china_today()
+    year, quarter = today - datetime.timedelta(days=364), today - datetime.timedelta(days=89)
+    return [(STATISTICS_30D, "/api/v1/statistics"),
+            (STATISTICS_YEAR_DEPARTMENT, f"/api/v1/statistics?from={year}&to={today}&groupBy=department"),
+            (STATISTICS_90D_DAY, f"/api/v1/statistics?from={quarter}&to={today}&groupBy=day"),
+            (STATISTICS_CSV, f"/api/v1/statistics?from={year}&to={today}&groupBy=item&format=csv")]
+
+
+def statistics_queries():
+    """(label, SQL) of the raw query ceilings: what StatisticsLedger.sums asks for the 30-day total
+    (no whole month inside it: the daily table alone) and for 90 days by day."""
+    today = china_today()
+    sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in STATISTICS_COUNTERS)
+    month, quarter = today - datetime.timedelta(days=29), today - datetime.timedelta(days=89)
+    return [("raw query ceiling: 30-day sum of statistics_daily", "30d",
+             f"SELECT {sums} FROM statistics_daily WHERE day >= '{month}' AND day <= '{today}'"),
+            ("raw query ceiling: 90 days of statistics_daily by day", "90d",
+             f"SELECT day AS grp, {sums} FROM statistics_daily WHERE day >= '{quarter}' AND day <= '{today}' GROUP BY day")]
+
+
+def sqlite_query_worker(path, connections, seconds, query):
+    """Runs in its own process (`--sqlite-query-worker`): each thread with its own connection runs
+    the query and reads every row, as often as it can (sqlite3 lets go of the GIL while it steps)."""
+    latencies, stop = [], time.monotonic() + seconds
+
+    def reader():
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout=60000")
+        mine = []
+        while time.monotonic() < stop:
+            began = time.perf_counter()
+            db.execute(query).fetchall()
+            mine.append(time.perf_counter() - began)
+        db.close()
+        latencies.extend(mine)
+
+    began = time.monotonic()
+    workers = [threading.Thread(target=reader) for _ in range(connections)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.monotonic() - began
+    latencies.sort()
+    print(json.dumps({"transactions": len(latencies), "seconds": elapsed, "tps": len(latencies) / elapsed,
+                      "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}))
+
+
+def sqlite_query_raw(data_dir, connections, seconds, query):
+    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--sqlite-query-worker",
+                           os.path.join(data_dir, "yiwang.sqlite"), str(connections), str(seconds), query],
+                          capture_output=True, text=True, timeout=seconds + 120)
+    if done.returncode != 0:
+        raise SetupError(f"raw SQLite query worker failed: {done.stderr[-800:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def dataset_counts(args, data_dir):
+    """Rows of the tables the statistics stand on (what the server is measured with)."""
+    tables = ["cases", "case_events", "reviews", "rectifications", "statistics_daily", "statistics_monthly"]
+    if args.engine == "postgres":
+        return {t: int(psql(args.database_url, f"SELECT count(*) FROM {t}")) for t in tables}
+    db = sqlite3.connect(os.path.join(data_dir, "yiwang.sqlite"))
+    try:
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    finally:
+        db.close()
+
+
+def generate_statistics_data(args, server, report):
+    """`yiwang bench-statistics` on the empty database, before the server's first start; timed,
+    its own report kept (without the migrations' log lines)."""
+    cmd = ["bench-statistics", "--cases", str(args.statistics_cases), "--reviews", str(args.statistics_reviews),
+           "--days", str(args.statistics_days)]
+    print(f"yiwang {' '.join(cmd)} …", file=sys.stderr)
+    started = time.monotonic()
+    status, out = server.cli(*cmd, timeout=4 * 3600)
+    seconds = time.monotonic() - started
+    if status != 0:
+        raise SetupError(f"yiwang bench-statistics failed ({status}):\n{out[-2000:]}")
+    lines = out.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.startswith("Yiwang statistics data")), 0)
+    report["statistics_data"] = {"command": "yiwang " + " ".join(cmd), "seconds": seconds, "output": lines[first:]}
+    print("\n".join(lines[first:]) + f"\n(the whole process: {seconds:.1f} s)", file=sys.stderr)
+
+
+def measure_statistics(args, server, report, work, connection_counts):
+    """The empty route and the statistics routes over HTTP, then the raw query ceilings beside the
+    idle server. True when every answer was 2xx."""
+    base, pid = server.base, server.proc.pid
+    routes = [(HEALTHZ, "/healthz")] + [r for r in statistics_routes() if not args.only or args.only in r[0]]
+    clean = True
+    for label, path in routes:
+        status, answer = request(base, "GET", path)  # a wrong path or an empty data set fails here, clearly
+        if status != 200:
+            raise SetupError(f"{label}: {path} -> {status} {answer!r}"[:400])
+        if path.startswith("/api/v1/statistics") and "format=csv" not in path and not answer["total"]["applications"]:
+            raise SetupError(f"{label}: {path} counts no application: is this the generated data set?")
+        for c in connection_counts:
+            print(f"  {label}, {c} connections …", file=sys.stderr)
+            n = len(report["rows"])
+            out = run_wrk(base + path, "get.lua", {}, c, args.threads, args.seconds, os.path.join(work, f"wrk-{n:02d}-get-c{c}.txt"))
+            if not server.alive():
+                raise SetupError(f"the server stopped during {label}:\n{server.tail()}")
+            seconds = out["duration_us"] / 1e6
+            sockets = {k: v for k, v in out["socket_errors"].items() if v}
+            row = {"route": label, "path": path, "connections": c, "requests": out["requests"],
+                   "rps": out["requests"] / seconds, "p50_ms": out["latency_us"]["p50"] / 1000,
+                   "p99_ms": out["latency_us"]["p99"] / 1000, "max_ms": out["latency_us"]["max"] / 1000,
+                   "errors": out["counts"].get("bad", 0) + sum(sockets.values()),
+                   "error_detail": dict(out["bad_statuses"], **sockets), "first_error": out["first_bad"],
+                   "write": False, "script": "get.lua"}
+            row["rss_kib"], row["hwm_kib"] = rss(pid)
+            report["rows"].append(row)
+            clean &= row["errors"] == 0
+    # The engine's own ceiling for the same reads, from another process, the server idle beside it.
+    raw_rows = []
+    for label, name, query in ([] if args.only else statistics_queries()):
+        for c in connection_counts:
+            print(f"  {label}, {c} connections …", file=sys.stderr)
+            if args.engine == "sqlite":
+                raw = sqlite_query_raw(server.data_dir, c, args.seconds, query)
+                detail = "Python's sqlite3, other process"
+            else:
+                raw = pgbench(args.database_url, work, f"query-{name}", query + ";\n", c, args.seconds, args.threads)
+                detail = "pgbench, other process"
+            raw_rows.append({"route": f"{label} ({detail})", "connections": c, "rps": raw["tps"], "unit": "q/s",
+                             "p50_ms": raw["p50_ms"], "p99_ms": raw["p99_ms"], "requests": raw["transactions"],
+                             "errors": raw.get("failed", 0), "error_detail": {}, "raw": True})
+    healthz = [r for r in report["rows"] if r["path"] == "/healthz"]
+    report["rows"] = healthz + raw_rows + [r for r in report["rows"] if r["path"] != "/healthz"]
+    counts = dataset_counts(args, server.data_dir)
+    today = china_today()
+    report["dataset"] = counts
+    report["notes"] = [
+        f"- data: {counts['cases']:,} cases ({counts['case_events']:,} timeline steps), {counts['reviews']:,} reviews, "
+        f"{counts['rectifications']:,} rectifications; summary tables {counts['statistics_daily']:,} daily and "
+        f"{counts['statistics_monthly']:,} monthly rows"
+        + (f"; made by `{report['statistics_data']['command']}` in {report['statistics_data']['seconds']:.1f} s (the whole "
+           "process: demo city, generation in SQL, recount, summaries written, second recount)" if "statistics_data" in report
+           else f"; prepared beforehand ({'--data-dir ' + args.data_dir if args.data_dir else '--prepared'})") + ".",
+        f"- statistics routes: public, no sign-in; periods end today ({today}, China time): 30d is the default period "
+        "(30 days), the year is 365 days (whole months from the monthly table, the ends from the daily one), 90d by day "
+        "reads the daily table, csv is the year by item as CSV. Every answer is read whole by wrk.",
+        "- raw query ceiling: the same sums the server asks for the 30-day total and for 90 days by day, straight to the "
+        "database from another process with the server idle beside it "
+        + ("(N threads with their own sqlite3 connections, each reading every row)." if args.engine == "sqlite"
+           else "(N pgbench clients, prepared statements)."),
+        "- errors: answers other than 2xx and socket errors (connect, read, write, timeout).",
+        "- server RSS: VmRSS of the server process after the route, in parentheses its peak (VmHWM) so far"
+        + (" (the PostgreSQL backends are not counted)." if args.engine == "postgres" else "."),
+        f"- wrk threads: min({args.threads}, connections); wrk and the server share the machine's cores.",
+    ]
+    return clean
 
 
 # MARK: the report
@@ -468,7 +663,7 @@ def table(report):
     for r in report["rows"]:
         rate = f"{r['pairs_per_s']:.1f} pairs/s ({r['rps']:.1f} req/s)" if "pairs_per_s" in r else \
             f"{r['chains_per_s']:.1f} chains/s ({r['rps']:.1f} req/s)" if "chains_per_s" in r else \
-            f"{r['rps']:.1f} tx/s" if r.get("raw") else f"{r['rps']:.1f}"
+            f"{r['rps']:.1f} {r.get('unit', 'tx/s')}" if r.get("raw") else f"{r['rps']:.1f}"
         errors = str(r["errors"]) + (" (" + ", ".join(f"{k}×{v}" for k, v in r["error_detail"].items()) + ")" if r["errors"] else "")
         memory = f"{mib(r['rss_kib'])} MiB ({mib(r['hwm_kib'])})" if "rss_kib" in r else "—"
         lines.append(f"| {r['route']} | {r['connections']} | {rate} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {errors} | {memory} |")
@@ -559,7 +754,24 @@ def main():
     parser.add_argument("--catalog-items", type=int, default=0,
                         help="import this many generated entries (yiwang generate-catalog, then yiwang import, timed) "
                              "beside the demo city before measuring")
+    parser.add_argument("--statistics-cases", type=int, default=0,
+                        help="statistics at scale: `yiwang bench-statistics` with this many cases on the empty database "
+                             "before the first start; then only the empty route and the statistics routes are measured")
+    parser.add_argument("--statistics-reviews", type=int, default=100000, help="with --statistics-cases (default 100000)")
+    parser.add_argument("--statistics-days", type=int, default=365, help="with --statistics-cases (default 365)")
+    parser.add_argument("--data-dir", help="SQLite: serve this data folder, prepared by `YIWANG_DATA_DIR=DIR yiwang "
+                                           "bench-statistics`, and measure the statistics routes (the folder is kept)")
+    parser.add_argument("--prepared", action="store_true",
+                        help="PostgreSQL: the database at --database-url was prepared by `yiwang bench-statistics` with "
+                             "YIWANG_DATA_KEYS and YIWANG_INDEX_KEY from this environment; measure the statistics routes")
     args = parser.parse_args()
+    statistics = bool(args.statistics_cases or args.data_dir or args.prepared)
+    if args.data_dir and (args.engine != "sqlite" or args.statistics_cases or not os.path.isfile(os.path.join(args.data_dir, "yiwang.sqlite"))):
+        print("--data-dir is a prepared SQLite data folder (with yiwang.sqlite), without --statistics-cases", file=sys.stderr)
+        return 2
+    if args.prepared and (args.engine != "postgres" or args.statistics_cases):
+        print("--prepared is for --engine postgres, without --statistics-cases", file=sys.stderr)
+        return 2
     connection_counts = [int(c) for c in args.connections.split(",") if c.strip()]
 
     if not shutil.which("wrk"):
@@ -577,14 +789,22 @@ def main():
         if missing:
             print(f"{' and '.join(missing)} not found (apt-get install -y postgresql-client)", file=sys.stderr)
             return 2
-        # Fresh keys each run: that is why the database must be empty (sealed data from another run would not open).
-        key = lambda: base64.b64encode(os.urandom(32)).decode()  # noqa: E731
-        env.update(DATABASE_URL=args.database_url, YIWANG_DATA_KEYS="bench:" + key(), YIWANG_INDEX_KEY=key())
+        if args.prepared:
+            # The keys the data was sealed with by `yiwang bench-statistics`.
+            if not os.environ.get("YIWANG_DATA_KEYS") or not os.environ.get("YIWANG_INDEX_KEY"):
+                print("--prepared needs YIWANG_DATA_KEYS and YIWANG_INDEX_KEY as `yiwang bench-statistics` had them", file=sys.stderr)
+                return 2
+            env.update(DATABASE_URL=args.database_url, YIWANG_DATA_KEYS=os.environ["YIWANG_DATA_KEYS"],
+                       YIWANG_INDEX_KEY=os.environ["YIWANG_INDEX_KEY"])
+        else:
+            # Fresh keys each run: that is why the database must be empty (sealed data from another run would not open).
+            key = lambda: base64.b64encode(os.urandom(32)).decode()  # noqa: E731
+            env.update(DATABASE_URL=args.database_url, YIWANG_DATA_KEYS="bench:" + key(), YIWANG_INDEX_KEY=key())
 
     try:
         if args.engine == "postgres":
             tables = psql(args.database_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-            if tables != "0":
+            if tables != "0" and not args.prepared:
                 raise SetupError(f"the database at --database-url is not empty ({tables} tables); give a fresh one")
             engine = "PostgreSQL " + psql(args.database_url, "SELECT current_setting('server_version') || ', fsync=' || "
                                           "current_setting('fsync') || ', synchronous_commit=' || current_setting('synchronous_commit')")
@@ -598,8 +818,9 @@ def main():
     # A copy, so a rebuild during the run cannot swap the binary under the server.
     binary = os.path.join(work, "yiwang")
     shutil.copy2(os.path.abspath(args.bin), binary)
-    server = Server(binary, os.path.join(work, "data"), work, env=env, isolate=True)
-    os.mkdir(server.data_dir)
+    server = Server(binary, os.path.abspath(args.data_dir) if args.data_dir else os.path.join(work, "data"), work, env=env, isolate=True)
+    if not args.data_dir:
+        os.mkdir(server.data_dir)
     report = {"engine": args.engine, "engine_detail": engine,
               "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
               "machine": machine(), "binary": os.path.relpath(os.path.abspath(args.bin), ROOT),
@@ -607,8 +828,24 @@ def main():
               "seconds": args.seconds, "connections": connection_counts, "rows": [], "notes": []}
     failed_writes, ok = False, False
     try:
+        if args.statistics_cases:
+            generate_statistics_data(args, server, report)
         print(f"starting {args.bin} ({args.engine}) in {work} …", file=sys.stderr)
         server.start(ready_timeout=900)  # seeding PostgreSQL with a debug build takes a while
+        if statistics:
+            report["rss_start_kib"] = rss(server.proc.pid)[0]
+            clean = measure_statistics(args, server, report, work, connection_counts)
+            report["failed"] = not clean
+            print(table(report))
+            if args.json:
+                with open(args.json, "w") as f:
+                    json.dump(report, f, ensure_ascii=False, indent=2)
+            ok = True
+            if not clean:
+                failed_writes = True  # keeps the work folder
+                print(f"\nFAIL: a statistics route answered something other than 2xx; wrk output in {work}", file=sys.stderr)
+                return 1
+            return 0
         if args.catalog_items > 0:
             # The demo city is seeded by the first start; the generated catalog joins it through
             # the same import an operator runs, with the server stopped, and is timed from here.
@@ -806,5 +1043,8 @@ def main():
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--sqlite-raw-worker":
         sqlite_raw_worker(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+        sys.exit(0)
+    if len(sys.argv) == 6 and sys.argv[1] == "--sqlite-query-worker":
+        sqlite_query_worker(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5])
         sys.exit(0)
     sys.exit(main())

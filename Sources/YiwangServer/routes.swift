@@ -80,6 +80,30 @@ func routes(_ app: Application) throws {
     signedIn.delete("licences", ":identifier", "shares", ":share", use: LicenceAPIController.withdrawShare)
     staff.post("licences", ":identifier", "changes", use: LicenceAPIController.change)
 
+    // 好差评: applicants rate their cases; a link or the window's tablet rates without signing
+    // in (small bodies, each link and visit once); reviews are never changed by anyone.
+    signedIn.post("cases", ":id", "evaluations", use: EvaluationAPIController.rateCase)
+    signedIn.get("cases", ":id", "evaluations", use: EvaluationAPIController.caseReviews)
+    api.get("evaluation-links", ":token", use: EvaluationAPIController.link)
+    api.on(.POST, "evaluation-links", ":token", body: .collect(maxSize: small), use: EvaluationAPIController.rateByLink)
+    api.get("hall", "windows", ":code", "visit", use: EvaluationAPIController.tablet)
+    api.on(.POST, "hall", "windows", ":code", "evaluations", body: .collect(maxSize: small), use: EvaluationAPIController.rateVisit)
+    staff.post("hall", "windows", ":code", "visits", use: EvaluationAPIController.startVisit)
+    staff.post("hall", "windows", ":code", "visits", "end", use: EvaluationAPIController.endVisit)
+    staff.post("evaluations", "phone", use: EvaluationAPIController.ratePhone)
+    staff.get("evaluations", use: EvaluationAPIController.search)
+    signedIn.get("evaluations", ":id", use: EvaluationAPIController.show)
+    signedIn.post("evaluations", ":id", "rectification-rating", use: EvaluationAPIController.rateRectification)
+    for method in [HTTPMethod.PUT, .PATCH, .DELETE] {
+        api.on(method, "evaluations", ":id", use: EvaluationAPIController.immutable)
+    }
+    staff.get("rectifications", use: RectificationAPIController.list)
+    staff.get("rectifications", ":id", use: RectificationAPIController.show)
+    staff.post("rectifications", ":id", "transitions", use: RectificationAPIController.transition)
+    api.get("public", "evaluations", use: StatisticsController.publicEvaluations)
+    api.get("statistics", use: StatisticsController.statistics)
+    staff.get("supervision", "overview", use: StatisticsController.overview)
+
     staff.get("notifications", "failed", use: NotificationController.failed)
     staff.post("notifications", ":id", "resend", use: NotificationController.resend)
 
@@ -193,4 +217,11 @@ func routes(_ app: Application) throws {
     staffForms.post("admin", "items", use: AdminPageController.createItem)
     staffForms.post("admin", "items", ":code", "draft", use: AdminPageController.saveDraft)
     staffForms.post("admin", "items", ":code", "workflow", use: AdminPageController.workflow)
+
+    // MARK: 好差评 pages (applicant, link, tablet, public results)
+    EvaluationPages.register(app)
+    // MARK: 好差评 staff pages (window visits, hotline, reviews, rectifications)
+    EvaluationDeskPages.register(app)
+    // MARK: Statistics and supervision pages
+    StatisticsPages.register(app)
 }

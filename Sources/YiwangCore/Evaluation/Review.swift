@@ -211,7 +211,8 @@ public enum ReviewRules {
         if let level, !level.isBad, !reasons.isEmpty {
             problems.append(FieldError(field: "reasons", message: "差评原因只在“不满意”或“非常不满意”时填写。"))
         }
-        let text = (submission.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        // A browser sends a textarea's line breaks as CR LF: one line break, not a control character.
+        let text = (submission.text ?? "").replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         if text.count > maximumTextLength {
             problems.append(FieldError(field: "text", message: "文字评价最多 \(maximumTextLength) 字。"))
         }

@@ -161,7 +161,8 @@ enum ApplicantCasePageController {
 
     @Sendable static func myCase(_ request: Request) async throws -> Response {
         guard request.applicant != nil else { return request.redirect(to: "/signin?next=" + request.returnTo) }
-        return try await CasePages.render(request, try CasePages.caseID(request), staff: false, notice: CasePages.notice(request))
+        return try await CasePages.render(
+            request, try CasePages.caseID(request), staff: false, notice: CasePages.notice(request) ?? EvaluationPages.notice(request))
     }
 
     @Sendable static func act(_ request: Request) async throws -> Response {

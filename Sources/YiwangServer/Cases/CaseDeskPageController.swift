@@ -87,10 +87,13 @@ enum CaseDeskPageController {
         var showRegister: Bool
         var error: String?
         var errors: [FieldError]
+        /// 窗口接待（一次一评）: the clerk's window and its visit.
+        var visits: EvaluationDeskVisits.Panel
     }
 
     static func renderWindow(
-        _ request: Request, applicant: ApplicantRecord? = nil, showRegister: Bool = false, name: String = "", error: DomainError? = nil
+        _ request: Request, applicant: ApplicantRecord? = nil, showRegister: Bool = false, name: String = "", error: DomainError? = nil,
+        visitNotice: String? = nil
     ) async throws -> Response {
         _ = request.csrfToken()
         var items: [WindowPage.ItemOption] = []
@@ -101,11 +104,13 @@ enum CaseDeskPageController {
                 Policy.allows(request.actor, .handleCaseAtWindow, on: ResourceOwner(departmentCreditCode: $0.departmentCode, regionCode: $0.regionCode))
             }.map { WindowPage.ItemOption(code: $0.implementationCode, name: $0.name) }
         }
+        let visits = try await EvaluationDeskVisits.panel(request, applicant: applicant, notice: visitNotice)
         let response = try await request.view.render("cases/window", WindowPage(
             page: PageContext(request: request, title: "综合窗口受理"), applicant: applicant.map { ApplicantView($0) }, items: items,
             identifierMasked: showRegister ? (try pendingIdentifier(request)).map { PersonalData.mask($0, as: .idNumber) } : nil,
             registerName: name, showRegister: showRegister, error: error?.message,
-            errors: error?.fieldErrors ?? [])).encodeResponse(for: request)
+            errors: error?.fieldErrors ?? [],
+            visits: visits)).encodeResponse(for: request)
         if let error {
             response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind))
             if let retryAfter = error.retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }

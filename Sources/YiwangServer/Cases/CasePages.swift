@@ -161,6 +161,8 @@ struct CasePage: Encodable {
     var notice: String?
     var error: String?
     var errors: [FieldError]
+    /// 好差评 for the applicant: the case's reviews and the form for a stage open to rate.
+    var evaluation: EvaluationPages.CaseSection?
 }
 
 enum CasePages {
@@ -175,7 +177,8 @@ enum CasePages {
 
     /// Renders a case for the applicant (`/me/cases/…`) or for staff (`/admin/cases/…`).
     static func render(
-        _ request: Request, _ id: UUID, staff: Bool, notice: String? = nil, error: DomainError? = nil, typed: [String: JSONValue]? = nil
+        _ request: Request, _ id: UUID, staff: Bool, notice: String? = nil, error: DomainError? = nil, typed: [String: JSONValue]? = nil,
+        evaluation: EvaluationPages.CaseAttempt? = nil
     ) async throws -> Response {
         _ = request.csrfToken()
         let service = CaseService(try request.domain)
@@ -206,6 +209,9 @@ enum CasePages {
             && Policy.mayFile(request.actor, case: record.subject)
         let mayExtend = staff && (try? CaseVariants.checkExtension(workingDays: 1, state: record.state)) != nil
             && (record.clock?.extensions ?? 1) < DeadlineClock.maximumExtensions && Policy.allows(request.actor, .decideCase, on: record.owner)
+        // 好差评: the applicant sees the case's reviews and rates the stage open to rate.
+        var evaluationSection: EvaluationPages.CaseSection?
+        if !staff { evaluationSection = try await EvaluationPages.caseSection(request, record, attempt: evaluation) }
         let page = CasePage(
             page: PageContext(request: request, title: record.number.map { "办件 \($0)" } ?? record.itemName),
             view: view, base: staff ? "/admin/cases" : "/me/cases", staff: staff,
@@ -222,7 +228,8 @@ enum CasePages {
             correctionNotice: record.state == .correctionRequested ? lastReason(.requestCorrection) : nil,
             decisionReason: lastReason(.deny) ?? lastReason(.rejectAtAcceptance) ?? lastReason(.terminate),
             departmentName: department?.name ?? record.departmentCode, consultationPhone: guide.consultationPhone,
-            notice: notice, error: error?.message, errors: error?.fieldErrors ?? [])
+            notice: notice, error: error?.message, errors: error?.fieldErrors ?? [],
+            evaluation: evaluationSection)
         let response = try await request.view.render("cases/case", page).encodeResponse(for: request)
         if let error { response.status = HTTPResponseStatus(statusCode: ProblemMiddleware.statusCode(for: error.kind)) }
         response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
@@ -337,6 +344,8 @@ enum CasePages {
             var back: String
             /// 决定准予许可, 予以备案, 决定予以给付 … as the item's result calls for.
             var approvalWording: String
+            /// 好差评: the link to rate the service, printed with its QR code on the receipt and the decision.
+            var evaluation: EvaluationPages.PrintedLink?
         }
         let id = try caseID(request)
         let service = CaseService(try request.domain)
@@ -368,7 +377,8 @@ enum CasePages {
         let response = try await request.view.render("cases/document", DocumentPage(
             title: title, kind: step.action, view: view, applicantName: applicant?.name ?? "", departmentName: department?.name ?? record.departmentCode,
             consultationPhone: guide.consultationPhone, address: guide.address, at: step.at, reason: step.reason,
-            back: (staff ? "/admin/cases/" : "/me/cases/") + id.uuidString, approvalWording: guide.result.kind.approvalWording)).encodeResponse(for: request)
+            back: (staff ? "/admin/cases/" : "/me/cases/") + id.uuidString, approvalWording: guide.result.kind.approvalWording,
+            evaluation: try await EvaluationPages.printedLink(request, record, document: kind))).encodeResponse(for: request)
         response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         return response
     }

@@ -72,8 +72,15 @@ enum EvaluationAPIController {
             rectificationStateName: rectification?.state.chineseName)
     }
 
-    /// Views of reviews with the reviewer named as the actor may see them.
-    static func views(_ reviews: [ReviewRecord], for actor: Actor, on db: any Database) async throws -> [ReviewView] {
+    /// One review's view (the reviewer named as the actor may see them).
+    static func view(_ review: ReviewRecord, for actor: Actor, revealing: Bool = false, on db: any Database) async throws -> ReviewView {
+        guard let shown = try await views([review], for: actor, revealing: revealing, on: db).first else { throw DomainError.notFound("review.not_found", "未找到该评价。") }
+        return shown
+    }
+
+    /// Views of reviews with the reviewer named as the actor may see them. Lists show staff the
+    /// masked name only; the full name needs `revealing` (one review, the look audited by the caller).
+    static func views(_ reviews: [ReviewRecord], for actor: Actor, revealing: Bool = false, on db: any Database) async throws -> [ReviewView] {
         let ids = reviews.compactMap(\.id)
         let rectifications = ids.isEmpty ? [] : try await RectificationRecord.query(on: db).filter(\.$reviewID ~~ ids).all()
         let byReview = Dictionary(rectifications.map { ($0.reviewID, $0) }, uniquingKeysWith: { first, _ in first })
@@ -81,17 +88,17 @@ enum EvaluationAPIController {
         let people = reviewerIDs.isEmpty ? [] : try await ApplicantRecord.query(on: db).filter(\.$id ~~ reviewerIDs).all()
         let names = Dictionary(people.compactMap { person in person.id.map { ($0.uuidString, person.name) } }, uniquingKeysWith: { first, _ in first })
         return reviews.map { review in
-            view(review, reviewer: reviewerName(review, names: names, for: actor), rectification: review.id.flatMap { byReview[$0] })
+            view(review, reviewer: reviewerName(review, names: names, for: actor, revealing: revealing), rectification: review.id.flatMap { byReview[$0] })
         }
     }
 
-    /// The reviewer's own name for themselves and for those who may reveal reviewers; the
-    /// surname only for other staff; nothing at all for the public.
-    static func reviewerName(_ review: ReviewRecord, names: [String: String], for actor: Actor) -> String? {
+    /// The reviewer's own name for themselves, and for those who may reveal reviewers when the
+    /// look is audited (`revealing`); the surname only for other staff; nothing for the public.
+    static func reviewerName(_ review: ReviewRecord, names: [String: String], for actor: Actor, revealing: Bool = false) -> String? {
         guard let id = review.reviewerID else { return nil }
         let name = names[id] ?? "评价人"
         if case .applicant(let applicant) = actor, applicant.principalID == id { return name }
-        if Policy.allows(actor, .revealReviewer, on: review.owner) { return name }
+        if revealing && Policy.allows(actor, .revealReviewer, on: review.owner) { return name }
         if Policy.allows(actor, .readReviews, on: review.owner) { return ReviewRules.maskedReviewer(name) }
         return nil
     }
@@ -181,9 +188,9 @@ enum EvaluationAPIController {
     }
 
     static func created(_ review: ReviewRecord, _ request: Request, reviewerVisible: Bool = true) async throws -> Response {
-        let shown = try await views([review], for: reviewerVisible ? request.actor : .anonymous, on: request.db)
+        let shown = try await view(review, for: reviewerVisible ? request.actor : .anonymous, on: request.db)
         let response = Response(status: .created)
-        try response.content.encode(shown[0])
+        try response.content.encode(shown)
         if let id = review.id { response.headers.replaceOrAdd(name: .location, value: "/api/v1/evaluations/\(id.uuidString)") }
         return response
     }
@@ -290,13 +297,14 @@ enum EvaluationAPIController {
             return false
         }()
         guard own || Policy.allows(ctx.actor, .readReviews, on: review.owner) else { throw DomainError.notFound("review.not_found", "未找到该评价。") }
-        if Policy.allows(ctx.actor, .revealReviewer, on: review.owner), let reviewer = review.reviewerID {
+        let revealing = Policy.allows(ctx.actor, .revealReviewer, on: review.owner) && review.reviewerID != nil
+        if revealing, let reviewer = review.reviewerID {
             // Who gave a review is personal data: each look by staff is on the trail.
             try await ctx.write { tx in
                 try await AuditTrail.append(ctx.entry("review.revealReviewer", subjectType: "review", subjectID: id.uuidString, owner: review.owner, after: reviewer), on: tx)
             }
         }
-        return try await views([review], for: ctx.actor, on: request.db)[0]
+        return try await view(review, for: ctx.actor, revealing: revealing, on: request.db)
     }
 
     /// Reviews are append-only: no one may change or remove one.

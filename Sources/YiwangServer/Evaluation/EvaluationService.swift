@@ -112,9 +112,11 @@ struct EvaluationService {
         guard let caseID = record.id else { throw DomainError.notFound("case.not_found", "未找到该办件。") }
         let earlier = try await ReviewRecord.query(on: tx).filter(\.$caseID == caseID).filter(\.$subjectKindRaw == ReviewSubjectKind.caseStage.rawValue).all()
         let rated = Set(earlier.compactMap(\.stage))
-        var stage = try ReviewRules.checkStage(record.state, rated: rated)
-        // A link sent at acceptance still rates the acceptance if that is not yet rated.
-        if let wanted, wanted == .acceptance, !rated.contains(.acceptance) { stage = .acceptance }
+        // A link sent at acceptance still rates the acceptance if that is not yet rated (even
+        // once the conclusion has been rated through its own link).
+        let stage: ReviewStage =
+            try wanted == .acceptance && !rated.contains(.acceptance) && ReviewStage.of(record.state) != nil
+            ? .acceptance : ReviewRules.checkStage(record.state, rated: rated)
         let set = try questionSet(StatisticsRules.isOnline(channel: record.channel) ? .online : .inHall)
         let checked = try ReviewRules.check(submission, against: set)
         let review = ReviewRecord()
@@ -260,7 +262,8 @@ struct EvaluationService {
                 rectification.state == .completed
             else { throw DomainError.conflict("review.rectification_open", "整改尚未办结，办结后才能评价整改结果。") }
             let set = try await service.questionSet(version: original.questionSet) ?? (try service.questionSet(.online))
-            let checked = try ReviewRules.check(ReviewSubmission(level: rating.rawValue, text: text), against: set)
+            // Only the text's rules: a rectification rated 不满意 names no reason from the review's list.
+            let checked = try ReviewRules.check(ReviewSubmission(level: ReviewLevel.basicallySatisfied.rawValue, text: text), against: set)
             let review = ReviewRecord()
             review.id = UUID()
             review.subjectKindRaw = ReviewSubjectKind.rectification.rawValue

@@ -25,6 +25,10 @@ struct PageContext: Encodable {
     var mayHandleAtWindow: Bool
     var mayReadLicences: Bool
     var mayViewDataUses: Bool
+    /// 好差评: the reviews and rectifications in scope; the hotline's phone ratings.
+    var mayReadReviews: Bool
+    var mayRecordPhoneReviews: Bool
+    var maySupervise: Bool
 
     init(request: Request, title: String) {
         self.title = title
@@ -45,8 +49,11 @@ struct PageContext: Encodable {
         mayReadCases = Policy.mayAttempt(actor, .readCases)
         mayHandleAtWindow = Policy.mayAttempt(actor, .handleCaseAtWindow)
         mayReadLicences = Policy.mayAttempt(actor, .readLicences)
+        mayReadReviews = Policy.mayAttempt(actor, .readReviews)
+        mayRecordPhoneReviews = Policy.mayAttempt(actor, .recordPhoneReviews)
         // The whole log is city-wide: only a supervisor of everywhere is offered it.
         mayViewDataUses = Policy.allows(actor, .viewDataUses)
+        maySupervise = Policy.mayAttempt(actor, .superviseService)
     }
 }
 

@@ -47,9 +47,11 @@ enum StatisticsLedger {
         var departmentCode: String?
         var region: RegionCode?
         var itemCode: String?
+        /// A reader's grants (the supervision board): nil reads every row.
+        var scopes: [Scope]?
 
         func apply(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
-            var query = query
+            var query = query.scoped(scopes)
             if let departmentCode { query = query.where("department_code", .equal, departmentCode) }
             if let itemCode { query = query.where("item_code", .equal, itemCode) }
             if let region, !region.subtreePrefix.isEmpty { query = query.where("region_code", .like, region.subtreePrefix + "%") }
@@ -84,7 +86,8 @@ enum StatisticsLedger {
             if let groupColumn { query = query.column(SQLAlias(SQLColumn(groupColumn), as: SQLIdentifier("grp"))) }
             if grouping == .item { query = query.column(SQLAlias(SQLFunction("MAX", args: SQLColumn("item_name")), as: SQLIdentifier("grp_name"))) }
             for counter in StatisticsCounter.allCases {
-                query = query.column(SQLAlias(SQLFunction("SUM", args: SQLColumn(counter.column)), as: SQLIdentifier(counter.column)))
+                // PostgreSQL sums BIGINT as NUMERIC: cast back so both engines answer integers.
+                query = query.column(SQLAlias(SQLRaw("CAST(SUM(\(counter.column)) AS BIGINT)"), as: SQLIdentifier(counter.column)))
             }
             query = query.where("day", .greaterThanOrEqual, read.from).where("day", .lessThanOrEqual, read.to)
             query = filter.apply(query)

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 import YiwangCore
 
@@ -17,7 +18,11 @@ enum StatisticsRecount {
     }
 
     /// The daily tallies the records imply, keyed without item names (and the names beside).
-    static func recount(on db: any Database, batch: Int = 2000) async throws -> (days: [TallyKey: Tally], names: [String: String]) {
+    /// Reads only the columns the rules need, with SQL, in batches of cases by id (their
+    /// timelines and materials by the same id range): a million cases are recounted in a
+    /// fraction of the time whole models would take, with the same rules and facts.
+    static func recount(on db: any Database, batch: Int = 5000) async throws -> (days: [TallyKey: Tally], names: [String: String]) {
+        let sql = try db.sql()
         var days: [TallyKey: Tally] = [:]
         var names: [String: String] = [:]
         var guides: [UUID: ServiceGuide] = [:]
@@ -28,48 +33,93 @@ enum StatisticsRecount {
         }
         var after: UUID?
         while true {
-            let query = CaseRecord.query(on: db).sort(\.$id).limit(batch)
-            if let after { query.filter(\.$id > after) }
-            let cases = try await query.all()
-            guard let last = cases.last?.id else { break }
+            var query = sql.select().columns("id", "item_code", "item_name", "version_id", "department_code", "region_code", "channel", "deadline")
+                .from(CaseRecord.schema)
+            if let after { query = query.where("id", .greaterThan, after) }
+            let rows = try await query.orderBy("id").limit(batch).all()
+            guard let firstRow = rows.first, let lastRow = rows.last else { break }
+            let first = try firstRow.decode(column: "id", as: UUID.self)
+            let last = try lastRow.decode(column: "id", as: UUID.self)
             after = last
-            let ids = cases.compactMap(\.id)
-            let events = Dictionary(grouping: try await CaseEventRecord.query(on: db).filter(\.$caseID ~~ ids).sort(\.$at).all(), by: \.caseID)
-            let materials = Dictionary(
-                grouping: try await CaseMaterialRecord.query(on: db).filter(\.$caseID ~~ ids).filter(\.$afterAcceptance == false).all(), by: \.caseID)
-            for record in cases {
-                guard let id = record.id, let timeline = events[id] else { continue }
+            // The batch is every case with an id in [first, last]: their steps and materials are that range.
+            var timelines: [UUID: [(at: Date, action: String, from: String)]] = [:]
+            for row in try await sql.select().columns("case_id", "at", "action", "from_state").from(CaseEventRecord.schema)
+                .where("case_id", .greaterThanOrEqual, first).where("case_id", .lessThanOrEqual, last).all()
+            {
+                timelines[try row.decode(column: "case_id", as: UUID.self), default: []].append(
+                    (try row.decode(column: "at", as: Date.self), try row.decode(column: "action", as: String.self), try row.decode(column: "from_state", as: String.self)))
+            }
+            // Materials given before acceptance that the applicant did not have to give again (reused, or a wallet licence).
+            var spared: [UUID: Set<Int>] = [:]
+            for row in try await sql.select().columns("case_id", "material_index", "reused_from", "licence_identifier").from(CaseMaterialRecord.schema)
+                .where("case_id", .greaterThanOrEqual, first).where("case_id", .lessThanOrEqual, last).where("after_acceptance", .equal, false).all()
+            {
+                guard try row.decodeNil(column: "reused_from") == false || row.decodeNil(column: "licence_identifier") == false else { continue }
+                spared[try row.decode(column: "case_id", as: UUID.self), default: []].insert(try row.decode(column: "material_index", as: Int.self))
+            }
+            for row in rows {
+                let id = try row.decode(column: "id", as: UUID.self)
+                guard let timeline = timelines[id] else { continue }
+                let version = try row.decode(column: "version_id", as: UUID.self)
                 let guide: ServiceGuide
-                if let known = guides[record.versionID] {
+                if let known = guides[version] {
                     guide = known
                 } else {
-                    guide = try await CaseService.guide(version: record.versionID, on: db)
-                    guides[record.versionID] = guide
+                    guide = try await CaseService.guide(version: version, on: db)
+                    guides[version] = guide
                 }
-                let submissions = Set(timeline.filter { $0.action == CaseAction.submit.rawValue }.map { LocalDate($0.at) })
+                let itemCode = try row.decode(column: "item_code", as: String.self)
+                let itemName = try row.decode(column: "item_name", as: String.self)
+                let departmentCode = try row.decode(column: "department_code", as: String.self)
+                let regionCode = try row.decode(column: "region_code", as: String.self)
+                let channel = try row.decode(column: "channel", as: String.self)
+                let base = CaseStatistics.baseFacts(channel: channel, deadline: try row.decode(column: "deadline", as: String?.self))
+                let given = spared[id] ?? []
                 for event in timeline {
-                    guard let action = CaseAction(rawValue: event.action), let from = CaseState(rawValue: event.fromState) else { continue }
+                    guard let action = CaseAction(rawValue: event.action), let from = CaseState(rawValue: event.from) else { continue }
                     let facts = CaseStatistics.facts(
-                        action, record, guide: guide, materialsGiven: materials[id] ?? [], submissionDays: submissions)
-                    let day = LocalDate(event.at)
-                    add(StatisticsRules.caseStep(action, from: from, on: day, facts: facts), CaseStatistics.key(record, on: day))
+                        action, base: base, guide: guide, spared: given,
+                        submissionDays: Set(timeline.filter { $0.action == CaseAction.submit.rawValue }.map { chinaDay($0.at) }))
+                    let day = chinaDay(event.at)
+                    // As CaseStatistics.key(_:on:) keys a case's step.
+                    let key = TallyKey(day: day, itemCode: itemCode, itemName: itemName, departmentCode: departmentCode, regionCode: regionCode, channel: channel)
+                    add(StatisticsRules.caseStep(action, from: from, on: day, facts: facts), key)
                 }
             }
         }
-        // Reviews, their exclusion on appeal and their rectification's outcome.
+        // Reviews, their exclusion on appeal and their rectification's outcome. The rows are read
+        // into the models (not from the database) so that their readings (level, kind, day,
+        // state) are the very ones the live path uses.
+        var rectifications: [UUID: RectificationRecord] = [:]
+        for row in try await sql.select().columns("review_id", "state", "on_time").from(RectificationRecord.schema).all() {
+            let record = RectificationRecord()
+            record.reviewID = try row.decode(column: "review_id", as: UUID.self)
+            record.stateRaw = try row.decode(column: "state", as: String.self)
+            record.onTime = try row.decode(column: "on_time", as: Bool?.self)
+            if rectifications[record.reviewID] == nil { rectifications[record.reviewID] = record }
+        }
         var reviewAfter: UUID?
         while true {
-            let query = ReviewRecord.query(on: db).sort(\.$id).limit(batch)
-            if let reviewAfter { query.filter(\.$id > reviewAfter) }
-            let reviews = try await query.all()
-            guard let last = reviews.last?.id else { break }
-            reviewAfter = last
-            let counted = reviews.filter { $0.subjectKind != .rectification }
-            let ids = counted.compactMap(\.id)
-            let rectifications = Dictionary(
-                (ids.isEmpty ? [] : try await RectificationRecord.query(on: db).filter(\.$reviewID ~~ ids).all()).map { ($0.reviewID, $0) },
-                uniquingKeysWith: { first, _ in first })
-            for review in counted {
+            var query = sql.select().columns(
+                "id", "subject_kind", "level", "day", "created_at", "item_code", "item_name", "department_code", "region_code", "service_channel"
+            ).from(ReviewRecord.schema)
+            if let reviewAfter { query = query.where("id", .greaterThan, reviewAfter) }
+            let rows = try await query.orderBy("id").limit(batch).all()
+            guard let lastRow = rows.last else { break }
+            reviewAfter = try lastRow.decode(column: "id", as: UUID.self)
+            for row in rows {
+                let review = ReviewRecord()
+                review.id = try row.decode(column: "id", as: UUID.self)
+                review.subjectKindRaw = try row.decode(column: "subject_kind", as: String.self)
+                guard review.subjectKind != .rectification else { continue }
+                review.levelRaw = try row.decode(column: "level", as: Int.self)
+                review.day = try row.decode(column: "day", as: String.self)
+                review.createdAt = try row.decode(column: "created_at", as: Date.self)
+                review.itemCode = try row.decode(column: "item_code", as: String.self)
+                review.itemName = try row.decode(column: "item_name", as: String.self)
+                review.departmentCode = try row.decode(column: "department_code", as: String.self)
+                review.regionCode = try row.decode(column: "region_code", as: String.self)
+                review.serviceChannel = try row.decode(column: "service_channel", as: String.self)
                 add(StatisticsRules.review(review.level), review.tallyKey)
                 guard let id = review.id, let rectification = rectifications[id] else { continue }
                 switch rectification.state {
@@ -80,6 +130,14 @@ enum StatisticsRecount {
             }
         }
         return (days, names)
+    }
+
+    /// The China day of an instant, as `LocalDate(_:)` reads it, without building a Calendar per
+    /// step: China has kept UTC+8 with no daylight time since 1992 (earlier instants ask the calendar).
+    static func chinaDay(_ instant: Date) -> LocalDate {
+        let seconds = instant.timeIntervalSince1970
+        guard seconds >= 694_224_000 else { return LocalDate(instant) }
+        return LocalDate(dayNumber: Int(((seconds + 28_800) / 86_400).rounded(.down)))
     }
 
     /// Recounts and compares with both summary tables.
@@ -103,16 +161,30 @@ enum StatisticsRecount {
 }
 
 extension CaseStatistics {
-    /// The same facts as `facts(_:_:guide:on:)`, from rows already read (the recount's batches).
+    /// The same facts as `facts(_:_:guide:on:)`, from rows already read.
     static func facts(_ action: CaseAction, _ record: CaseRecord, guide: ServiceGuide, materialsGiven: [CaseMaterialRecord], submissionDays: Set<LocalDate>) -> CaseStatisticsFacts {
-        var facts = CaseStatisticsFacts(filedOnline: StatisticsRules.isOnline(channel: record.channel), deadline: record.deadline.flatMap { try? LocalDate($0) })
+        let spared = Set(materialsGiven.filter { $0.reusedFrom != nil || $0.licenceIdentifier != nil }.map(\.materialIndex))
+        return facts(action, base: baseFacts(channel: record.channel, deadline: record.deadline), guide: guide, spared: spared, submissionDays: submissionDays)
+    }
+
+    /// What every step of a case knows: how it was filed and its deadline.
+    static func baseFacts(channel: String, deadline: String?) -> CaseStatisticsFacts {
+        CaseStatisticsFacts(filedOnline: StatisticsRules.isOnline(channel: channel), deadline: deadline.flatMap { try? LocalDate($0) })
+    }
+
+    /// The facts of one step: materials at acceptance (those held by the platform, and `spared`:
+    /// indexes given by reuse or from the wallet), visits at delivery (the days it was submitted
+    /// are read only then).
+    static func facts(
+        _ action: CaseAction, base: CaseStatisticsFacts, guide: ServiceGuide, spared: Set<Int>, submissionDays: @autoclosure () -> Set<LocalDate>
+    ) -> CaseStatisticsFacts {
+        var facts = base
         switch action {
         case .accept:
-            let spared = Set(materialsGiven.filter { $0.reusedFrom != nil || $0.licenceIdentifier != nil }.map(\.materialIndex))
             facts.materialsRequired = guide.materials.count
             facts.materialsSpared = guide.materials.indices.filter { guide.materials[$0].source.isHeldByPlatform || spared.contains($0) }.count
         case .deliver:
-            facts.visits = StatisticsRules.visits(filedAtWindow: !facts.filedOnline, submissionDays: submissionDays, requiredVisits: guide.requiredVisits)
+            facts.visits = StatisticsRules.visits(filedAtWindow: !facts.filedOnline, submissionDays: submissionDays(), requiredVisits: guide.requiredVisits)
         default: break
         }
         return facts

@@ -104,18 +104,10 @@ struct StatisticsService {
     /// The names a group is shown by: departments, regions and channels in Chinese.
     private func names(for grouping: StatisticsGrouping, keys: [String]) async throws -> [String: String] {
         switch grouping {
-        case .department:
-            guard !keys.isEmpty else { return [:] }
-            let rows = try await DepartmentRecord.query(on: ctx.db).filter(\.$creditCode ~~ keys).all()
-            return Dictionary(rows.map { ($0.creditCode, $0.name) }, uniquingKeysWith: { first, _ in first })
-        case .region:
-            guard !keys.isEmpty else { return [:] }
-            let rows = try await RegionRecord.query(on: ctx.db).filter(\.$code ~~ keys).all()
-            return Dictionary(rows.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
-        case .channel:
-            return Dictionary(keys.map { ($0, AuditVocabulary.channel($0)) }, uniquingKeysWith: { first, _ in first })
-        case .total, .item, .day:
-            return [:]
+        case .department: try await DepartmentRecord.names(keys, on: ctx.db)
+        case .region: try await RegionRecord.names(keys, on: ctx.db)
+        case .channel: Dictionary(keys.map { ($0, AuditVocabulary.channel($0)) }, uniquingKeysWith: { first, _ in first })
+        case .total, .item, .day: [:]
         }
     }
 

@@ -119,6 +119,7 @@ struct SupervisionService {
         var filter = StatisticsLedger.Filter()
         filter.departmentCode = department
         filter.region = regionCode
+        filter.scopes = scopes  // late decisions of other departments are not the reader's to see
         let decided = try await StatisticsLedger.sums(try StatisticsPeriod(from: periodFrom, to: today), by: .department, filter: filter, on: ctx.db)
         // Rectifications still open.
         let rectificationQuery = RectificationRecord.query(on: ctx.db)
@@ -131,7 +132,7 @@ struct SupervisionService {
 
         var departmentCodes = Set(levels.map(\.department_code)).union(open.map(\.departmentCode))
         for (code, entry) in decided where entry.tally[.decided] > entry.tally[.decidedOnTime] { departmentCodes.insert(code) }
-        let names = try await departmentNames(Array(departmentCodes))
+        let names = try await DepartmentRecord.names(Array(departmentCodes), on: ctx.db)
         var cards: [DepartmentCard] = []
         for code in departmentCodes {
             let rows = levels.filter { $0.department_code == code }
@@ -159,7 +160,7 @@ struct SupervisionService {
             }
             return merged.values.sorted { ($0.red, $0.yellow, $0.key) > ($1.red, $1.yellow, $1.key) }
         }
-        let regionNames = try await regionNames(Array(Set(levels.map(\.region_code))))
+        let regionNames = try await RegionRecord.names(Array(Set(levels.map(\.region_code))), on: ctx.db)
         let alerts = try await alertList(narrowed: narrowed, names: names, calendar: calendar)
         var byClerk: [String: Count] = [:]
         for alert in alerts {
@@ -219,18 +220,6 @@ struct SupervisionService {
                 departmentName: names[row.department_code] ?? row.department_code, regionCode: row.region_code, level: row.alert_level, levelName: level.chineseName,
                 deadline: row.deadline, days: days, clerk: clerks[row.id])
         }
-    }
-
-    func departmentNames(_ codes: [String]) async throws -> [String: String] {
-        guard !codes.isEmpty else { return [:] }
-        let rows = try await DepartmentRecord.query(on: ctx.db).filter(\.$creditCode ~~ codes).all()
-        return Dictionary(rows.map { ($0.creditCode, $0.name) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    func regionNames(_ codes: [String]) async throws -> [String: String] {
-        guard !codes.isEmpty else { return [:] }
-        let rows = try await RegionRecord.query(on: ctx.db).filter(\.$code ~~ codes).all()
-        return Dictionary(rows.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 }
 
