@@ -145,6 +145,11 @@ final class EvaluationRulesTests: XCTestCase {
         XCTAssertEqual(ReviewRules.publishedText("跑了3次，等了45分钟，打12345"), "跑了3次，等了45分钟，打12345")
         XCTAssertEqual(ReviewRules.publishedText("第X窗口"), "第X窗口", "a letter X alone starts no number")
         XCTAssertEqual(ReviewRules.publishedText(""), "")
+        // Written with dashes, spaces or full-width digits, a number is still a number.
+        XCTAssertEqual(ReviewRules.publishedText("电话138-0000-0001"), "电话13*-****-**01")
+        XCTAssertEqual(ReviewRules.publishedText("电话 138 0000 0001 找我"), "电话 13* **** **01 找我")
+        XCTAssertEqual(ReviewRules.publishedText("电话１３８０００００００１"), "电话１３*******０１")
+        XCTAssertEqual(ReviewRules.publishedText("窗口 3 - 5 号"), "窗口 3 - 5 号", "a separator not between two digits ends the number")
         // Nothing of six digits or more survives, whatever surrounds it.
         for text in ["520102199003071236", "tel:13800000001", "号码：13912345678。", "12345678"] {
             let shown = ReviewRules.publishedText(text)

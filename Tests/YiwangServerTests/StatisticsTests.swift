@@ -19,10 +19,13 @@ final class StatisticsTests: XCTestCase {
         try await withApp { app, clock in
             // setup: a week and a half of a small city's activity, across the end of November.
             clock.set(Fixtures.date("2026-11-25"))
-            let city = try await CitySimulation(app: app, clock: clock, seed: UInt64(ProcessInfo.processInfo.environment["SIM_SEED"] ?? "") ?? 20_261_125)
+            // Another seed replays another city: YIWANG_STATISTICS_SEED=7 swift test --filter StatisticsTests
+            let seed = UInt64(ProcessInfo.processInfo.environment["YIWANG_STATISTICS_SEED"] ?? "") ?? 20_261_125
+            let city = try await CitySimulation(app: app, clock: clock, seed: seed)
             try await city.run(days: 10, cases: 48)
-            // The loops left open are closed after their deadlines (rectified late).
+            // What is left open is decided and closed after its deadline (decided late, rectified late).
             clock.set(Fixtures.date("2026-12-28"))
+            try await city.decideOpenCases()
             try await city.settleRectifications()
 
             // The run went everywhere it should: a test that took no appeal proves nothing of appeals.
@@ -45,6 +48,10 @@ final class StatisticsTests: XCTestCase {
             // check 2: the API's figures equal counts made here from the raw rows, by every grouping.
             let facts = try await RawFacts.read(app)
             XCTAssertGreaterThan(facts.count, 100)
+            let decisions = facts.filter { $0.counter == .decided }.count
+            let onTimeDecisions = facts.filter { $0.counter == .decidedOnTime }.count
+            XCTAssertTrue(onTimeDecisions > 0 && onTimeDecisions < decisions, "decisions on time and late: \(onTimeDecisions) of \(decisions)")
+            XCTAssertGreaterThan(facts.filter { $0.counter == .reviewsExcluded }.count, 0)
             let queries: [(groupBy: String?, from: String, to: String, key: (RawFacts.Fact) -> String)] = [
                 ("department", "2026-11-01", "2026-12-31", { $0.department }),  // whole months
                 ("channel", "2026-11-27", "2026-12-31", { $0.channel }),  // edge days and a month
@@ -361,6 +368,13 @@ final class CitySimulation {
             try await rateRectifications()
             try await DeadlineWatch(app: app).runOnce()
             clock.advance(by: 86_400)
+        }
+    }
+
+    /// Every case still waiting for its decision gets one.
+    func decideOpenCases() async throws {
+        for index in cases.indices where [.accepted, .underReview].contains(cases[index].state) {
+            if chance(0.7) { try await act(index, .approve, by: .approver) } else { try await act(index, .deny, by: .approver, reason: "逾期补正后仍不符合条件") }
         }
     }
 

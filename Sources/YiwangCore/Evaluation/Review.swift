@@ -247,27 +247,59 @@ public enum ReviewRules {
     }
 
     /// The free text as the public page shows it: numbers of six digits or more (ID numbers,
-    /// phones, case numbers) and e-mail addresses are masked, so a review cannot publish anyone.
+    /// phones, case numbers), also when written with spaces or dashes between the digits or in
+    /// full-width digits, keep only their first and last two digits; e-mail mailboxes are hidden.
+    /// A review can never publish anyone.
     public static func publishedText(_ text: String) -> String {
+        func isDigit(_ c: Character) -> Bool {
+            guard let scalar = c.unicodeScalars.first, c.unicodeScalars.count == 1 else { return false }
+            return ("0"..."9").contains(scalar) || (0xFF10...0xFF19).contains(scalar.value)
+        }
+        func isSeparator(_ c: Character) -> Bool { c == "-" || c == " " || c == "－" || c == "　" }
+        let characters = Array(text)
         var out = ""
-        var run = ""
-        func flush() {
-            if run.count >= 6 {
-                out += String(run.prefix(2)) + String(repeating: "*", count: run.count - 4) + String(run.suffix(2))
-            } else {
-                out += run
+        var index = 0
+        while index < characters.count {
+            guard isDigit(characters[index]) else {
+                out.append(characters[index])
+                index += 1
+                continue
             }
-            run = ""
-        }
-        for character in text {
-            if character.isASCII && (character.isNumber || character == "X" || character == "x") && (!run.isEmpty || character.isNumber) {
-                run.append(character)
-            } else {
-                flush()
-                out.append(character)
+            // A run: digits, single separators between digits, and an ID number's final X.
+            var end = index
+            var last = index
+            while end < characters.count {
+                let c = characters[end]
+                if isDigit(c) {
+                    last = end
+                } else if isSeparator(c), end + 1 < characters.count, isDigit(characters[end + 1]) {
+                    // a separator between two digits stays part of the number
+                } else if (c == "X" || c == "x"), end == last + 1 {
+                    last = end
+                    end += 1
+                    break
+                } else {
+                    break
+                }
+                end += 1
             }
+            let run = characters[index...last]
+            let digits = run.filter { isDigit($0) || $0 == "X" || $0 == "x" }.count
+            if digits >= 6 {
+                var seen = 0
+                for c in run {
+                    if isDigit(c) || c == "X" || c == "x" {
+                        seen += 1
+                        out.append(seen <= 2 || seen > digits - 2 ? c : "*")
+                    } else {
+                        out.append(c)
+                    }
+                }
+            } else {
+                out.append(contentsOf: run)
+            }
+            index = last + 1
         }
-        flush()
         // Addresses: keep the domain, hide the mailbox.
         return out.split(separator: " ", omittingEmptySubsequences: false).map { word in
             guard let at = word.firstIndex(of: "@"), at != word.startIndex else { return String(word) }

@@ -142,6 +142,8 @@ struct CreateEvaluation: AsyncMigration {
                 BEGIN RAISE EXCEPTION 'reviews are append-only: 评价不能修改或删除'; END $$ LANGUAGE plpgsql
                 """).run()
             try await sql.raw("CREATE TRIGGER reviews_append_only BEFORE UPDATE OR DELETE ON reviews FOR EACH ROW EXECUTE FUNCTION reviews_append_only()").run()
+            // TRUNCATE fires no row trigger: refuse it for the whole statement.
+            try await sql.raw("CREATE TRIGGER reviews_no_truncate BEFORE TRUNCATE ON reviews FOR EACH STATEMENT EXECUTE FUNCTION reviews_append_only()").run()
         }
     }
 
@@ -149,6 +151,7 @@ struct CreateEvaluation: AsyncMigration {
         if let sql = database as? any SQLDatabase {
             try await sql.raw("DROP INDEX IF EXISTS cases_open_alerts").run()
             if sql.dialect.name != "sqlite" {
+                try await sql.raw("DROP TRIGGER IF EXISTS reviews_no_truncate ON reviews").run()
                 try await sql.raw("DROP TRIGGER IF EXISTS reviews_append_only ON reviews").run()
                 try await sql.raw("DROP FUNCTION IF EXISTS reviews_append_only()").run()
             }
