@@ -476,9 +476,30 @@ def test_03_bad_review_handled_to_the_end(server, driver, screenshot):
     VISITED["rectification"] = urlparse(driver.current_url).path
     screenshot(driver, "92-rectification")
 
+    reviewer = facts(driver, "rectification-review").get("评价人", "")
+    case_links = driver.find_elements(By.CSS_SELECTOR, "#rectification-review a[href^='/admin/cases/']")
+    handled_case = urlparse(case_links[0].get_attribute("href")).path.rsplit("/", 1)[-1] if case_links else None
+
     filter_rectifications(driver, server, "整改办结")
     done = [r for r in rectification_rows(driver) if r["href"] == row["href"]]
     assert done and "按期办结" in done[0]["text"], [r["text"] for r in rectification_rows(driver)]
+
+    # When the review handled was 张明's own (test_01's, listed first by its deadline), he sees
+    # the outcome on his case page and rates the rectification: a new record after the first.
+    if handled_case and reviewer.startswith("张明"):
+        sign_in_applicant(driver, server, CITIZEN)
+        driver.get(server + f"/me/cases/{handled_case}")
+        assert_page_ok(driver, "the case whose bad review was put right")
+        entry = driver.find_element(By.CSS_SELECTOR, "#case-reviews > li.review-bad")
+        assert entry.find_element(By.CSS_SELECTOR, ".review-rectification-state").text.startswith("整改办结（立行立改）"), entry.text
+        assert "您反映的问题已核实并整改，感谢您的监督。" in entry.text and "电话回访，评价人对整改结果表示满意。" in entry.text, entry.text
+        rating = entry.find_element(By.CSS_SELECTOR, "form.rectification-rating")
+        rating.find_element(By.XPATH, ".//label[normalize-space()='满意']").click()
+        click_and_wait_for_new_page(driver, rating.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert_page_ok(driver, "after rating the rectification")
+        assert "感谢您对整改结果的评价" in driver.find_element(By.ID, "case-notice").text
+        entry = driver.find_element(By.CSS_SELECTOR, "#case-reviews > li.review-bad")
+        assert "您对整改的评价" in entry.text and not entry.find_elements(By.CSS_SELECTOR, "form.rectification-rating"), entry.text
 
     # The supervisor upholds the demo city's appeal: kept on record, out of the statistics.
     driver.get(server + "/evaluations")

@@ -241,7 +241,9 @@ public enum ReviewRules {
             throw DomainError.conflict("review.not_open", "办件受理或不予受理后才能评价（当前状态：\(state.chineseName)）。")
         }
         guard !rated.contains(stage) else {
-            throw DomainError.conflict("review.already_given", "您已评价过该办件的\(stage.chineseName)，评价提交后不能修改。办结后可再作补评。")
+            throw DomainError.conflict(
+                "review.already_given",
+                "您已评价过该办件的\(stage.chineseName)，评价提交后不能修改。" + (stage == .acceptance ? "办结后可再对办结环节作补评。" : ""))
         }
         return stage
     }

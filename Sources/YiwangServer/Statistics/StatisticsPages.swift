@@ -321,7 +321,7 @@ enum StatisticsPages {
         var note = "差评（不满意、非常不满意）以深红色画出，表中另有注明。"
         if total.excludedReviews > 0 { note += "另有 \(total.excludedReviews) 条差评经申诉复核成立，不计入统计。" }
         return Figure(
-            id: "reviews", title: title, svg: Chart.bars(bars, id: "chart-reviews", title: title, summary: summary), note: note,
+            id: "reviews", title: title, svg: Chart.horizontalBars(bars, id: "chart-reviews", title: title, summary: summary), note: note,
             columns: ["评价等级", "等级代码", "条数", "占比"], rows: rows, tall: false)
     }
 
