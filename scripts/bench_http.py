@@ -56,7 +56,8 @@ statistics routes are measured: `statistics 30d` (`GET /api/v1/statistics`, the 
 `statistics year by department`, `statistics 90d by day` and `statistics csv` (a year by item, as
 CSV), beside the **raw query ceiling** of the same engine from another process (the summary
 table's 30-day sum and its 90 days by day, as the server asks them: Python's sqlite3 threads with
-their own connections, or pgbench), at each connection count.
+their own connections, or pgbench), at each connection count. There `--only PART` picks statistics
+routes and raw queries by label (`30d`, `by day`, `csv`, `raw query`); the empty route always runs.
 
 Prints one Markdown table (and `--json FILE`). Exit status: 0 done, 1 a write route answered
 anything but 2xx (or lost a connection), or the licences issued do not match the approvals, 2 the
@@ -596,7 +597,7 @@ def measure_statistics(args, server, report, work, connection_counts):
             clean &= row["errors"] == 0
     # The engine's own ceiling for the same reads, from another process, the server idle beside it.
     raw_rows = []
-    for label, name, query in ([] if args.only else statistics_queries()):
+    for label, name, query in [q for q in statistics_queries() if not args.only or args.only in q[0]]:
         for c in connection_counts:
             print(f"  {label}, {c} connections …", file=sys.stderr)
             if args.engine == "sqlite":

@@ -220,18 +220,24 @@ struct StatisticsCommand: AsyncCommand {
         }
         context.console.print("共 \(differences.count) 处差异。")
         if signature.repair {
-            var days: [TallyKey: Tally] = [:]
-            for (key, tally) in recount.days {
-                var named = key
-                named.itemName = recount.names[key.itemCode] ?? ""
-                days[named] = tally
-            }
-            try await StatisticsLedger.replace(with: days, on: app.db)
+            // Recounted again and rewritten in one write transaction holding the audit chain's
+            // head, which every step of a case, a review or a rectification also takes: nothing
+            // can commit between the recount and the rewrite, so a running server loses nothing.
             let ctx = try DomainContext(app: app, actor: .anonymous, audit: .system("cli:statistics", channel: "cli"), isPlatform: true)
-            try await ctx.write { tx in
-                try await AuditTrail.append(ctx.entry("statistics.rebuild", subjectType: "statistics", subjectID: "summaries", after: "修复 \(differences.count) 处差异"), on: tx)
+            let repaired = try await ctx.write { tx in
+                let (found, recount) = try await StatisticsRecount.compare(on: tx)
+                guard !found.isEmpty else { return 0 }
+                var days: [TallyKey: Tally] = [:]
+                for (key, tally) in recount.days {
+                    var named = key
+                    named.itemName = recount.names[key.itemCode] ?? ""
+                    days[named] = tally
+                }
+                try await StatisticsLedger.replace(with: days, on: tx)
+                try await AuditTrail.append(ctx.entry("statistics.rebuild", subjectType: "statistics", subjectID: "summaries", after: "修复 \(found.count) 处差异"), on: tx)
+                return found.count
             }
-            context.console.print("已按原始记录重写汇总表。")
+            context.console.print("已按原始记录重写汇总表（修复 \(repaired) 处差异）。")
         } else {
             throw CommandError("汇总表与原始记录不一致（加 --repair 按原始记录重写）。")
         }
