@@ -49,20 +49,6 @@ extension EvaluationPages {
         var share: String
     }
 
-    struct PublishedRow: Encodable {
-        var day: String
-        var itemName: String
-        var kindName: String
-        var channelName: String
-        var level: Int
-        var levelName: String
-        var stars: String
-        var isBad: Bool
-        var reasons: [String]
-        var text: String
-        var outcome: String?
-    }
-
     struct SubjectPage: Encodable {
         var page: PageContext
         var kindName: String
@@ -75,7 +61,7 @@ extension EvaluationPages {
         var levels: [LevelBar]
         var levelTotal: Int
         var items: [SubjectRow]
-        var reviews: [PublishedRow]
+        var reviews: [PublishedEvaluations.PublishedReview]
     }
 
     /// The year to today, as the statistics read it.
@@ -131,17 +117,11 @@ extension EvaluationPages {
                 level: count.level, name: count.name, stars: ReviewLevel(rawValue: count.level).map(stars) ?? "", count: count.count,
                 share: total == 0 ? "—" : percent(Double(count.count) / Double(total)))
         }
-        let reviews = results.reviews.map { review in
-            PublishedRow(
-                day: review.day, itemName: review.itemName, kindName: review.kindName, channelName: review.channelName, level: review.level,
-                levelName: review.levelName, stars: ReviewLevel(rawValue: review.level).map(stars) ?? "", isBad: review.isBad, reasons: review.reasons,
-                text: review.text, outcome: review.outcome)
-        }
         let kindName = department != nil ? "实施机构" : "政务服务事项"
         let page = SubjectPage(
             page: PageContext(request: request, title: results.subjectName + " · 好差评"), kindName: kindName, code: results.subject,
             name: results.subjectName, catalogLink: (department != nil ? "/departments/" : "/items/") + results.subject, from: results.from, to: results.to,
-            figures: Figures(results.figures), levels: levels, levelTotal: total, items: items, reviews: reviews)
+            figures: Figures(results.figures), levels: levels, levelTotal: total, items: items, reviews: results.reviews)
         return try await request.view.render("evaluation/subject", page).encodeResponse(for: request)
     }
 }

@@ -18,6 +18,8 @@ struct PublishedEvaluations {
         var channelName: String
         var level: Int
         var levelName: String
+        /// ★★★☆☆, beside the level's name.
+        var stars: String
         var isBad: Bool
         var reasons: [String]
         var text: String
@@ -75,7 +77,7 @@ struct PublishedEvaluations {
             reviews: reviews.map { review in
                 PublishedReview(
                     day: review.day, itemName: review.itemName, kindName: review.subjectKind.chineseName, channelName: review.channel.chineseName,
-                    level: review.levelRaw, levelName: review.level.chineseName, isBad: review.level.isBad, reasons: review.reasons.map(\.text),
+                    level: review.levelRaw, levelName: review.level.chineseName, stars: EvaluationPages.stars(review.level), isBad: review.level.isBad, reasons: review.reasons.map(\.text),
                     text: ReviewRules.publishedText(review.text),
                     outcome: review.id.flatMap { outcome[$0] }.map(Self.outcome))
             })
