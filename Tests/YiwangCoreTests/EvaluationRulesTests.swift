@@ -107,14 +107,15 @@ final class EvaluationRulesTests: XCTestCase {
     // MARK: Stages
 
     func testNothingIsRatedBeforeAcceptanceAndEachStageOnce() throws {
-        for state in [CaseState.draft, .submitted, .preReview, .withdrawn] {
+        // 补正 happens before acceptance: nothing to rate yet.
+        for state in [CaseState.draft, .submitted, .preReview, .correctionRequested, .withdrawn] {
             XCTAssertThrowsError(try ReviewRules.checkStage(state, rated: [])) { error in
                 XCTAssertEqual((error as? DomainError)?.code, "review.not_open", state.rawValue)
                 XCTAssertEqual((error as? DomainError)?.kind, .conflict)
                 XCTAssertTrue((error as? DomainError)?.message.contains(state.chineseName) ?? false)
             }
         }
-        for state in [CaseState.accepted, .correctionRequested, .underReview, .specialProcedure] {
+        for state in [CaseState.accepted, .underReview, .specialProcedure] {
             XCTAssertEqual(try ReviewRules.checkStage(state, rated: []), .acceptance, state.rawValue)
             XCTAssertThrowsError(try ReviewRules.checkStage(state, rated: [.acceptance])) { error in
                 XCTAssertEqual((error as? DomainError)?.code, "review.already_given", state.rawValue)

@@ -201,6 +201,27 @@ final class EvaluationAPITests: XCTestCase {
 
     // MARK: Immutability
 
+    func testACaseNeverAcceptedCannotBeRatedEvenOnceArchived() async throws {
+        try await withApp { app, _ in
+            // setup: a submission withdrawn before acceptance, then archived by the platform.
+            let (citizen, _) = try await citizenAndStranger(app)
+            let id = try await makeCase(app, .submitted).requireID()
+            let applicant = try await makeApplicant(app)
+            let own = CaseFactory.actor(applicant)
+            _ = try await CaseService(try DomainContext(app: app, actor: own, audit: CaseFactory.audit(own))).perform(.withdraw, reason: nil, on: id)
+            _ = try await CaseService(try .platform(app, job: "archive")).perform(.archive, reason: nil, on: id)
+
+            // act
+            let res = try await ReviewKit.post(app, id, level: 5, token: citizen)
+
+            // check: no service was given, so there is nothing to rate and nothing is counted.
+            XCTAssertEqual(res.status, .conflict, res.body.string)
+            XCTAssertEqual(try problem(res).code, "review.not_open")
+            let reviews = try await ReviewRecord.query(on: app.db).count()
+            XCTAssertEqual(reviews, 0)
+        }
+    }
+
     func testNoOneCanChangeOrRemoveAReviewNotEvenTheDatabase() async throws {
         try await withApp { app, _ in
             // setup
@@ -749,7 +770,8 @@ final class EvaluationAPITests: XCTestCase {
             XCTAssertEqual(review.kind, "visit")
             XCTAssertEqual(review.channel, "hallTablet")
             XCTAssertEqual(review.visitID, visit.id)
-            XCTAssertEqual(review.caseID, try handled.requireID(), "the case handled at the visit")
+            XCTAssertNil(review.caseID, "a tablet rating names no case: the tablet is open to anyone at it")
+            XCTAssertEqual(review.itemCode, handled.itemCode, "the service rated is the case handled at the visit")
             XCTAssertEqual(review.questionSet, "inHall-2020")
             XCTAssertNil(review.reviewer, "the tablet is not told who rated")
             res = try await call(app, .POST, "/api/v1/hall/windows/A01/evaluations", json: TabletBodyJSON(visitID: visit.id, level: 1, reasons: ["longWait"]))
@@ -759,7 +781,8 @@ final class EvaluationAPITests: XCTestCase {
             XCTAssertEqual(try res.content.decode(EvaluationAPIController.TabletView.self).visit?.rated, true)
             let stored = try await ReviewRecord.query(on: app.db).filter(\.$visitID == visit.id).all()
             XCTAssertEqual(stored.count, 1)
-            XCTAssertEqual(stored.first?.reviewerID, try applicant.requireID().uuidString)
+            XCTAssertNil(stored.first?.reviewerID, "nor the visitor: a rating on the tablet speaks for no one")
+            _ = applicant
 
             // A visit ended long ago can no longer be rated from the tablet.
             res = try await call(app, .POST, "/api/v1/hall/windows/A01/visits", token: clerk, json: VisitBodyJSON(applicantID: nil, caseNumbers: nil))

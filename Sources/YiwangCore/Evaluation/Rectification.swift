@@ -133,7 +133,11 @@ public enum RectificationLifecycle {
     }
 
     public static func plan(_ state: RectificationState, _ command: RectificationCommand, deadline: LocalDate, today: LocalDate) throws(DomainError) -> RectificationPlan {
-        let text = (command.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = (command.text ?? "").replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) {
+            throw DomainError.invalid(
+                "rectification.control_character", "说明含有不可见的控制字符。", fields: [FieldError(field: "text", message: "说明含有不可见的控制字符。")])
+        }
         if text.count > maximumTextLength {
             throw DomainError.invalid("rectification.too_long", "说明最多 \(maximumTextLength) 字。", fields: [FieldError(field: "text", message: "说明最多 \(maximumTextLength) 字。")])
         }

@@ -73,12 +73,14 @@ public enum ReviewStage: String, Codable, CaseIterable, Sendable, Hashable {
     public var chineseName: String { self == .acceptance ? "受理环节" : "办结环节" }
 
     /// The stage a case in this state is at, or nil before acceptance (nothing to rate yet) and
-    /// for cases that ended without service (withdrawn, terminated before a decision).
+    /// for cases withdrawn. An archived or terminated case may never have been accepted: the
+    /// service also asks its timeline (`EvaluationService`).
     public static func of(_ state: CaseState) -> ReviewStage? {
         switch state {
-        case .accepted, .correctionRequested, .underReview, .specialProcedure: .acceptance
+        case .accepted, .underReview, .specialProcedure: .acceptance
         case .notAccepted, .approved, .denied, .certificateIssued, .delivered, .closed, .archived, .terminated: .conclusion
-        case .draft, .submitted, .preReview, .withdrawn: nil
+        // 补正 comes before acceptance: nothing to rate yet.
+        case .draft, .submitted, .preReview, .correctionRequested, .withdrawn: nil
         }
     }
 }

@@ -130,9 +130,14 @@ struct CaseStep: Workflow {
             let told = CaseNotices.licenceIssued(itemName: record.itemName, licenceName: licence.name, number: licence.number, identifier: licence.identifier)
             notices += CaseService.toApplicant(record, told, event: licence.id ?? UUID(), at: ctx.now, channels: channels)
         }
-        // 好差评: accepted, and once the result is delivered, the applicant is invited to rate.
-        if action == .accept || action == .deliver {
+        // 好差评: accepted, and once the result is delivered, the applicant is invited to rate by
+        // SMS; a decision (or a refusal at acceptance) opens the link its printed QR code carries.
+        switch action {
+        case .accept, .deliver:
             notices += try await EvaluationService(ctx).invite(record, stage: action == .accept ? .acceptance : .conclusion, on: tx)
+        case .approve, .deny, .approveOnTimeout, .rejectAtAcceptance:
+            _ = try await EvaluationService(ctx).invite(record, stage: .conclusion, on: tx)
+        default: break
         }
         var trail = [audit] + (issued.map { [$0.audit] } ?? [])
         for case .creditReason(let proceed) in plan.effects {

@@ -221,14 +221,14 @@ enum EvaluationAPIController {
     }
 
     @Sendable static func startVisit(_ request: Request) async throws -> VisitView {
-        let body = (try? request.content.decode(VisitBody.self)) ?? VisitBody()
+        let body = request.body.data == nil ? VisitBody() : try request.content.decode(VisitBody.self)
         let service = EvaluationService(try request.domain)
         let visit = try await service.startVisit(window: request.parameters.get("code") ?? "", applicantID: body.applicantID, caseNumbers: body.caseNumbers ?? [])
         return visitView(visit, window: try await service.window(visit.windowCode, on: request.db), rated: false)
     }
 
     @Sendable static func endVisit(_ request: Request) async throws -> VisitView {
-        let body = (try? request.content.decode(VisitBody.self)) ?? VisitBody()
+        let body = request.body.data == nil ? VisitBody() : try request.content.decode(VisitBody.self)
         let service = EvaluationService(try request.domain)
         let visit = try await service.endVisit(window: request.parameters.get("code") ?? "", caseNumbers: body.caseNumbers ?? [])
         return visitView(visit, window: try await service.window(visit.windowCode, on: request.db), rated: false)

@@ -47,10 +47,10 @@ enum EvaluationPages {
         }
         guard let caseID = record.id else { return nil }
         let service = EvaluationService(try request.domain)
-        // The SMS invitation opens the link on acceptance and on delivery; a decision is printed
-        // before delivery (and a refusal at acceptance is never delivered), so the print opens it
-        // too. Opening is idempotent: the token is derived, the row written once.
-        _ = try await service.invite(record, stage: stage, on: request.db)
+        // Printing only reads: the case's steps open the links (acceptance; the decision, a
+        // refusal at acceptance and delivery), in their own transactions.
+        let token = EvaluationService.token(caseID: caseID, stage: stage, keys: service.ctx.keys)
+        guard try await ReviewInvitationRecord.find(EvaluationService.hash(token), on: request.db) != nil else { return nil }
         let link = service.invitationLink(caseID, stage: stage)
         let qr = (try? QRCode.encode(link, correction: .medium).svg(moduleSize: 3, quietZone: 4, title: "扫码评价本次服务（好差评）")) ?? ""
         return PrintedLink(link: link, qr: qr)
@@ -100,9 +100,9 @@ enum EvaluationPages {
         let rated = Set(
             try await ReviewRecord.query(on: db).filter(\.$caseID == invitation.caseID)
                 .filter(\.$subjectKindRaw == ReviewSubjectKind.caseStage.rawValue).all().compactMap(\.stage))
-        var stage = try ReviewRules.checkStage(record.state, rated: rated)
-        if invitation.stage == .acceptance, !rated.contains(.acceptance) { stage = .acceptance }
-        return stage
+        // As the service decides: an acceptance link rates the acceptance while that is unrated.
+        if invitation.stage == .acceptance, !rated.contains(.acceptance) { return .acceptance }
+        return try ReviewRules.checkStage(record.state, rated: rated)
     }
 
     static func renderLink(_ request: Request, token: String, qr: Bool, input: ReviewInput? = nil, error: DomainError? = nil) async throws -> Response {

@@ -83,8 +83,11 @@ struct EvaluationService {
         try Policy.authorizeSomewhere(actor, .recordPhoneReviews)
         let service = self
         let number = caseNumber.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !number.isEmpty, number.count <= 40 else {
+            throw DomainError.invalid("case.number_required", "请输入正确的受理编号。", fields: [FieldError(field: "caseNumber", message: "请输入受理编号。")])
+        }
         return try await ctx.write { tx in
-            guard !number.isEmpty, let record = try await CaseRecord.query(on: tx).filter(\.$number == number).first(),
+            guard let record = try await CaseRecord.query(on: tx).filter(\.$number == number).first(),
                 Policy.allows(service.actor, .recordPhoneReviews, on: record.owner)
             else { throw DomainError.notFound("case.not_found", "未找到受理编号为 \(number) 的办件。") }
             return try await service.store(
@@ -117,6 +120,10 @@ struct EvaluationService {
         let stage: ReviewStage =
             try wanted == .acceptance && !rated.contains(.acceptance) && ReviewStage.of(record.state) != nil
             ? .acceptance : ReviewRules.checkStage(record.state, rated: rated)
+        // A withdrawn draft archived later, or a case terminated during 补正, was never served.
+        guard try await Self.wasAccepted(caseID, on: tx) else {
+            throw DomainError.conflict("review.not_open", "该办件未经受理，没有可评价的服务。")
+        }
         let set = try questionSet(StatisticsRules.isOnline(channel: record.channel) ? .online : .inHall)
         let checked = try ReviewRules.check(submission, against: set)
         let review = ReviewRecord()
@@ -138,6 +145,12 @@ struct EvaluationService {
         return review
     }
 
+    /// Whether the case was accepted or refused at acceptance: only then was there a service to rate.
+    static func wasAccepted(_ caseID: UUID, on db: any Database) async throws -> Bool {
+        try await CaseEventRecord.query(on: db).filter(\.$caseID == caseID)
+            .filter(\.$action ~~ [CaseAction.accept.rawValue, CaseAction.rejectAtAcceptance.rawValue]).count() > 0
+    }
+
     // MARK: Window visits (一次一评)
 
     /// The clerk starts serving a visitor at a window (ending whoever was served before).
@@ -154,6 +167,12 @@ struct EvaluationService {
             visit.clerkName = try await StaffAccountRecord.query(on: tx).filter(\.$account == service.actor.accountName).first()?.displayName ?? service.actor.accountName
             visit.departmentCode = window.departmentCode
             visit.regionCode = window.regionCode
+            // The visitor, when the desk found them: an applicant of this platform, or no one.
+            if let applicantID {
+                guard let id = UUID(uuidString: applicantID), try await ApplicantRecord.find(id, on: tx) != nil else {
+                    throw DomainError.invalid("visit.applicant_unknown", "办事人不存在，请在窗口重新查找。", fields: [FieldError(field: "applicantID", message: "办事人不存在。")])
+                }
+            }
             visit.applicantID = applicantID
             visit.caseIDs = try await service.caseIDs(caseNumbers, on: tx).map(\.uuidString).joined(separator: ",")
             visit.startedAt = service.ctx.now
@@ -190,7 +209,9 @@ struct EvaluationService {
     private func caseIDs(_ numbers: [String], on tx: any Database) async throws -> [UUID] {
         let wanted = numbers.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !wanted.isEmpty else { return [] }
+        // Only cases the clerk may handle at this window; another department's look like missing ones.
         let found = try await CaseRecord.query(on: tx).filter(\.$number ~~ wanted).all()
+            .filter { Policy.allows(actor, .handleCaseAtWindow, on: $0.owner) }
         let unknown = Set(wanted).subtracting(found.compactMap(\.number))
         if let missing = unknown.sorted().first { throw DomainError.notFound("case.not_found", "未找到受理编号为 \(missing) 的办件。") }
         return found.compactMap(\.id)
@@ -227,22 +248,23 @@ struct EvaluationService {
             guard !rated else { throw DomainError.conflict("review.already_given", "这次接待已评价过，评价提交后不能修改。") }
             let set = try service.questionSet(.inHall)
             let checked = try ReviewRules.check(submission, against: set)
+            // The tablet is open to whoever stands (or calls) at it: a rating there speaks for no
+            // one. It names neither the visitor nor their case (which would show it on their case
+            // page), only the service: the first case handled, if the window's department handles it.
             var record: CaseRecord?
-            if let first = visit.cases.first { record = try await CaseRecord.lean(first, on: tx) }
+            if let first = visit.cases.first, let handled = try await CaseRecord.lean(first, on: tx), handled.departmentCode == window.departmentCode {
+                record = handled
+            }
             let review = ReviewRecord()
             review.id = UUID()
             review.subjectKindRaw = ReviewSubjectKind.visit.rawValue
             review.subjectKey = "visit:" + visitID.uuidString
             review.visitID = visitID
-            review.caseID = record?.id
-            review.caseNumber = record?.number
-            // A visit is rated as the window's service; the item is the first case handled, if any.
             review.itemCode = record?.itemCode ?? "window:" + window.code
             review.itemName = record?.itemName ?? "\(window.name)现场服务"
             review.departmentCode = window.departmentCode
             review.regionCode = window.regionCode
             review.serviceChannel = "window"
-            review.reviewerID = visit.applicantID
             review.recordedBy = "window:" + window.code
             try await service.insert(review, checked: checked, set: set, channel: channel, on: tx)
             return review

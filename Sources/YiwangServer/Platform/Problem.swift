@@ -1,4 +1,5 @@
 import FluentKit
+import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
 import Vapor
@@ -88,6 +89,12 @@ struct ProblemMiddleware: AsyncMiddleware {
             return ProblemDetails(
                 type: "https://yiwang.gov.cn/problems/request.conflict", title: title(for: 409), status: 409,
                 detail: "该记录刚被其他操作修改或已存在，请刷新后重试。", code: "request.conflict", instance: path)
+        case let postgres as PSQLError where ["22021", "22P05"].contains(postgres.serverInfo?[.sqlState] ?? ""):
+            // PostgreSQL refuses U+0000 (and untranslatable characters) in text; the statement
+            // failed, so its transaction wrote nothing. The input was wrong, not the server.
+            return ProblemDetails(
+                type: "https://yiwang.gov.cn/problems/request.control_character", title: title(for: 400), status: 400,
+                detail: "请求含有不可见的控制字符，请删除后重试。", code: "request.control_character", instance: path)
         case let sqlite as SQLiteError where isBusy(sqlite):
             return ProblemDetails(
                 type: "https://yiwang.gov.cn/problems/server.busy", title: title(for: 503), status: 503,

@@ -13,7 +13,7 @@ extension QueryBuilder {
         guard let scopes = Policy.scopes(for: actor, action) else { return self }
         return group(.or) { group in
             // No grant at all matches nothing (an empty OR group would match everything).
-            if scopes.isEmpty { group.filter(department == "\u{0}") }
+            if scopes.isEmpty { group.filter(.sql(unsafeRaw: "1 = 0")) }
             for scope in scopes {
                 group.group(.and) { inner in
                     if let code = scope.departmentCreditCode { inner.filter(department == code) }
