@@ -299,9 +299,6 @@ struct EvaluationService {
             review.regionCode = original.regionCode
             review.serviceChannel = original.serviceChannel
             review.reviewerID = reviewer
-            if try await ReviewRecord.query(on: tx).filter(\.$subjectKey == review.subjectKey).count() > 0 {
-                throw DomainError.conflict("review.already_given", "您已评价过整改结果，评价提交后不能修改。")
-            }
             try await service.insert(review, checked: CheckedReview(level: rating, answers: [:], reasons: [], text: checked.text), set: set, channel: .web, on: tx)
             return review
         }

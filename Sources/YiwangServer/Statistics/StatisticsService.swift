@@ -76,7 +76,7 @@ struct StatisticsService {
 
     func report(_ query: Query) async throws -> Report {
         let groups = try await StatisticsLedger.sums(query.period, by: query.grouping, filter: query.filter, on: ctx.db)
-        let catalog = try await CatalogFigures.shared(ctx.app).items(on: ctx.db).filter { query.filter.admits($0) }
+        let catalog = try await CatalogFigures.shared(ctx.app).items(on: ctx.db, now: ctx.now).filter { query.filter.admits($0) }
         let names = try await names(for: query.grouping, keys: Array(groups.keys))
         var total = Tally()
         var rows: [Group] = []
@@ -159,8 +159,8 @@ final class CatalogFigures: Sendable {
 
     static func shared(_ app: Application) -> CatalogFigures { app.catalogFigures }
 
-    func items(on db: any Database) async throws -> [Item] {
-        let now = Date()
+    /// `now` is the request's moment (the injected clock), so the cache ages with the platform's time.
+    func items(on db: any Database, now: Date) async throws -> [Item] {
         if let cached = state.withLockedValue({ $0 }), now.timeIntervalSince(cached.readAt) < Self.lifetime { return cached.items }
         var items: [Item] = []
         let rows = try await db.sql().select().column(SQLColumn("implementation_code", table: "items")).column(SQLColumn("department_code", table: "items"))
