@@ -490,14 +490,15 @@ def statistics_routes():
 
 def statistics_queries():
     """(label, SQL) of the raw query ceilings: what StatisticsLedger.sums asks for the 30-day total
-    (no whole month inside it: the daily table alone) and for 90 days by day."""
+    (no whole month inside it: the daily table alone) and for 90 days by day. Neither groups nor
+    filters by item, department or region, so both read the city's level (day x channel)."""
     today = china_today()
     sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in STATISTICS_COUNTERS)
     month, quarter = today - datetime.timedelta(days=29), today - datetime.timedelta(days=89)
-    return [("raw query ceiling: 30-day sum of statistics_daily", "30d",
-             f"SELECT {sums} FROM statistics_daily WHERE day >= '{month}' AND day <= '{today}'"),
-            ("raw query ceiling: 90 days of statistics_daily by day", "90d",
-             f"SELECT day AS grp, {sums} FROM statistics_daily WHERE day >= '{quarter}' AND day <= '{today}' GROUP BY day")]
+    return [("raw query ceiling: 30-day sum of statistics_city_daily", "30d",
+             f"SELECT {sums} FROM statistics_city_daily WHERE day >= '{month}' AND day <= '{today}'"),
+            ("raw query ceiling: 90 days of statistics_city_daily by day", "90d",
+             f"SELECT day AS grp, {sums} FROM statistics_city_daily WHERE day >= '{quarter}' AND day <= '{today}' GROUP BY day")]
 
 
 def sqlite_query_worker(path, connections, seconds, query):
@@ -539,7 +540,8 @@ def sqlite_query_raw(data_dir, connections, seconds, query):
 
 def dataset_counts(args, data_dir):
     """Rows of the tables the statistics stand on (what the server is measured with)."""
-    tables = ["cases", "case_events", "reviews", "rectifications", "statistics_daily", "statistics_monthly"]
+    tables = ["cases", "case_events", "reviews", "rectifications"] + [
+        f"statistics{level}_{period}" for level in ("", "_item", "_department", "_city") for period in ("daily", "monthly")]
     if args.engine == "postgres":
         return {t: int(psql(args.database_url, f"SELECT count(*) FROM {t}")) for t in tables}
     db = sqlite3.connect(os.path.join(data_dir, "yiwang.sqlite"))
@@ -616,14 +618,17 @@ def measure_statistics(args, server, report, work, connection_counts):
     report["dataset"] = counts
     report["notes"] = [
         f"- data: {counts['cases']:,} cases ({counts['case_events']:,} timeline steps), {counts['reviews']:,} reviews, "
-        f"{counts['rectifications']:,} rectifications; summary tables {counts['statistics_daily']:,} daily and "
-        f"{counts['statistics_monthly']:,} monthly rows"
+        f"{counts['rectifications']:,} rectifications; summary tables (daily and monthly rows): every fact "
+        f"{counts['statistics_daily']:,} and {counts['statistics_monthly']:,}, items {counts['statistics_item_daily']:,} and "
+        f"{counts['statistics_item_monthly']:,}, departments {counts['statistics_department_daily']:,} and "
+        f"{counts['statistics_department_monthly']:,}, the city {counts['statistics_city_daily']:,} and {counts['statistics_city_monthly']:,}"
         + (f"; made by `{report['statistics_data']['command']}` in {report['statistics_data']['seconds']:.1f} s (the whole "
            "process: demo city, generation in SQL, recount, summaries written, second recount)" if "statistics_data" in report
            else f"; prepared beforehand ({'--data-dir ' + args.data_dir if args.data_dir else '--prepared'})") + ".",
         f"- statistics routes: public, no sign-in; periods end today ({today}, China time): 30d is the default period "
         "(30 days), the year is 365 days (whole months from the monthly table, the ends from the daily one), 90d by day "
-        "reads the daily table, csv is the year by item as CSV. Every answer is read whole by wrk.",
+        "reads the daily table, csv is the year by item as CSV. Each reads the smallest summary level that keeps what it "
+        "groups by: the city (30d, 90d by day), departments (year by department), items (csv). Every answer is read whole by wrk.",
         "- raw query ceiling: the same sums the server asks for the 30-day total and for 90 days by day, straight to the "
         "database from another process with the server idle beside it "
         + ("(N threads with their own sqlite3 connections, each reading every row)." if args.engine == "sqlite"

@@ -15,6 +15,32 @@ final class ExchangeTests: XCTestCase {
         XCTAssertEqual(try CSV.decode("\u{FEFF}x,y\r\n1,2\r\n"), [["x", "y"], ["1", "2"]])
         XCTAssertThrowsError(try CSV.decode("a,\"b\nc"))
         XCTAssertThrowsError(try CSV.decode("a,b\"c\""))
+        // A CR LF inside a value is one Character; it is quoted all the same.
+        let crlf = [["第一行\r\n第二行", "x"]]
+        XCTAssertEqual(CSV.encode(crlf), "\"第一行\r\n第二行\",x\r\n")
+        XCTAssertEqual(try CSV.decode(CSV.encode(crlf)), crlf)
+    }
+
+    func testFiguresAreWrittenWithFixedDecimalsAsPrintfWouldWriteThem() {
+        XCTAssertEqual(FigureText.fixed(96.9, places: 2), "96.90")
+        XCTAssertEqual(FigureText.fixed(0.5, places: 0), "1")
+        XCTAssertEqual(FigureText.fixed(-0.004, places: 2), "0.00", "no minus sign on a zero")
+        XCTAssertEqual(FigureText.fixed(-1.25, places: 1), "-1.3")
+        XCTAssertEqual(FigureText.fixed(100, places: 1), "100.0")
+        XCTAssertEqual(FigureText.fixed(0.0701, places: 4), "0.0701")
+        XCTAssertEqual(FigureText.percent(0.969, places: 1), "96.9%")
+        XCTAssertEqual(FigureText.percent(nil, places: 1), "—")
+        XCTAssertEqual(FigureText.percent(.nan, places: 2, absent: ""), "")
+        // The figures the indicators produce (rounded to four places) read as printf reads them
+        // with two decimals (one decimal differs on exact halves: 1.25 is 1.3 here, 四舍五入).
+        XCTAssertEqual(FigureText.percent(0.0125, places: 1), "1.3%")
+        var random = SplitMix(seed: 42)
+        for _ in 0..<5000 {
+            let share = Double(Int.random(in: 0...10_000, using: &random)) / 10_000
+            XCTAssertEqual(FigureText.percent(share, places: 2), String(format: "%.2f%%", share * 100), "\(share)")
+            let index = Double(Int.random(in: 2000...10_000, using: &random)) / 100
+            XCTAssertEqual(FigureText.fixed(index, places: 2), String(format: "%.2f", index), "\(index)")
+        }
     }
 
     func testCatalogCSVRoundTripsEveryElement() throws {

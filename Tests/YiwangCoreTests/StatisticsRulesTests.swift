@@ -107,6 +107,41 @@ final class StatisticsRulesTests: XCTestCase {
         XCTAssertEqual(key.month.month, key.month)
     }
 
+    // MARK: Summary levels
+
+    func testAQueryReadsTheSmallestLevelKeepingWhatItGroupsAndFiltersBy() {
+        XCTAssertEqual(SummaryLevel.smallest(keeping: []), .city)
+        XCTAssertEqual(SummaryLevel.smallest(keeping: [.channel]), .city)
+        XCTAssertEqual(SummaryLevel.smallest(keeping: [.department]), .department)
+        XCTAssertEqual(SummaryLevel.smallest(keeping: [.region]), .department)
+        XCTAssertEqual(SummaryLevel.smallest(keeping: [.department, .channel]), .full)
+        XCTAssertEqual(SummaryLevel.smallest(keeping: [.item]), .item)
+        XCTAssertEqual(SummaryLevel.smallest(keeping: [.item, .region]), .item)
+        XCTAssertEqual(SummaryLevel.smallest(keeping: [.item, .channel]), .full)
+        XCTAssertEqual(SummaryLevel.all.last, .full)
+        XCTAssertEqual(SummaryLevel.full.keeps, Set(StatisticsDimension.allCases))
+        // Every grouping's dimension is kept by some level, and the full level is the old tables.
+        for grouping in StatisticsGrouping.allCases {
+            let needed = grouping.dimension.map { Set([$0]) } ?? []
+            XCTAssertTrue(SummaryLevel.smallest(keeping: needed).keeps.isSuperset(of: needed), grouping.rawValue)
+        }
+        XCTAssertEqual([SummaryLevel.full.daily, SummaryLevel.full.monthly], ["statistics_daily", "statistics_monthly"])
+        XCTAssertEqual(Set(SummaryLevel.all.flatMap { [$0.daily, $0.monthly] }).count, 8, "eight tables")
+    }
+
+    func testALevelBlanksTheDimensionsItDrops() {
+        let key = TallyKey(day: d("2026-02-28"), itemCode: "X", itemName: "事项", departmentCode: "D", regionCode: "R", channel: "web")
+        XCTAssertEqual(SummaryLevel.full.key(key), key)
+        let city = SummaryLevel.city.key(key)
+        XCTAssertEqual([city.itemCode, city.itemName, city.departmentCode, city.regionCode, city.channel], ["", "", "", "", "web"])
+        let department = SummaryLevel.department.key(key)
+        XCTAssertEqual([department.itemCode, department.itemName, department.departmentCode, department.regionCode, department.channel], ["", "", "D", "R", ""])
+        let item = SummaryLevel.item.key(key)
+        XCTAssertEqual([item.itemCode, item.itemName, item.departmentCode, item.regionCode, item.channel], ["X", "事项", "D", "R", ""])
+        XCTAssertEqual(SummaryLevel.item.key(key).month.day, d("2026-02-01"))
+        XCTAssertEqual(city.day, key.day)
+    }
+
     // MARK: Periods
 
     func period(_ from: String, _ to: String) -> StatisticsPeriod { try! StatisticsPeriod(from: d(from), to: d(to)) }
@@ -168,6 +203,76 @@ final class StatisticsRulesTests: XCTestCase {
 
     /// For any period, the months and the edge days cover each of its days exactly once, and
     /// nothing outside it (so the sums read from the two tables are exact).
+    func testReadsTakeAMonthLessTheDaysItLeavesOutWhenThoseAreFewer() {
+        typealias Read = StatisticsPeriod.Read
+        // A year from the 6th: twelve months, less 1–5 December 2025, and 1–5 December 2026 read by day.
+        XCTAssertEqual(
+            period("2025-12-06", "2026-12-05").reads(),
+            [
+                Read(table: .monthly, from: d("2025-12-01"), to: d("2026-11-01"), sign: 1),
+                Read(table: .daily, from: d("2025-12-01"), to: d("2025-12-05"), sign: -1),
+                Read(table: .daily, from: d("2026-12-01"), to: d("2026-12-05"), sign: 1),
+            ])
+        // Inside one month: its row less the two days left out; a short span by day.
+        XCTAssertEqual(
+            period("2026-11-02", "2026-11-29").reads(),
+            [
+                Read(table: .monthly, from: d("2026-11-01"), to: d("2026-11-01"), sign: 1),
+                Read(table: .daily, from: d("2026-11-01"), to: d("2026-11-01"), sign: -1),
+                Read(table: .daily, from: d("2026-11-30"), to: d("2026-11-30"), sign: -1),
+            ])
+        XCTAssertEqual(period("2026-11-10", "2026-11-20").reads(), [Read(table: .daily, from: d("2026-11-10"), to: d("2026-11-20"), sign: 1)])
+        // Across a month's end with no whole month: each side on its own.
+        XCTAssertEqual(
+            period("2026-10-03", "2026-11-04").reads(),
+            [
+                Read(table: .monthly, from: d("2026-10-01"), to: d("2026-10-01"), sign: 1),
+                Read(table: .daily, from: d("2026-10-01"), to: d("2026-10-02"), sign: -1),
+                Read(table: .daily, from: d("2026-11-01"), to: d("2026-11-04"), sign: 1),
+            ])
+        XCTAssertEqual(period("2026-03-01", "2026-05-31").reads(), [Read(table: .monthly, from: d("2026-03-01"), to: d("2026-05-01"), sign: 1)])
+    }
+
+    func testEveryPeriodsReadsCountEachOfItsDaysOnceAndNoOtherDay() {
+        var random = SplitMix(seed: 20_261_205)
+        let origin = d("2023-11-01").dayNumber
+        for _ in 0..<2000 {
+            let start = origin + Int.random(in: 0..<1200, using: &random)
+            let length = Int.random(in: 0..<[3, 40, 100, 800].randomElement(using: &random)!, using: &random)
+            let period = try! StatisticsPeriod(from: LocalDate(dayNumber: start), to: LocalDate(dayNumber: start + length))
+            var count: [Int: Int] = [:]
+            var dailyDays = 0
+            for read in period.reads() {
+                XCTAssertTrue(read.sign == 1 || read.sign == -1)
+                XCTAssertLessThanOrEqual(read.from, read.to)
+                var day = read.from
+                switch read.table {
+                case .monthly:
+                    XCTAssertEqual([read.from.day, read.to.day], [1, 1])
+                    // Every day of every month the read spans.
+                    day = read.from
+                    let after = read.to.month == 12 ? LocalDate(year: read.to.year + 1, month: 1, day: 1) : LocalDate(year: read.to.year, month: read.to.month + 1, day: 1)
+                    while day < after! {
+                        count[day.dayNumber, default: 0] += read.sign
+                        day = day.adding(days: 1)
+                    }
+                case .daily:
+                    while day <= read.to {
+                        count[day.dayNumber, default: 0] += read.sign
+                        day = day.adding(days: 1)
+                        dailyDays += 1
+                    }
+                }
+            }
+            let covered = count.filter { $0.value != 0 }
+            XCTAssertEqual(Set(covered.keys), Set(start...start + length), "\(period.from)…\(period.to)")
+            XCTAssertTrue(covered.values.allSatisfy { $0 == 1 }, "\(period.from)…\(period.to)")
+            // Never more daily rows than the days at the ends the plain split reads.
+            let split = period.split().days.reduce(0) { $0 + $1.upperBound.dayNumber - $1.lowerBound.dayNumber + 1 }
+            XCTAssertLessThanOrEqual(dailyDays, split, "\(period.from)…\(period.to)")
+        }
+    }
+
     func testEverySplitCoversItsPeriodExactlyOnce() {
         var random = SplitMix(seed: 20_261_122)
         let origin = d("2023-11-01").dayNumber

@@ -52,19 +52,40 @@ final class StatisticsTests: XCTestCase {
             let onTimeDecisions = facts.filter { $0.counter == .decidedOnTime }.count
             XCTAssertTrue(onTimeDecisions > 0 && onTimeDecisions < decisions, "decisions on time and late: \(onTimeDecisions) of \(decisions)")
             XCTAssertGreaterThan(facts.filter { $0.counter == .reviewsExcluded }.count, 0)
-            let queries: [(groupBy: String?, from: String, to: String, key: (RawFacts.Fact) -> String)] = [
-                ("department", "2026-11-01", "2026-12-31", { $0.department }),  // whole months
-                ("channel", "2026-11-27", "2026-12-31", { $0.channel }),  // edge days and a month
-                ("day", "2026-11-25", "2026-12-28", { $0.day }),  // every day
-                ("department", "2026-11-26", "2026-12-02", { $0.department }),  // days only, across the month's end
-                (nil, "2026-11-24", "2027-01-31", { _ in "" }),
+            // The busiest department and item, to filter by.
+            let department = try XCTUnwrap(Dictionary(grouping: facts, by: \.department).max { $0.value.count < $1.value.count }?.key)
+            let item = try XCTUnwrap(Dictionary(grouping: facts.filter { $0.department == department }, by: \.item).max { $0.value.count < $1.value.count }?.key)
+            typealias Filter = (query: String, admits: (RawFacts.Fact) -> Bool)
+            let none: Filter = ("", { _ in true })
+            let byDepartment: Filter = ("&department=\(department)", { $0.department == department })
+            let byItem: Filter = ("&item=\(item)", { $0.item == item })
+            // Each summary level answers: the city (total, day, channel), departments (department,
+            // region, or filtered by department), items (item, or filtered by item), every fact
+            // (channel filtered by an item or a department).
+            let queries: [(groupBy: String?, from: String, to: String, key: (RawFacts.Fact) -> String, filter: Filter, level: SummaryLevel)] = [
+                ("department", "2026-11-01", "2026-12-31", { $0.department }, none, .department),  // whole months
+                ("channel", "2026-11-27", "2026-12-31", { $0.channel }, none, .city),  // edge days and a month
+                ("day", "2026-11-25", "2026-12-28", { $0.day }, none, .city),  // every day
+                ("department", "2026-11-26", "2026-12-02", { $0.department }, none, .department),  // days only, across the month's end
+                (nil, "2026-11-24", "2027-01-31", { _ in "" }, none, .city),
+                ("item", "2026-11-20", "2026-12-31", { $0.item }, none, .item),
+                ("region", "2026-11-27", "2027-01-31", { $0.region }, none, .department),
+                ("department", "2026-11-26", "2026-12-28", { $0.department }, byDepartment, .department),  // a month less its left-out days
+                ("channel", "2026-11-01", "2026-12-31", { $0.channel }, byDepartment, .full),
+                ("day", "2026-11-25", "2026-12-28", { $0.day }, byItem, .item),
+                ("channel", "2026-11-27", "2026-12-31", { $0.channel }, byItem, .full),
             ]
+            var levels: Set<SummaryLevel> = []
             for query in queries {
-                let path = "/api/v1/statistics?from=\(query.from)&to=\(query.to)" + (query.groupBy.map { "&groupBy=\($0)" } ?? "")
+                let path = "/api/v1/statistics?from=\(query.from)&to=\(query.to)" + (query.groupBy.map { "&groupBy=\($0)" } ?? "") + query.filter.query
                 let res = try await call(app, .GET, path)
                 XCTAssertEqual(res.status, .ok, res.body.string)
                 let report = try res.content.decode(Report.self)
-                let expected = RawFacts.count(facts, from: query.from, to: query.to, by: query.key)
+                let parsed = try StatisticsService(DomainContext(app: app, actor: .anonymous, audit: .system("test", channel: "test"))).query(
+                    from: query.from, to: query.to, groupBy: query.groupBy, department: report.department, region: nil, item: report.item)
+                XCTAssertEqual(StatisticsLedger.level(by: parsed.grouping, filter: parsed.filter), query.level, path)
+                levels.insert(query.level)
+                let expected = RawFacts.count(facts.filter(query.filter.admits), from: query.from, to: query.to, by: query.key)
                 var answered = Dictionary(uniqueKeysWithValues: report.groups.map { ($0.key, $0.indicators) })
                 if query.groupBy == nil { answered[""] = report.total }
                 XCTAssertFalse(expected.isEmpty, path)
@@ -74,6 +95,7 @@ final class StatisticsTests: XCTestCase {
                 // The total is the sum of the groups.
                 RawFacts.assertEqual(report.total, expected.values.reduce(Tally(), +), "\(path) total")
             }
+            XCTAssertEqual(levels.count, SummaryLevel.all.count, "every level was read")
         }
     }
 
@@ -88,13 +110,14 @@ final class StatisticsTests: XCTestCase {
             XCTAssertEqual(differences, [])
             let sql = try XCTUnwrap(app.db as? any SQLDatabase)
 
-            // act: a row changed, a row invented, every monthly row lost.
+            // act: a row changed, a row invented, every monthly row of every fact and of the city lost.
             try await sql.raw("UPDATE statistics_daily SET applications = applications + 5 WHERE day = '2026-11-22' AND item_code = \(bind: foodCode)").run()
             try await sql.raw("""
                 INSERT INTO statistics_daily (day, item_code, channel, department_code, region_code, item_name, reviews_level_5)
                 VALUES ('2026-11-23', \(bind: foodCode), 'web', \(bind: Fixtures.cityDepartment), \(bind: Fixtures.city), '伪造', 3)
                 """).run()
             try await sql.raw("DELETE FROM statistics_monthly").run()
+            try await sql.raw("DELETE FROM \(unsafeRaw: SummaryLevel.city.monthly)").run()
 
             // check: every difference is reported, with what is stored and what the records say.
             differences = try await StatisticsRecount.compare(on: app.db).differences
@@ -107,8 +130,11 @@ final class StatisticsTests: XCTestCase {
             XCTAssertFalse(monthly.isEmpty, "lost rows are found too")
             XCTAssertTrue(monthly.allSatisfy { $0.stored == 0 && $0.recounted > 0 })
             XCTAssertTrue(Set(monthly.map(\.counter)).isSuperset(of: [.applications, .accepted, .reviewsLevel1]))
+            let cityMonthly = differences.filter { $0.table == SummaryLevel.city.monthly }
+            XCTAssertTrue(!cityMonthly.isEmpty && cityMonthly.allSatisfy { $0.stored == 0 && $0.recounted > 0 && $0.key.itemCode.isEmpty })
+            XCTAssertEqual(Set(differences.map(\.table)), [StatisticsLedger.daily, StatisticsLedger.monthly, SummaryLevel.city.monthly], "the other levels are intact")
             let tampered = try await ReviewKit.totals(app, from: "2026-11-01", to: "2026-11-30")
-            XCTAssertEqual(tampered.applications, 0, "the whole month is read from the lost monthly rows")
+            XCTAssertEqual(tampered.applications, 0, "the city's whole month is read from its lost monthly rows")
 
             // act: repair as `yiwang statistics rebuild --repair` does.
             let recount = try await StatisticsRecount.compare(on: app.db).recount
@@ -129,6 +155,34 @@ final class StatisticsTests: XCTestCase {
             XCTAssertEqual(after.reviewsByLevel, [1, 0, 0, 0, 0])
             let itemNames = try await sql.raw("SELECT DISTINCT item_name FROM statistics_daily").all().map { try $0.decode(column: "item_name", as: String.self) }
             XCTAssertEqual(itemNames, ["食品经营许可(新办)"], "names restored, the invented row gone")
+        }
+    }
+
+    func testMigration0021FillsTheCoarserLevelsFromTheTablesOfEveryFact() async throws {
+        try await withApp { app, _ in
+            // setup: facts on two days of two items, reviewed, in the tables of every fact.
+            let accepted = try await makeCase(app, .accepted).requireID()
+            try await makeCase(app, .submitted)
+            try await ReviewKit.rate(app, accepted, level: 1, reasons: ["tooSlow"])
+            let before = try await ReviewKit.totals(app, from: "2026-11-01", to: "2026-11-30")
+            let sql = try XCTUnwrap(app.db as? any SQLDatabase)
+
+            // act: the coarser levels dropped and made again, as on a database that had only 0020's tables.
+            try await AddSummaryLevels().revert(on: app.db)
+            try await AddSummaryLevels().prepare(on: app.db)
+
+            // check: every level equals the recount, and the figures read the same.
+            let differences = try await StatisticsRecount.compare(on: app.db).differences
+            XCTAssertEqual(differences, [])
+            for level in SummaryLevel.all {
+                let rows = try await sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: level.daily)").first(decodingColumn: "n", as: Int.self)
+                XCTAssertGreaterThan(rows ?? 0, 0, level.daily)
+            }
+            let names = try await sql.raw("SELECT DISTINCT item_name FROM \(unsafeRaw: SummaryLevel.item.monthly)").all().map { try $0.decode(column: "item_name", as: String.self) }
+            XCTAssertEqual(names, ["食品经营许可(新办)"])
+            let after = try await ReviewKit.totals(app, from: "2026-11-01", to: "2026-11-30")
+            XCTAssertEqual(after, before)
+            XCTAssertEqual(after.applications, 2)
         }
     }
 
@@ -222,6 +276,8 @@ enum RawFacts {
         var day: String
         var department: String
         var channel: String
+        var item: String
+        var region: String
         var counter: StatisticsCounter
     }
 
@@ -232,7 +288,8 @@ enum RawFacts {
         for event in try await CaseEventRecord.query(on: app.db).all() {
             guard let record = byID[event.caseID] else { continue }
             let day = LocalDate(event.at).description
-            func add(_ counter: StatisticsCounter) { facts.append(Fact(day: day, department: record.departmentCode, channel: record.channel, counter: counter)) }
+            func add(_ counter: StatisticsCounter) { facts.append(
+                    Fact(day: day, department: record.departmentCode, channel: record.channel, item: record.itemCode, region: record.regionCode, counter: counter)) }
             switch event.action {
             case "submit" where event.fromState == "draft": add(.applications)
             case "accept": add(.accepted)
@@ -248,7 +305,10 @@ enum RawFacts {
         let byReview = Dictionary(uniqueKeysWithValues: rectifications.map { ($0.reviewID, $0) })
         for review in try await ReviewRecord.query(on: app.db).filter(\.$subjectKindRaw != "rectification").all() {
             func add(_ counter: StatisticsCounter) {
-                facts.append(Fact(day: review.day, department: review.departmentCode, channel: review.serviceChannel, counter: counter))
+                facts.append(
+                    Fact(
+                        day: review.day, department: review.departmentCode, channel: review.serviceChannel, item: review.itemCode, region: review.regionCode,
+                        counter: counter))
             }
             let rectification = review.id.flatMap { byReview[$0] }
             if rectification?.stateRaw == "appealUpheld" {

@@ -12,9 +12,11 @@ public enum CSV {
     }
 
     static func field(_ value: String) -> String {
-        let needsQuotes = value.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+        // Bytes, not characters: faster, and a CR LF inside a value (one Character) is seen too.
+        let needsQuotes = value.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
         // A leading =, +, - or @ would run as a formula in a spreadsheet; quote it away.
-        let guarded = value.first.map { "=+-@".contains($0) } == true && Double(value) == nil ? "'" + value : value
+        let formula = value.utf8.first.map { [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@")].contains($0) } == true
+        let guarded = formula && Double(value) == nil ? "'" + value : value
         guard needsQuotes || guarded != value else { return value }
         return "\"" + guarded.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

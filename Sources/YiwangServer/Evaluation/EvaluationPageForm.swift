@@ -153,15 +153,12 @@ extension EvaluationPages {
     }
 
     /// A share (0…1) as a percentage with one decimal, or a dash when there is nothing to divide.
-    static func percent(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "—" }
-        return String(format: "%.1f%%", value * 100)
-    }
+    static func percent(_ value: Double?) -> String { FigureText.percent(value, places: 1) }
 
     /// The satisfaction index (20–100) with one decimal, or a dash.
     static func index(_ value: Double?) -> String {
         guard let value, value.isFinite else { return "—" }
-        return String(format: "%.1f", value)
+        return FigureText.fixed(value, places: 1)
     }
 
     /// The status a refused page answers with (4xx), and the page marked not to be cached.

@@ -92,7 +92,7 @@ struct StatisticsBenchCommand: AsyncCommand {
 
         let sql = try app.db.sql()
         var sizes: [String] = []
-        for table in ["cases", "case_events", "reviews", "rectifications", "rectification_events", StatisticsLedger.daily, StatisticsLedger.monthly] {
+        for table in ["cases", "case_events", "reviews", "rectifications", "rectification_events"] + StatisticsLedger.tables {
             let count = try await sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first(decodingColumn: "n", as: Int.self) ?? 0
             sizes.append("\(table) \(count)")
         }
@@ -287,7 +287,7 @@ struct StatisticsDataset {
     func analyzeSummaries(on db: any Database) async throws {
         let sql = try db.sql()
         if postgres {
-            for table in [StatisticsLedger.daily, StatisticsLedger.monthly] { try await sql.raw("VACUUM ANALYZE \(unsafeRaw: table)").run() }
+            for table in StatisticsLedger.tables { try await sql.raw("VACUUM ANALYZE \(unsafeRaw: table)").run() }
         } else {
             try await sql.raw("PRAGMA wal_checkpoint(TRUNCATE)").run()
             try await sql.raw("ANALYZE").run()

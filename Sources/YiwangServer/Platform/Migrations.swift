@@ -29,6 +29,7 @@ enum AppMigrations {
             (18, CreateLicences()),
             (19, CreateDataSharing()),
             (20, CreateEvaluation()),
+            (21, AddSummaryLevels()),
         ]
     }
 

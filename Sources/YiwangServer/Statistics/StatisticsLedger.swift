@@ -4,42 +4,52 @@ import SQLKit
 import Vapor
 import YiwangCore
 
-/// The summary tables behind every figure: one row per day (and per month) × item × channel ×
-/// department × region, with one column per `StatisticsCounter`. The transaction that changes a
-/// case, a review or a rectification adds its tally here, so the figures are exact at every
-/// commit and a year of them is read in a few thousand rows, never by scanning cases.
+/// The summary tables behind every figure: at each `SummaryLevel`, one row per day (and per
+/// month) and the dimensions the level keeps, with one column per `StatisticsCounter`. The
+/// transaction that changes a case, a review or a rectification adds its tally to every level,
+/// so the figures are exact at every commit and a year of them is read in a few thousand rows,
+/// never by scanning cases.
 enum StatisticsLedger {
-    static let daily = "statistics_daily"
-    static let monthly = "statistics_monthly"
-    static let keyColumns = ["day", "item_code", "channel", "department_code", "region_code"]
+    /// The tables of every fact (`SummaryLevel.full`), which the other levels sum.
+    static let daily = SummaryLevel.full.daily
+    static let monthly = SummaryLevel.full.monthly
+    static var tables: [String] { SummaryLevel.all.flatMap { [$0.daily, $0.monthly] } }
 
-    /// Adds a tally to its day's and its month's rows (created at the first fact).
+    /// Adds a tally to its day's and its month's rows at every level (created at the first fact):
+    /// eight upserts in the caller's transaction, so the levels move together or not at all.
     static func add(_ tally: Tally, at key: TallyKey, on db: any Database) async throws {
         guard !tally.isZero else { return }
         let sql = try db.sql()
-        for (table, rowKey) in [(daily, key), (monthly, key.month)] {
-            try await sql.raw(upsert(table, rowKey, tally)).run()
+        for level in SummaryLevel.all {
+            let rowKey = level.key(key)
+            for (table, tableKey) in [(level.daily, rowKey), (level.monthly, rowKey.month)] {
+                var query = SQLQueryString("INSERT INTO \(unsafeRaw: table) \(unsafeRaw: columnList) VALUES ")
+                appendRow(tableKey, tally, to: &query)
+                query.appendInterpolation(unsafeRaw: " ON CONFLICT (day, item_code, channel, department_code, region_code) DO UPDATE SET ")
+                query.appendInterpolation(
+                    unsafeRaw: StatisticsCounter.allCases.filter { tally[$0] != 0 }.map { "\($0.column) = \(table).\($0.column) + excluded.\($0.column)" }
+                        .joined(separator: ", "))
+                try await sql.raw(query).run()
+            }
         }
     }
 
-    private static func upsert(_ table: String, _ key: TallyKey, _ tally: Tally) -> SQLQueryString {
-        let counters = StatisticsCounter.allCases
-        var query = SQLQueryString("INSERT INTO \(unsafeRaw: table) (day, item_code, channel, department_code, region_code, item_name")
-        for counter in counters { query.appendInterpolation(unsafeRaw: ", " + counter.column) }
-        query.appendInterpolation(unsafeRaw: ") VALUES (")
+    private static let columnList = "(day, item_code, channel, department_code, region_code, item_name, "
+        + StatisticsCounter.allCases.map(\.column).joined(separator: ", ") + ")"
+
+    /// `(day, item_code, channel, department_code, region_code, item_name, counters…)`, bound.
+    private static func appendRow(_ key: TallyKey, _ tally: Tally, to query: inout SQLQueryString) {
+        query.appendInterpolation(unsafeRaw: "(")
         query.appendInterpolation(bind: key.day.description)
         for value in [key.itemCode, key.channel, key.departmentCode, key.regionCode, key.itemName] {
             query.appendInterpolation(unsafeRaw: ", ")
             query.appendInterpolation(bind: value)
         }
-        for counter in counters {
+        for counter in StatisticsCounter.allCases {
             query.appendInterpolation(unsafeRaw: ", ")
             query.appendInterpolation(bind: Int64(tally[counter]))
         }
-        query.appendInterpolation(unsafeRaw: ") ON CONFLICT (day, item_code, channel, department_code, region_code) DO UPDATE SET ")
-        query.appendInterpolation(
-            unsafeRaw: counters.filter { tally[$0] != 0 }.map { "\($0.column) = \(table).\($0.column) + excluded.\($0.column)" }.joined(separator: ", "))
-        return query
+        query.appendInterpolation(unsafeRaw: ")")
     }
 
     /// What narrows the figures: one department, a region's subtree, one item.
@@ -50,6 +60,19 @@ enum StatisticsLedger {
         /// A reader's grants (the supervision board): nil reads every row.
         var scopes: [Scope]?
 
+        /// The dimensions a summary level must keep to answer with this filter.
+        var dimensions: Set<StatisticsDimension> {
+            var needed: Set<StatisticsDimension> = []
+            if departmentCode != nil { needed.insert(.department) }
+            if itemCode != nil { needed.insert(.item) }
+            if let region, !region.subtreePrefix.isEmpty { needed.insert(.region) }
+            for scope in scopes ?? [] {
+                if scope.departmentCreditCode != nil { needed.insert(.department) }
+                if scope.regionCode != nil { needed.insert(.region) }
+            }
+            return needed
+        }
+
         func apply(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
             var query = query.scoped(scopes)
             if let departmentCode { query = query.where("department_code", .equal, departmentCode) }
@@ -59,18 +82,18 @@ enum StatisticsLedger {
         }
     }
 
-    /// The sums of a period, by group: whole months from the monthly table, the days at either
-    /// end (or every day, grouping by day) from the daily one.
+    /// The level a query reads: the smallest keeping what it groups and filters by.
+    static func level(by grouping: StatisticsGrouping, filter: Filter) -> SummaryLevel {
+        SummaryLevel.smallest(keeping: filter.dimensions.union(grouping.dimension.map { [$0] } ?? []))
+    }
+
+    /// The sums of a period, by group, from the smallest level that can answer, in the reads
+    /// `StatisticsPeriod.reads` plans (whole months from the monthly table; a month covered in
+    /// part from its days, or as its month less the days left out); by day, from the daily table.
     static func sums(_ period: StatisticsPeriod, by grouping: StatisticsGrouping, filter: Filter, on db: any Database) async throws -> [String: (name: String, tally: Tally)] {
         let sql = try db.sql()
-        var reads: [(table: String, from: String, to: String)] = []
-        if grouping == .day {
-            reads = [(daily, period.from.description, period.to.description)]
-        } else {
-            let (months, days) = period.split()
-            if let first = months.first, let last = months.last { reads.append((monthly, first.description, last.description)) }
-            for range in days { reads.append((daily, range.lowerBound.description, range.upperBound.description)) }
-        }
+        let level = level(by: grouping, filter: filter)
+        let reads = grouping == .day ? [StatisticsPeriod.Read(table: .daily, from: period.from, to: period.to, sign: 1)] : period.reads()
         let groupColumn: String? =
             switch grouping {
             case .total: nil
@@ -82,14 +105,14 @@ enum StatisticsLedger {
             }
         var result: [String: (name: String, tally: Tally)] = [:]
         for read in reads {
-            var query = sql.select().from(read.table)
+            var query = sql.select().from(read.table == .monthly ? level.monthly : level.daily)
             if let groupColumn { query = query.column(SQLAlias(SQLColumn(groupColumn), as: SQLIdentifier("grp"))) }
             if grouping == .item { query = query.column(SQLAlias(SQLFunction("MAX", args: SQLColumn("item_name")), as: SQLIdentifier("grp_name"))) }
             for counter in StatisticsCounter.allCases {
                 // PostgreSQL sums BIGINT as NUMERIC: cast back so both engines answer integers.
                 query = query.column(SQLAlias(SQLRaw("CAST(SUM(\(counter.column)) AS BIGINT)"), as: SQLIdentifier(counter.column)))
             }
-            query = query.where("day", .greaterThanOrEqual, read.from).where("day", .lessThanOrEqual, read.to)
+            query = query.where("day", .greaterThanOrEqual, read.from.description).where("day", .lessThanOrEqual, read.to.description)
             query = filter.apply(query)
             if let groupColumn { query = query.groupBy(SQLColumn(groupColumn)) }
             for row in try await query.all() {
@@ -98,13 +121,13 @@ enum StatisticsLedger {
                 for counter in StatisticsCounter.allCases {
                     tally[counter] = Int(try row.decodeNil(column: counter.column) ? 0 : try row.decode(column: counter.column, as: Int64.self))
                 }
-                if grouping == .total && tally.isZero { continue }  // SUM over no rows
                 let name = grouping == .item ? ((try? row.decode(column: "grp_name", as: String.self)) ?? group) : group
                 let earlier = result[group]?.tally ?? Tally()
-                result[group] = (name, earlier + tally)
+                result[group] = (name, read.sign < 0 ? earlier + -tally : earlier + tally)
             }
         }
-        return result
+        // A SUM over no rows, or a group found only on the days a month's row is read without.
+        return result.filter { !$0.value.tally.isZero }
     }
 
     /// Every stored row of one table, by key (for the rebuild's comparison).
@@ -123,13 +146,42 @@ enum StatisticsLedger {
         return rows
     }
 
-    /// Replaces both tables with these daily tallies (the rebuild's repair), in one transaction.
+    /// The rows of every table at every level these daily tallies of the full level imply.
+    static func rows(from days: [TallyKey: Tally]) -> [String: [TallyKey: Tally]] {
+        var tables: [String: [TallyKey: Tally]] = [:]
+        for level in SummaryLevel.all {
+            var daily: [TallyKey: Tally] = [:]
+            var monthly: [TallyKey: Tally] = [:]
+            for (key, tally) in days where !tally.isZero {
+                let rowKey = level.key(key)
+                daily[rowKey, default: Tally()] += tally
+                monthly[rowKey.month, default: Tally()] += tally
+            }
+            tables[level.daily] = daily
+            tables[level.monthly] = monthly
+        }
+        return tables
+    }
+
+    /// Replaces every table with what these daily tallies imply (the rebuild's repair), in one
+    /// transaction, in multi-row inserts: a city's year is about 250,000 rows.
     static func replace(with days: [TallyKey: Tally], on db: any Database) async throws {
+        let tables = rows(from: days)
         try await db.transaction { tx in
             let sql = try tx.sql()
-            try await sql.delete(from: daily).run()
-            try await sql.delete(from: monthly).run()
-            for (key, tally) in days.sorted(by: { $0.key.day < $1.key.day }) { try await add(tally, at: key, on: tx) }
+            for table in Self.tables {
+                try await sql.delete(from: table).run()
+                let rows = (tables[table] ?? [:]).sorted { ($0.key.day, $0.key.itemCode, $0.key.channel) < ($1.key.day, $1.key.itemCode, $1.key.channel) }
+                // 24 binds a row: 400 rows stay under either engine's limit of binds a statement.
+                for start in stride(from: 0, to: rows.count, by: 400) {
+                    var query = SQLQueryString("INSERT INTO \(unsafeRaw: table) \(unsafeRaw: columnList) VALUES ")
+                    for (offset, row) in rows[start..<min(start + 400, rows.count)].enumerated() {
+                        if offset > 0 { query.appendInterpolation(unsafeRaw: ", ") }
+                        appendRow(row.key, row.value, to: &query)
+                    }
+                    try await sql.raw(query).run()
+                }
+            }
         }
     }
 }

@@ -185,10 +185,7 @@ enum StatisticsPages {
     }
 
     /// A rate as a percentage with one decimal; "—" when there is nothing to divide by.
-    static func percent(_ rate: Double?) -> String {
-        guard let rate, rate.isFinite else { return "—" }
-        return String(format: "%.1f%%", rate * 100)
-    }
+    static func percent(_ rate: Double?) -> String { FigureText.percent(rate, places: 1) }
 
     static func csvLink(_ form: FormValues) -> String {
         var components = URLComponents()

@@ -140,13 +140,13 @@ enum StatisticsRecount {
         return LocalDate(dayNumber: Int(((seconds + 28_800) / 86_400).rounded(.down)))
     }
 
-    /// Recounts and compares with both summary tables.
+    /// Recounts and compares with every summary table, at every level.
     static func compare(on db: any Database) async throws -> (differences: [Difference], recount: (days: [TallyKey: Tally], names: [String: String])) {
         let recount = try await recount(on: db)
-        var months: [TallyKey: Tally] = [:]
-        for (key, tally) in recount.days { months[key.month, default: Tally()] += tally }
+        let expectedRows = StatisticsLedger.rows(from: recount.days)
         var differences: [Difference] = []
-        for (table, expected) in [(StatisticsLedger.daily, recount.days), (StatisticsLedger.monthly, months)] {
+        for table in StatisticsLedger.tables {
+            let expected = expectedRows[table] ?? [:]
             let stored = try await StatisticsLedger.stored(table, on: db)
             for key in Set(stored.keys).union(expected.keys).sorted(by: { ($0.day, $0.itemCode, $0.channel) < ($1.day, $1.itemCode, $1.channel) }) {
                 let have = stored[key] ?? Tally()

@@ -117,8 +117,8 @@ struct StatisticsService {
             "分组", "名称", "申报量", "受理量", "作出决定", "送达办结", "网上可办率", "全程网办率", "按时办结率", "平均跑动次数", "零跑动事项占比", "最多跑一次事项占比",
             "材料精简率", "免交材料数", "评价数", "非常满意", "满意", "基本满意", "不满意", "非常不满意", "差评数", "差评率", "满意度指数", "差评按期整改率", "申诉成立不计入",
         ]
-        func rate(_ value: Double?) -> String { value.map { String(format: "%.2f%%", $0 * 100) } ?? "" }
-        func number(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "" }
+        func rate(_ value: Double?) -> String { FigureText.percent(value, places: 2, absent: "") }
+        func number(_ value: Double?) -> String { value.map { FigureText.fixed($0, places: 2) } ?? "" }
         func line(_ key: String, _ name: String, _ figures: Indicators) -> [String] {
             let levels = ReviewLevel.descending.map { String(figures.reviewsByLevel[$0.rawValue - 1]) }
             return [key, name, String(figures.applications), String(figures.accepted), String(figures.decided), String(figures.concluded)]
