@@ -489,9 +489,10 @@ def statistics_routes():
 
 
 def statistics_queries():
-    """(label, SQL) of the raw query ceilings: what StatisticsLedger.sums asks for the 30-day total
-    (no whole month inside it: the daily table alone) and for 90 days by day. Neither groups nor
-    filters by item, department or region, so both read the city's level (day x channel)."""
+    """(label, SQL) of the raw query ceilings, on the level the server reads for these routes (the
+    city's, day x channel): the 30 days summed from the daily table alone (the server reads fewer
+    rows: a month less the days left out, when that is cheaper), and 90 days by day, which the
+    server reads exactly so."""
     today = china_today()
     sums = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in STATISTICS_COUNTERS)
     month, quarter = today - datetime.timedelta(days=29), today - datetime.timedelta(days=89)
@@ -629,8 +630,9 @@ def measure_statistics(args, server, report, work, connection_counts):
         "(30 days), the year is 365 days (whole months from the monthly table, the ends from the daily one), 90d by day "
         "reads the daily table, csv is the year by item as CSV. Each reads the smallest summary level that keeps what it "
         "groups by: the city (30d, 90d by day), departments (year by department), items (csv). Every answer is read whole by wrk.",
-        "- raw query ceiling: the same sums the server asks for the 30-day total and for 90 days by day, straight to the "
-        "database from another process with the server idle beside it "
+        "- raw query ceiling: the 30-day total summed from the city's daily rows (the server may read a month less the "
+        "days left out instead) and 90 days by day as the server asks it, straight to the database from another process "
+        "with the server idle beside it "
         + ("(N threads with their own sqlite3 connections, each reading every row)." if args.engine == "sqlite"
            else "(N pgbench clients, prepared statements)."),
         "- errors: answers other than 2xx and socket errors (connect, read, write, timeout).",

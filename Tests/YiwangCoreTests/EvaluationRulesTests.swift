@@ -151,6 +151,10 @@ final class EvaluationRulesTests: XCTestCase {
         XCTAssertEqual(ReviewRules.publishedText("电话 138 0000 0001 找我"), "电话 13* **** **01 找我")
         XCTAssertEqual(ReviewRules.publishedText("电话１３８０００００００１"), "电话１３*******０１")
         XCTAssertEqual(ReviewRules.publishedText("窗口 3 - 5 号"), "窗口 3 - 5 号", "a separator not between two digits ends the number")
+        XCTAssertEqual(ReviewRules.publishedText("电话138.0000.0001"), "电话13*.****.**01")
+        XCTAssertEqual(ReviewRules.publishedText("座机(0851)8888-8888"), "座机(08**)****-**88", "an area code in brackets")
+        XCTAssertEqual(ReviewRules.publishedText("座机（0851）88888888"), "座机（08**）******88")
+        XCTAssertEqual(ReviewRules.publishedText("等了1.5小时(约90分钟)"), "等了1.5小时(约90分钟)", "short numbers stay")
         // Nothing of six digits or more survives, whatever surrounds it.
         for text in ["520102199003071236", "tel:13800000001", "号码：13912345678。", "12345678"] {
             let shown = ReviewRules.publishedText(text)

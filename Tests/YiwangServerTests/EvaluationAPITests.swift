@@ -241,6 +241,7 @@ final class EvaluationAPITests: XCTestCase {
                         app, method, "/api/v1/evaluations/\(reviewID)", token: token, json: EvaluationAPIController.SubmissionBody(level: 5, text: "改成好评"))
                     XCTAssertEqual(answer.status, .methodNotAllowed, "\(method) \(token == nil ? "anonymous" : "")")
                     XCTAssertEqual(try problem(answer).code, "review.immutable")
+                    XCTAssertEqual(answer.headers.first(name: .allow), "GET, HEAD", "a 405 says what is allowed")
                 }
             }
             // Not even on an id that does not exist (nothing to learn by trying).

@@ -251,7 +251,7 @@ public enum ReviewRules {
     }
 
     /// The free text as the public page shows it: numbers of six digits or more (ID numbers,
-    /// phones, case numbers), also when written with spaces or dashes between the digits or in
+    /// phones, case numbers), also when written with spaces, dashes, dots or brackets between the digits or in
     /// full-width digits, keep only their first and last two digits; e-mail mailboxes are hidden.
     /// A review can never publish anyone.
     public static func publishedText(_ text: String) -> String {
@@ -259,7 +259,8 @@ public enum ReviewRules {
             guard let scalar = c.unicodeScalars.first, c.unicodeScalars.count == 1 else { return false }
             return ("0"..."9").contains(scalar) || (0xFF10...0xFF19).contains(scalar.value)
         }
-        func isSeparator(_ c: Character) -> Bool { c == "-" || c == " " || c == "－" || c == "　" }
+        // Between two digits these keep a number whole: 138-0000-0001, 138.0000.0001, (0851)8888 8888.
+        func isSeparator(_ c: Character) -> Bool { "- －　.．·()（）".contains(c) }
         let characters = Array(text)
         var out = ""
         var index = 0

@@ -91,9 +91,22 @@ enum StatisticsLedger {
     /// `StatisticsPeriod.reads` plans (whole months from the monthly table; a month covered in
     /// part from its days, or as its month less the days left out); by day, from the daily table.
     static func sums(_ period: StatisticsPeriod, by grouping: StatisticsGrouping, filter: Filter, on db: any Database) async throws -> [String: (name: String, tally: Tally)] {
+        let reads = grouping == .day ? [StatisticsPeriod.Read(table: .daily, from: period.from, to: period.to, sign: 1)] : period.reads()
+        guard reads.contains(where: { $0.sign < 0 }) else { return try await sums(reads, by: grouping, filter: filter, on: db) }
+        // Days taken away from a month must be read in the same state as the month itself: a step
+        // committed between the two reads would be taken away without having been added. One
+        // read transaction sees one snapshot (SQLite's WAL from its first read on; PostgreSQL at
+        // REPEATABLE READ).
+        return try await db.transaction { tx in
+            let sql = try tx.sql()
+            if sql.dialect.name == "postgresql" { try await sql.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").run() }
+            return try await sums(reads, by: grouping, filter: filter, on: tx)
+        }
+    }
+
+    private static func sums(_ reads: [StatisticsPeriod.Read], by grouping: StatisticsGrouping, filter: Filter, on db: any Database) async throws -> [String: (name: String, tally: Tally)] {
         let sql = try db.sql()
         let level = level(by: grouping, filter: filter)
-        let reads = grouping == .day ? [StatisticsPeriod.Read(table: .daily, from: period.from, to: period.to, sign: 1)] : period.reads()
         let groupColumn: String? =
             switch grouping {
             case .total: nil
