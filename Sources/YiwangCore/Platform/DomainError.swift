@@ -18,6 +18,8 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     public var fieldErrors: [FieldError]
     /// For `tooManyRequests`: whole seconds until a retry may succeed (the Retry-After header).
     public var retryAfter: Int?
+    /// For `methodNotAllowed`: the methods the resource does allow (the Allow header).
+    public var allowedMethods: [String] = []
 
     public init(_ kind: Kind, code: String, message: String, fieldErrors: [FieldError] = []) {
         self.kind = kind
@@ -38,6 +40,13 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func unavailable(_ code: String, _ message: String, retryAfter: Int = 30) -> DomainError {
         var error = DomainError(.unavailable, code: code, message: message)
         error.retryAfter = retryAfter
+        return error
+    }
+
+    /// The resource exists but never takes this method; `allowed` is what it does take.
+    public static func methodNotAllowed(_ code: String, _ message: String, allowed: [String]) -> DomainError {
+        var error = DomainError(.methodNotAllowed, code: code, message: message)
+        error.allowedMethods = allowed
         return error
     }
 

@@ -307,11 +307,10 @@ enum EvaluationAPIController {
         return try await view(review, for: ctx.actor, revealing: revealing, on: request.db)
     }
 
-    /// Reviews are append-only: no one may change or remove one. A 405 names what the resource
+    /// Reviews are append-only: no one may change or remove one. The 405 names what the resource
     /// does allow (RFC 9110 §15.5.6): reading it, as the platform's other 405s do (GET with HEAD).
     @Sendable static func immutable(_ request: Request) async throws -> Response {
-        let refusal = DomainError(.methodNotAllowed, code: "review.immutable", message: "评价提交后任何人都不能修改、隐藏或删除。补评或对整改的评价请提交新的评价。")
-        request.logger.info("request refused", metadata: ["code": "review.immutable", "status": "405"])
-        return try await ProblemMiddleware.response(ProblemMiddleware.problem(for: refusal, path: request.url.path), for: request, headers: ["Allow": "GET, HEAD"])
+        throw DomainError.methodNotAllowed(
+            "review.immutable", "评价提交后任何人都不能修改、隐藏或删除。补评或对整改的评价请提交新的评价。", allowed: ["GET", "HEAD"])
     }
 }

@@ -43,6 +43,9 @@ struct ProblemMiddleware: AsyncMiddleware {
                 }
             }
             if let retryAfter = (error as? DomainError)?.retryAfter { headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
+            if let allowed = (error as? DomainError)?.allowedMethods, !allowed.isEmpty {
+                headers.replaceOrAdd(name: .allow, value: allowed.joined(separator: ", "))
+            }
             if problem.status == 503 && headers.first(name: .retryAfter) == nil { headers.replaceOrAdd(name: .retryAfter, value: "1") }
             return try await Self.response(problem, for: request, headers: headers)
         }

@@ -174,11 +174,11 @@ enum StatisticsPages {
             Tile(label: "网上可办率", value: percent(figures.onlineApplicableRate), note: "可网上申请的已发布事项 ÷ 已发布事项"),
             Tile(label: "全程网办率", value: percent(figures.fullyOnlineRate), note: "网上申请且零跑动送达的办件 ÷ 送达的办件"),
             Tile(label: "按时办结率", value: percent(figures.onTimeRate), note: "期限内作出决定的办件 ÷ 作出决定的办件"),
-            Tile(label: "平均跑动次数", value: figures.averageVisits.map { String(format: "%.2f 次", $0) } ?? "—", note: "送达办件的跑动次数之和 ÷ 送达的办件"),
+            Tile(label: "平均跑动次数", value: figures.averageVisits.map { FigureText.fixed($0, places: 2) + " 次" } ?? "—", note: "送达办件的跑动次数之和 ÷ 送达的办件"),
             Tile(label: "零跑动事项占比", value: percent(figures.zeroVisitItemShare), note: "无需到现场的已发布事项 ÷ 已发布事项"),
             Tile(label: "最多跑一次事项占比", value: percent(figures.atMostOneVisitItemShare), note: "至多到现场一次的已发布事项 ÷ 已发布事项"),
             Tile(label: "材料精简率", value: percent(figures.materialReduction), note: "受理时免于提交的材料 ÷ 事项列出的材料（免交 \(figures.materialsSpared) 份）"),
-            Tile(label: "满意度指数", value: figures.satisfactionIndex.map { String(format: "%.1f", $0) } ?? "—", note: "各等级分（星级 × 20）的平均，满分 100"),
+            Tile(label: "满意度指数", value: figures.satisfactionIndex.map { FigureText.fixed($0, places: 1) } ?? "—", note: "各等级分（星级 × 20）的平均，满分 100"),
             Tile(label: "差评率", value: percent(figures.badReviewShare), note: "不满意和非常不满意 ÷ 评价数"),
             Tile(label: "差评按期整改率", value: percent(figures.rectifiedOnTimeShare), note: "按期整改办结的差评 ÷ 差评"),
         ]
@@ -250,7 +250,7 @@ enum StatisticsPages {
                 head: group.name,
                 cells: [
                     String(figures.applications), String(figures.accepted), String(figures.decided), String(figures.concluded), percent(figures.onTimeRate),
-                    percent(figures.fullyOnlineRate), String(figures.reviews), figures.satisfactionIndex.map { String(format: "%.1f", $0) } ?? "—",
+                    percent(figures.fullyOnlineRate), String(figures.reviews), figures.satisfactionIndex.map { FigureText.fixed($0, places: 1) } ?? "—",
                     percent(figures.badReviewShare),
                 ])
         }
@@ -295,7 +295,7 @@ enum StatisticsPages {
                 head: group.name,
                 cells: [
                     group.key, String(group.indicators.applications), String(group.indicators.decided), percent(group.indicators.onTimeRate),
-                    group.indicators.satisfactionIndex.map { String(format: "%.1f", $0) } ?? "—",
+                    group.indicators.satisfactionIndex.map { FigureText.fixed($0, places: 1) } ?? "—",
                 ])
         }
         return Figure(
@@ -364,10 +364,10 @@ enum StatisticsPages {
                 Tile(label: "本月办结", value: String(month.total.concluded), note: "件"),
                 Tile(label: "按时办结率", value: percent(month.total.onTimeRate), note: ""),
                 Tile(label: "全程网办率", value: percent(month.total.fullyOnlineRate), note: ""),
-                Tile(label: "满意度指数", value: month.total.satisfactionIndex.map { String(format: "%.1f", $0) } ?? "—", note: "满分 100"),
+                Tile(label: "满意度指数", value: month.total.satisfactionIndex.map { FigureText.fixed($0, places: 1) } ?? "—", note: "满分 100"),
                 Tile(label: "差评率", value: percent(month.total.badReviewShare), note: ""),
                 Tile(label: "差评按期整改率", value: percent(month.total.rectifiedOnTimeShare), note: ""),
-                Tile(label: "平均跑动次数", value: month.total.averageVisits.map { String(format: "%.2f", $0) } ?? "—", note: month.total.averageVisits == nil ? "" : "次"),
+                Tile(label: "平均跑动次数", value: month.total.averageVisits.map { FigureText.fixed($0, places: 2) } ?? "—", note: month.total.averageVisits == nil ? "" : "次"),
             ],
             chart: Chart.horizontalBars(
                 Array(bars), id: "screen-departments", title: title,
