@@ -64,6 +64,18 @@ func routes(_ app: Application) throws {
     signedIn.get("cases", ":id", "licence-offers", use: CaseAPIController.licenceOffers)
     signedIn.get("cases", ":id", "files", ":file", use: CaseAPIController.downloadMaterial)
 
+    // 一件事一次办: the published bundles are public; their editing goes through the catalog's
+    // workflow; an application is filed once and its tasks move as cases.
+    api.get("bundles", use: BundleAPIController.list)
+    api.get("bundles", ":code", use: BundleAPIController.guide)
+    staff.post("bundles", use: BundleAPIController.save)
+    staff.post("bundles", ":code", "versions", ":version", "transitions", use: BundleAPIController.transition)
+    signedIn.get("bundle-applications", use: BundleAPIController.applications)
+    signedIn.post("bundle-applications", use: BundleAPIController.file)
+    signedIn.get("bundle-applications", ":id", use: BundleAPIController.show)
+    signedIn.post("bundle-applications", ":id", "actions", use: BundleAPIController.act)
+    signedIn.on(.PUT, "bundle-applications", ":id", "materials", ":index", body: .collect(maxSize: materialUpload), use: BundleAPIController.uploadMaterial)
+
     // Licences: the seals and the status of a licence are public; so is checking a document.
     api.get("seals", use: LicenceAPIController.seals)
     api.get("licence-types", use: LicenceAPIController.types)

@@ -24,10 +24,13 @@ final class CaseLifecycleTests: XCTestCase {
         "specialProcedure withdraw": "withdrawn",
         "accepted terminate": "terminated", "underReview terminate": "terminated", "specialProcedure terminate": "terminated",
         "correctionRequested terminate": "terminated",
+        // A bundle's task only (the guard refuses a single case): a correction after acceptance, and back to review.
+        "accepted requestCorrection": "correctionRequested", "underReview requestCorrection": "correctionRequested",
+        "correctionRequested resumeReview": "underReview",
     ]
 
     /// Facts under which every guard passes.
-    let permissive = CaseFacts(deferredMaterialsOutstanding: false, approvesOnTimeout: true, pastDeadline: true, producesCertificate: true)
+    let permissive = CaseFacts(deferredMaterialsOutstanding: false, approvesOnTimeout: true, pastDeadline: true, producesCertificate: true, inBundle: true)
 
     func testEveryStateAndActionPairIsAllowedOrRefusedAsSpecified() {
         var checked = 0
@@ -45,9 +48,39 @@ final class CaseLifecycleTests: XCTestCase {
                 checked += 1
             }
         }
-        XCTAssertEqual(checked, 16 * 17)
+        XCTAssertEqual(checked, 16 * 18)
         XCTAssertEqual(CaseState.allCases.count, 16)
-        XCTAssertEqual(CaseAction.allCases.count, 17)
+        XCTAssertEqual(CaseAction.allCases.count, 18)
+    }
+
+    /// A single case is corrected before acceptance only (《行政许可法》第三十二条); a bundle's task
+    /// may ask after acceptance, its clock stopping, and returns to review when the applicant answers.
+    func testCorrectionAfterAcceptanceIsForABundlesTaskOnly() throws {
+        for state in [CaseState.accepted, .underReview] {
+            XCTAssertThrowsError(try CaseLifecycle.next(state, .requestCorrection)) { error in
+                XCTAssertEqual((error as? DomainError)?.code, "case.correction_after_acceptance")
+            }
+            XCTAssertEqual(try CaseLifecycle.next(state, .requestCorrection, facts: CaseFacts(inBundle: true)), .correctionRequested)
+        }
+        XCTAssertThrowsError(try CaseLifecycle.next(.correctionRequested, .resumeReview)) { error in
+            XCTAssertEqual((error as? DomainError)?.code, "case.not_in_bundle")
+        }
+        let calendar = try WorkingCalendar(ChinaHolidays.shipped)
+        let monday = try LocalDate("2026-11-23")
+        let clock = try DeadlineClock(acceptedOn: monday, workingDays: 5, calendar: calendar)
+        let asked = try CaseLifecycle.plan(
+            .underReview, .requestCorrection,
+            CasePlanInput(facts: CaseFacts(inBundle: true), reason: "请补充设备布局图", today: monday, calendar: calendar, clock: clock, promisedLimit: 5))
+        XCTAssertEqual(asked.to, .correctionRequested)
+        XCTAssertEqual(asked.clock?.isSuspended, true, "the task's clock stops while the applicant corrects")
+        let resumed = try CaseLifecycle.plan(
+            .correctionRequested, .resumeReview,
+            CasePlanInput(facts: CaseFacts(inBundle: true), reason: nil, today: try LocalDate("2026-11-25"), calendar: calendar, clock: asked.clock, promisedLimit: 5))
+        XCTAssertEqual(resumed.to, .underReview)
+        XCTAssertEqual(resumed.clock?.isSuspended, false)
+        let before = try XCTUnwrap(try clock.deadline(calendar)?.date)
+        let after = try XCTUnwrap(try resumed.clock?.deadline(calendar)?.date)
+        XCTAssertGreaterThan(after, before, "the days the applicant took do not count against the department")
     }
 
     func testGuardsOfDeferredMaterialsTimeoutAndCertificates() {

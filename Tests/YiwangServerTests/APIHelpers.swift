@@ -115,8 +115,13 @@ func view(_ app: Application, _ id: UUID, token: String, file: StaticString = #f
 /// `PUT /api/v1/cases/{id}/materials/{number}` with the raw bytes; `number` is the 1-based
 /// material number as typed in the URL, `name` goes in X-File-Name.
 func upload(_ app: Application, _ id: UUID, _ number: String, _ bytes: [UInt8], name: String? = "scan.pdf", token: String) async throws -> XCTHTTPResponse {
+    try await upload(app, path: "/api/v1/cases/\(id)/materials/\(number)", bytes, name: name, token: token)
+}
+
+/// A PUT of raw bytes to any material path (a case's, a bundle application's).
+func upload(_ app: Application, path: String, _ bytes: [UInt8], name: String? = "scan.pdf", token: String) async throws -> XCTHTTPResponse {
     var response: XCTHTTPResponse?
-    try await app.test(.PUT, "/api/v1/cases/\(id)/materials/\(number)", headers: .bearer(token), beforeRequest: { req in
+    try await app.test(.PUT, path, headers: .bearer(token), beforeRequest: { req in
         if let name { req.headers.replaceOrAdd(name: "X-File-Name", value: name) }
         req.body = ByteBuffer(bytes: bytes)
     }, afterResponse: { res async in response = res })

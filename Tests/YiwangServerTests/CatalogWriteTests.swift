@@ -332,7 +332,10 @@ final class CatalogWriteTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(report.lifeEvents, 3)
             XCTAssertEqual(
                 Set(staff.map(\.account)),
-                ["catalog.admin", "system.admin", "supervisor", "hotline", "market.admin", "market.clerk", "market.approver", "nanming.clerk"])
+                [
+                    "catalog.admin", "system.admin", "supervisor", "hotline", "market.admin", "market.clerk", "market.approver", "nanming.clerk",
+                    "health.staff", "police.staff", "medicare.staff", "hrss.staff", "fire.staff", "tobacco.staff", "water.staff", "tax.staff",
+                ])
             XCTAssertEqual(Set(staff.flatMap(\.grants).map(\.role)), Set(StaffRole.allCases), "the demo city has staff for every role")
             let applicants = try await ApplicantRecord.query(on: app.db).count()
             XCTAssertEqual(applicants, DemoCity.applicantSeeds.count)

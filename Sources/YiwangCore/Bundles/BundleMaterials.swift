@@ -70,7 +70,7 @@ public enum BundleMaterials {
         return keys
     }
 
-    static func merge(
+    public static func merge(
         _ bundle: ServiceBundle, members chosen: [BundleMember], guides: [String: ServiceGuide], licenceTypes: [LicenceType]
     ) throws(DomainError) -> [BundleMaterial] {
         var guideOf: [String: ServiceGuide] = [:]

@@ -90,6 +90,15 @@ public struct BundleProgress: Codable, Sendable, Equatable {
     public var isComplete: Bool { tasks.allSatisfy { !$0.status.isOpen } }
 
     public func task(_ member: String) -> ParallelTask? { tasks.first { $0.member == member } }
+
+    /// The one correction notice naming what every asking task waits for; nil when none asks.
+    public var correctionNotice: BundleCorrectionNotice? {
+        let lines = tasks.compactMap { task -> BundleCorrectionNotice.Line? in
+            guard task.status == .correctionRequested, let correction = task.correction else { return nil }
+            return BundleCorrectionNotice.Line(member: task.member, name: task.name, reason: correction.reason, missing: correction.missing)
+        }
+        return lines.isEmpty ? nil : BundleCorrectionNotice(lines: lines)
+    }
 }
 
 /// The one correction notice (一次性告知) of a bundle: every task that asks, together.
@@ -131,6 +140,11 @@ public enum BundleEffect: Sendable, Equatable {
 public struct BundleStep: Sendable, Equatable {
     public var progress: BundleProgress
     public var effects: [BundleEffect]
+
+    public init(progress: BundleProgress, effects: [BundleEffect]) {
+        self.progress = progress
+        self.effects = effects
+    }
 }
 
 /// The department that holds a bundle back: the open task furthest past, or nearest, its deadline.
@@ -283,11 +297,8 @@ public enum BundlePlan {
         progress.tasks[index].correction = ParallelTask.Correction(reason: reason, missing: missing)
         try progress.tasks[index].clock?.suspend(on: today, reason: "补正：" + reason, calendar: calendar)
         if !progress.clock.isSuspended { try progress.clock.suspend(on: today, reason: "等待申请人补正", calendar: calendar) }
-        let lines = progress.tasks.compactMap { task -> BundleCorrectionNotice.Line? in
-            guard task.status == .correctionRequested, let correction = task.correction else { return nil }
-            return BundleCorrectionNotice.Line(member: task.member, name: task.name, reason: correction.reason, missing: correction.missing)
-        }
-        return BundleStep(progress: progress, effects: [.correctionNotice(BundleCorrectionNotice(lines: lines))])
+        guard let notice = progress.correctionNotice else { throw .conflict("bundle.no_correction", "本一件事没有待补正的事项。") }
+        return BundleStep(progress: progress, effects: [.correctionNotice(notice)])
     }
 
     /// The applicant answered the bundle's notice: every task that asked continues, its clock running again.

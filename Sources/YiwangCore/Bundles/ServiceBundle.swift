@@ -353,7 +353,7 @@ public enum BundleLinter {
         return finish.values.max()
     }
 
-    static func isSafeCode(_ text: String) -> Bool {
+    public static func isSafeCode(_ text: String) -> Bool {
         (1...64).contains(text.count) && text.first?.isLetter == true
             && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }

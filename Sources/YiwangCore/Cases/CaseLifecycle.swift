@@ -41,6 +41,8 @@ public enum CaseAction: String, Codable, CaseIterable, Sendable, Hashable {
     case submit, preReview, accept, rejectAtAcceptance, requestCorrection
     case review, startSpecialProcedure, endSpecialProcedure, approve, deny, approveOnTimeout
     case issueCertificate, deliver, close, archive, withdraw, terminate
+    /// A bundle's task continues after the applicant answered the bundle's correction notice.
+    case resumeReview
 
     public var chineseName: String {
         switch self {
@@ -61,6 +63,7 @@ public enum CaseAction: String, Codable, CaseIterable, Sendable, Hashable {
         case .archive: "归档"
         case .withdraw: "撤回"
         case .terminate: "终止"
+        case .resumeReview: "补正后继续审查"
         }
     }
 
@@ -78,12 +81,19 @@ public struct CaseFacts: Sendable, Equatable {
     public var pastDeadline: Bool
     /// The result is a certificate or licence to make (otherwise a decision letter is delivered directly).
     public var producesCertificate: Bool
+    /// The case is one task of a bundle application (一件事): after acceptance it may ask the
+    /// applicant to correct something (the bundle's one notice), its clock stopped meanwhile.
+    public var inBundle: Bool
 
-    public init(deferredMaterialsOutstanding: Bool = false, approvesOnTimeout: Bool = false, pastDeadline: Bool = false, producesCertificate: Bool = true) {
+    public init(
+        deferredMaterialsOutstanding: Bool = false, approvesOnTimeout: Bool = false, pastDeadline: Bool = false, producesCertificate: Bool = true,
+        inBundle: Bool = false
+    ) {
         self.deferredMaterialsOutstanding = deferredMaterialsOutstanding
         self.approvesOnTimeout = approvesOnTimeout
         self.pastDeadline = pastDeadline
         self.producesCertificate = producesCertificate
+        self.inBundle = inBundle
     }
 }
 
@@ -96,7 +106,10 @@ public enum CaseLifecycle {
         .preReview: [.submitted: .preReview],
         .accept: [.submitted: .accepted, .preReview: .accepted],
         .rejectAtAcceptance: [.submitted: .notAccepted, .preReview: .notAccepted],
-        .requestCorrection: [.submitted: .correctionRequested, .preReview: .correctionRequested],
+        .requestCorrection: [
+            .submitted: .correctionRequested, .preReview: .correctionRequested, .accepted: .correctionRequested, .underReview: .correctionRequested,
+        ],
+        .resumeReview: [.correctionRequested: .underReview],
         .review: [.accepted: .underReview],
         .startSpecialProcedure: [.underReview: .specialProcedure],
         .endSpecialProcedure: [.specialProcedure: .underReview],
@@ -126,6 +139,14 @@ public enum CaseLifecycle {
             }
         default:
             break
+        }
+        // After acceptance a correction stops the clock of one task of a bundle, whose applicant
+        // answers one notice for every task; a single case is corrected before acceptance (《行政许可法》第三十二条).
+        if action == .requestCorrection && !state.isBeforeAcceptance && !facts.inBundle {
+            throw .conflict("case.correction_after_acceptance", "办件已受理，不能再要求补正；受理后的补正只适用于“一件事”的联办事项。")
+        }
+        if action == .resumeReview && !facts.inBundle {
+            throw .conflict("case.not_in_bundle", "只有“一件事”的联办事项在申请人补正后继续审查。")
         }
         if action == .approveOnTimeout && !(facts.approvesOnTimeout && facts.pastDeadline) {
             throw .conflict("case.timeout_not_applicable", "该事项不适用超时默认，或办理期限尚未届满。")

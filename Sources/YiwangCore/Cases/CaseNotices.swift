@@ -29,6 +29,11 @@ public struct CaseNoticeFacts: Sendable, Equatable {
 public struct CaseNotice: Sendable, Equatable {
     public var subject: String
     public var body: String
+
+    public init(subject: String, body: String) {
+        self.subject = subject
+        self.body = body
+    }
 }
 
 /// The words of every notice a step of a case sends: one place, shared by the service (which

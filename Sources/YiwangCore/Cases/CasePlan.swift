@@ -149,6 +149,10 @@ extension CaseLifecycle {
                 let written = (reason ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "。；;，,. \n"))
                 reason = written + "；缺少材料：" + missing.joined(separator: "、")
             }
+            // A bundle's task asks after acceptance: its clock stops while the applicant corrects.
+            if !from.isBeforeAcceptance { try clock?.suspend(on: input.today, reason: "补正：" + (reason ?? ""), calendar: input.calendar) }
+        case .resumeReview:
+            try clock?.resume(on: input.today, calendar: input.calendar)
         case .startSpecialProcedure:
             try clock?.suspend(on: input.today, reason: reason ?? "", calendar: input.calendar)
         case .endSpecialProcedure:

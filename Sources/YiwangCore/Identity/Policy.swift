@@ -227,7 +227,7 @@ extension PolicyAction {
     /// (approval on timeout, archiving).
     public init?(_ action: CaseAction) {
         switch action {
-        case .submit, .withdraw: self = .applyForService
+        case .submit, .withdraw, .resumeReview: self = .applyForService
         case .preReview, .accept, .rejectAtAcceptance, .requestCorrection, .deliver, .close: self = .handleCaseAtWindow
         case .review, .startSpecialProcedure, .endSpecialProcedure, .approve, .deny, .issueCertificate, .terminate: self = .decideCase
         case .approveOnTimeout, .archive: return nil

@@ -14,31 +14,8 @@ extension CaseService {
     /// Idempotency-Key and body answers the case it created; with another body, 409.
     /// The guide is returned when the case was made now (a replay answers without it).
     func create(_ body: NewCaseRequest, idempotencyKey: String?) async throws -> (record: CaseRecord, created: Bool, guide: ServiceGuide?) {
-        let applicantID: String
-        let atWindow: Bool
-        switch actor {
-        case .anonymous:
-            throw DomainError(.unauthenticated, code: "access.unauthenticated", message: "请先登录后再申报。")
-        case .applicant(let applicant):
-            try Policy.authorize(actor, .applyForService, on: .applicant(applicant.principalID))
-            guard body.applicant == nil || body.applicant?.uuidString == applicant.principalID else {
-                throw DomainError.forbidden("网上申报只能为本人或所代表的企业办理。")
-            }
-            applicantID = applicant.principalID
-            atWindow = false
-        case .staff:
-            try Policy.authorizeSomewhere(actor, .handleCaseAtWindow)
-            guard let id = body.applicant, try await ApplicantRecord.find(id, on: db) != nil else {
-                throw DomainError.invalid(
-                    "case.applicant_required", "窗口受理请先核验申请人身份，并提供申请人编号(applicant)。",
-                    fields: [FieldError(field: "applicant", message: "请先查找或登记申请人。")])
-            }
-            applicantID = id.uuidString
-            atWindow = true
-        }
-        guard let key = idempotencyKey?.trimmingCharacters(in: .whitespaces), !key.isEmpty, key.count <= 100 else {
-            throw DomainError.invalid("case.idempotency_key", "请在 Idempotency-Key 请求头中提供本次申报的唯一标识(不超过100个字符)，以免重试时重复申报。")
-        }
+        let (applicantID, atWindow) = try await filingApplicant(body.applicant)
+        let key = try Self.idempotencyKey(idempotencyKey)
         let scopeKey = context.actor + ":" + key
         let hash = try Self.fingerprint(body)
         // A retry answers what the first request made before anything is judged again: the item
@@ -70,30 +47,8 @@ extension CaseService {
         let caseID = UUID()
         let submitOptions = submit ? try await creditChecked(TransitionOptions(), applicantID: applicantID, guide: guide, caseID: caseID) : TransitionOptions()
 
-        let record = CaseRecord()
-        record.id = caseID
-        record.itemCode = item.implementationCode
-        record.itemName = guide.name
-        record.versionID = versionID
-        record.applicantID = applicantID
-        record.filedBy = context.actor
-        record.departmentCode = item.departmentCode
-        record.regionCode = item.regionCode
-        record.state = .draft
-        record.formSealed = try keys.seal(try Self.json(checked.values))
-        record.formShown = try Self.json(guide.form.masked(checked.values))
-        record.channel = atWindow ? "window" : context.channel
-        record.deadlineProvisional = false
-        record.deferredOutstanding = false
-        record.alertLevel = "none"
-        record.greenChannel = false
-        record.commitmentSigned = body.commitment == true
-        record.approvesOnTimeout = guide.approveOnTimeout
-        // 代办: a clerk at the window, or an agent acting for a company.
-        record.assistedBy = atWindow || context.actor != "applicant:" + applicantID ? context.actor : nil
-        record.createdAt = now
-        record.updatedAt = now
-        record.refreshQueueOrder()
+        let record = try newCase(
+            caseID, item: item, guide: guide, applicantID: applicantID, values: checked.values, atWindow: atWindow, commitment: body.commitment == true)
         let (context, now) = (self.context, self.now)
         let service = self
         let result = try await recordingRead(submitOptions.creditRead) { try await AuditTrail.writeTransaction(on: db) { tx in
@@ -112,13 +67,7 @@ extension CaseService {
             }
             if submit { try await service.transition(record, .submit, reason: nil, guide: guide, options: submitOptions, on: tx) }
             if !record.$id.exists { try await record.write(on: tx) }
-            let idempotency = IdempotencyRecord()
-            idempotency.id = UUID()
-            idempotency.scopeKey = scopeKey
-            idempotency.requestHash = hash
-            idempotency.caseID = caseID
-            idempotency.createdAt = now
-            try await idempotency.insert(on: tx)
+            try await Self.rememberIdempotency(scopeKey, hash: hash, created: caseID, at: now, on: tx)
             return (record, true, guide)
         } }
         // A retry that met the first request under the write lock submitted nothing: its read is logged alone.
@@ -127,16 +76,102 @@ extension CaseService {
         return result
     }
 
+    /// A new case of a published item as a draft row (not yet written): the form sealed and its
+    /// masked copy, the version's rules that stay on the case, and who filed it.
+    func newCase(
+        _ caseID: UUID, item: PublishedItem, guide: ServiceGuide, applicantID: String, values: [String: JSONValue], atWindow: Bool, commitment: Bool
+    ) throws -> CaseRecord {
+        let record = CaseRecord()
+        record.id = caseID
+        record.itemCode = item.implementationCode
+        record.itemName = guide.name
+        record.versionID = item.versionID
+        record.applicantID = applicantID
+        record.filedBy = context.actor
+        record.departmentCode = item.departmentCode
+        record.regionCode = item.regionCode
+        record.state = .draft
+        record.formSealed = try keys.seal(try Self.json(values))
+        record.formShown = try Self.json(guide.form.masked(values))
+        record.channel = atWindow ? "window" : context.channel
+        record.deadlineProvisional = false
+        record.deferredOutstanding = false
+        record.alertLevel = "none"
+        record.greenChannel = false
+        record.commitmentSigned = commitment
+        record.approvesOnTimeout = guide.approveOnTimeout
+        // 代办: a clerk at the window, or an agent acting for a company.
+        record.assistedBy = atWindow || context.actor != "applicant:" + applicantID ? context.actor : nil
+        record.createdAt = now
+        record.updatedAt = now
+        record.refreshQueueOrder()
+        return record
+    }
+
+    /// Whose affairs a filing is and where it is made: the applicant online (for themselves or
+    /// the company they act for), or a clerk at the window for the applicant standing there.
+    func filingApplicant(_ requested: UUID?) async throws -> (applicantID: String, atWindow: Bool) {
+        let applicantID: String
+        let atWindow: Bool
+        switch actor {
+        case .anonymous:
+            throw DomainError(.unauthenticated, code: "access.unauthenticated", message: "请先登录后再申报。")
+        case .applicant(let applicant):
+            try Policy.authorize(actor, .applyForService, on: .applicant(applicant.principalID))
+            guard requested == nil || requested?.uuidString == applicant.principalID else {
+                throw DomainError.forbidden("网上申报只能为本人或所代表的企业办理。")
+            }
+            applicantID = applicant.principalID
+            atWindow = false
+        case .staff:
+            try Policy.authorizeSomewhere(actor, .handleCaseAtWindow)
+            guard let id = requested, try await ApplicantRecord.find(id, on: db) != nil else {
+                throw DomainError.invalid(
+                    "case.applicant_required", "窗口受理请先核验申请人身份，并提供申请人编号(applicant)。",
+                    fields: [FieldError(field: "applicant", message: "请先查找或登记申请人。")])
+            }
+            applicantID = id.uuidString
+            atWindow = true
+        }
+        return (applicantID, atWindow)
+    }
+
     private func replayed(_ scopeKey: String, hash: String, on db: any Database) async throws -> CaseRecord? {
+        guard let id = try await Self.replayedID(scopeKey, hash: hash, on: db) else { return nil }
+        return try await CaseRecord.lean(id, on: db)
+    }
+
+    /// What a request with this Idempotency-Key created before (a case or a bundle application);
+    /// the same key with another body is refused.
+    static func replayedID(_ scopeKey: String, hash: String, on db: any Database) async throws -> UUID? {
         guard let earlier = try await IdempotencyRecord.earlier(scopeKey, on: db) else { return nil }
         guard earlier.requestHash == hash else {
             throw DomainError.conflict("case.idempotency_mismatch", "该 Idempotency-Key 已用于另一份不同的申报，请换一个标识。")
         }
-        return try await CaseRecord.lean(earlier.caseID, on: db)
+        return earlier.caseID
+    }
+
+    /// Remembers what a request with this key created, in the creating transaction.
+    static func rememberIdempotency(_ scopeKey: String, hash: String, created id: UUID, at now: Date, on tx: any Database) async throws {
+        let idempotency = IdempotencyRecord()
+        idempotency.id = UUID()
+        idempotency.scopeKey = scopeKey
+        idempotency.requestHash = hash
+        idempotency.caseID = id
+        idempotency.createdAt = now
+        try await idempotency.insert(on: tx)
+    }
+
+    /// The Idempotency-Key header, required on every create call.
+    static func idempotencyKey(_ raw: String?) throws -> String {
+        guard let key = raw?.trimmingCharacters(in: .whitespaces), !key.isEmpty, key.count <= 100 else {
+            throw DomainError.invalid("case.idempotency_key", "请在 Idempotency-Key 请求头中提供本次申报的唯一标识(不超过100个字符)，以免重试时重复申报。")
+        }
+        return key
     }
 
     /// SHA-256 of the request with sorted keys: the same request always has the same fingerprint.
-    static func fingerprint(_ body: NewCaseRequest) throws -> String {
+    static func fingerprint(_ body: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return SHA256.hash(data: try encoder.encode(body)).hex

@@ -54,25 +54,9 @@ extension CaseService {
     func supplyMaterial(_ id: UUID, position: Int, upload: [UInt8]?, fileName: String?, reuse: String?) async throws -> CaseMaterialRecord {
         let (current, guide) = try await load(id, on: db)
         let index = try await checkSupply(current, position: position, guide: guide, on: db)
-        var stored: (sha256: String, size: Int, type: MaterialFileType, name: String)?
-        var written = false
-        if let upload {
-            let type = try MaterialFile.check(upload)
-            let sha256 = MaterialStore.sha256(upload)
-            try await checkQuota(applicantID: current.applicantID, adding: sha256, size: upload.count, on: db)
-            UploadsInFlight.pin(sha256)
-            do {
-                written = try materialStore.put(upload).written
-            } catch {
-                UploadsInFlight.unpin(sha256)
-                throw error
-            }
-            stored = (sha256, upload.count, type, MaterialFile.displayName(fileName, type: type))
-        }
         let service = self
-        let uploaded = stored
-        do {
-            let material = try await AuditTrail.writeTransaction(on: db) { tx in
+        return try await storing(upload, fileName: fileName, applicantID: current.applicantID) { uploaded in
+            try await AuditTrail.writeTransaction(on: service.db) { tx in
                 let (record, guide) = try await service.load(id, on: tx)
                 _ = try await service.checkSupply(record, position: position, guide: guide, on: tx)
                 var file = uploaded
@@ -83,7 +67,7 @@ extension CaseService {
                     guard let earlier = try await service.reusableFiles([reuse], applicantID: record.applicantID, on: tx)[reuse] else {
                         throw DomainError.notFound("material.reuse_not_found", "未找到可复用的材料文件，请重新上传。")
                     }
-                    file = (earlier.sha256, earlier.size, earlier.type, earlier.fileName)
+                    file = StoredUpload(sha256: earlier.sha256, size: earlier.size, type: earlier.type, name: earlier.fileName)
                     reusedFrom = earlier.id
                 }
                 guard let file else { throw DomainError.invalid("material.missing_file", "请选择要上传的文件，或选择一份以前提交过的材料。") }
@@ -91,8 +75,43 @@ extension CaseService {
                     record, index: index, guide: guide, sha256: file.sha256, size: file.size, type: file.type, fileName: file.name,
                     reusedFrom: reusedFrom, on: tx)
             }
+        }
+    }
+
+    /// A file as the store holds it.
+    struct StoredUpload: Sendable {
+        var sha256: String
+        var size: Int
+        var type: MaterialFileType
+        var name: String
+    }
+
+    /// Stores an upload (checked by content, within the applicant's quota) before `body` writes
+    /// the rows that name it; every refusal comes before the file reaches the disk, and a file
+    /// written for an upload that `body` then refuses is removed again. Without an upload, `body`
+    /// runs with nil.
+    func storing<T: Sendable>(
+        _ upload: [UInt8]?, fileName: String?, applicantID: String, _ body: @Sendable (StoredUpload?) async throws -> T
+    ) async throws -> T {
+        var stored: StoredUpload?
+        var written = false
+        if let upload {
+            let type = try MaterialFile.check(upload)
+            let sha256 = MaterialStore.sha256(upload)
+            try await checkQuota(applicantID: applicantID, adding: sha256, size: upload.count, on: db)
+            UploadsInFlight.pin(sha256)
+            do {
+                written = try materialStore.put(upload).written
+            } catch {
+                UploadsInFlight.unpin(sha256)
+                throw error
+            }
+            stored = StoredUpload(sha256: sha256, size: upload.count, type: type, name: MaterialFile.displayName(fileName, type: type))
+        }
+        do {
+            let result = try await body(stored)
             if let stored { UploadsInFlight.unpin(stored.sha256) }
-            return material
+            return result
         } catch {
             if let stored {
                 UploadsInFlight.unpin(stored.sha256)
@@ -199,9 +218,11 @@ extension CaseService {
         return material
     }
 
-    func checklist(_ record: CaseRecord, guide: ServiceGuide, on db: any Database) async throws -> MaterialChecklist {
+    /// `also`: indexes counted as given without a file (a bundle's task whose material an
+    /// earlier task's result supplies).
+    func checklist(_ record: CaseRecord, guide: ServiceGuide, also: Set<Int> = [], on db: any Database) async throws -> MaterialChecklist {
         let supplied = try await CaseMaterialRecord.query(on: db).filter(\.$caseID == record.id!).all(\.$materialIndex)
-        return MaterialChecklist(guide: guide, supplied: Set(supplied), commitment: record.commitmentSigned)
+        return MaterialChecklist(guide: guide, supplied: Set(supplied).union(also), commitment: record.commitmentSigned)
     }
 
     /// A material file, for the applicant's side and the staff who may open files in scope.

@@ -54,6 +54,8 @@ final class CaseRecord: Model, @unchecked Sendable {
     /// to proceed, recorded at acceptance.
     @OptionalField(key: "credit_warning") var creditWarning: String?
     @OptionalField(key: "credit_reason") var creditReason: String?
+    /// The bundle application (一件事) this case is one task of; nil for a case filed alone.
+    @OptionalField(key: "bundle_application_id") var bundleApplicationID: UUID?
 
     init() {}
 

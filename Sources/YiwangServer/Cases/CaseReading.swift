@@ -21,7 +21,7 @@ extension CaseService {
             deferredMaterialsOutstanding: record.deferredOutstanding,
             approvesOnTimeout: guide.approveOnTimeout,
             pastDeadline: record.deadline.flatMap { try? LocalDate($0) }.map { $0 < today } ?? false,
-            producesCertificate: guide.result.kind == .licence)
+            producesCertificate: guide.result.kind == .licence, inBundle: record.bundleApplicationID != nil)
     }
 
     /// The actions the caller may take now, as buttons and as `allowedActions`: exactly those the

@@ -19,7 +19,7 @@ extension CaseRecord: LeanRow {
             ("green_channel_reason", greenChannelReason), ("assisted_by", assistedBy), ("commitment_signed", commitmentSigned),
             ("commitment_check_due", commitmentCheckDue), ("deferred_due", deferredDue), ("result_document", resultDocument),
             ("approves_on_timeout", approvesOnTimeout), ("queue_order", queueOrder), ("credit_warning", creditWarning),
-            ("credit_reason", creditReason),
+            ("credit_reason", creditReason), ("bundle_application_id", bundleApplicationID),
         ]
     }
 
@@ -57,6 +57,7 @@ extension CaseRecord: LeanRow {
         queueOrder = try row.decode(column: "queue_order", as: String.self)
         creditWarning = try row.decode(column: "credit_warning", as: String?.self)
         creditReason = try row.decode(column: "credit_reason", as: String?.self)
+        bundleApplicationID = try row.decode(column: "bundle_application_id", as: UUID?.self)
         $id.exists = true
     }
 

@@ -45,6 +45,13 @@ struct CaseStep: Workflow {
 
     func authorize(_ command: Command, _ subject: Subject, _ ctx: DomainContext) throws {
         let (action, record) = (command.action, subject.record)
+        if record.bundleApplicationID != nil {
+            if command.options.byBundle { return }
+            guard BundleService.taskActions.contains(action) else {
+                throw DomainError.conflict(
+                    "case.bundle_task", "该办件是“一件事”的联办事项，“\(action.chineseName)”随一件事统一办理，请在一件事申请中操作。")
+            }
+        }
         let permissions = CaseService.permissions(action, record, guide: subject.guide, onTheSpot: command.options.onTheSpot)
         if permissions.isEmpty {
             guard ctx.isPlatform else { throw DomainError.forbidden("“\(action.chineseName)”只能由平台按规则自动执行。") }
@@ -72,7 +79,7 @@ struct CaseStep: Workflow {
             promisedLimit: guide.promisedLimit, deferredMaterialDays: guide.deferredMaterialDays, commitmentSigned: record.commitmentSigned,
             currentResultDocument: record.resultDocument, defaultCertificateName: "\(record.number ?? command.caseID.uuidString)-证",
             formProblems: action == .submit ? guide.form.check(try service.formValues(record), today: ctx.today).problems : [],
-            checklist: checksMaterials ? try await service.checklist(record, guide: guide, on: tx) : nil,
+            checklist: checksMaterials ? try await service.checklist(record, guide: guide, also: command.options.producedInBundle, on: tx) : nil,
             decidedAtAcceptance: CaseVariants.decidedAtAcceptance(guide), issuesLicence: licenceType != nil,
             creditWarning: command.options.creditWarning, standingCreditWarning: record.creditWarning, creditReasonOnFile: record.creditReason != nil,
             creditReason: command.options.creditReason)
@@ -139,6 +146,8 @@ struct CaseStep: Workflow {
             _ = try await EvaluationService(ctx).invite(record, stage: .conclusion, on: tx)
         default: break
         }
+        // A bundle's applicant hears from the bundle: one receipt, one correction notice, the results together.
+        if record.bundleApplicationID != nil { notices.removeAll { $0.recipient.hasPrefix("applicant:") } }
         var trail = [audit] + (issued.map { [$0.audit] } ?? [])
         for case .creditReason(let proceed) in plan.effects {
             trail.append(ctx.entry("case.creditProceed", subjectType: "case", subjectID: id.uuidString, owner: record.owner, before: record.creditWarning, after: proceed))
@@ -147,13 +156,19 @@ struct CaseStep: Workflow {
     }
 
     /// 即办件: decided on the spot, in the same transaction as the acceptance, a millisecond later.
+    /// A bundle's task tells its bundle what a department did (the bundle starts waiting tasks,
+    /// cancels, sends its notice or completes), in the same transaction.
     func followUp(_ done: Done, _ planned: Planned, _ ctx: DomainContext, on tx: any Database) async throws {
-        guard planned.plan.effects.contains(.decideOnTheSpot), let id = done.record.id else { return }
-        var options = planned.command.options
-        options.onTheSpot = true
-        options.greenChannel = false
-        _ = try await ctx.advanced(by: 0.001).step(
-            self, Command(caseID: id, action: .approve, options: options), Subject(record: done.record, guide: planned.guide), on: tx)
+        if planned.plan.effects.contains(.decideOnTheSpot), let id = done.record.id {
+            var options = planned.command.options
+            options.onTheSpot = true
+            options.greenChannel = false
+            _ = try await ctx.advanced(by: 0.001).step(
+                self, Command(caseID: id, action: .approve, options: options), Subject(record: done.record, guide: planned.guide), on: tx)
+        }
+        if let application = done.record.bundleApplicationID, !planned.command.options.byBundle {
+            try await BundleService(ctx).taskStepped(done.record, action: planned.command.action, reason: planned.plan.reason, application: application, on: tx)
+        }
     }
 }
 

@@ -68,6 +68,12 @@ extension CaseService {
         var creditRead: DataUseRecord?
         /// At acceptance: the clerk's reason to proceed with a flagged applicant.
         var creditReason: String?
+        /// A step a bundle application takes for its task (submitted and accepted with the
+        /// bundle's one acceptance, resumed when its applicant answers the one notice, cancelled
+        /// by a denial): authorized by the bundle's own step, and not reported back to it.
+        var byBundle = false
+        /// For a bundle's task: materials of the item an earlier task's result supplies (their indexes).
+        var producedInBundle: Set<Int> = []
     }
 
     /// The credit check a submission makes before its transaction (a registry call never holds

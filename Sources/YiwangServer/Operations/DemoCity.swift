@@ -23,7 +23,9 @@ enum DemoCity {
     /// The demo accounts present in this database (staff names and demo applicants), for the
     /// production start-up check and the development warning.
     static func presentAccounts(_ app: Application) async throws -> [String] {
-        let staffNames = ["catalog.admin", "system.admin", "supervisor", "hotline", "market.admin", "market.clerk", "market.approver", "nanming.clerk"]
+        let staffNames = ["catalog.admin", "system.admin", "supervisor", "hotline", "market.admin", "market.clerk", "market.approver", "nanming.clerk",
+            "health.staff", "police.staff", "medicare.staff", "hrss.staff", "fire.staff", "tobacco.staff", "water.staff", "tax.staff",
+        ]
         var present = try await StaffAccountRecord.query(on: app.db).filter(\.$account ~~ staffNames).filter(\.$disabled == false).all(\.$account).sorted()
         let keys = try app.keyRing
         let indexes = applicantSeeds.map { ApplicantRecord.index($0.account, keys: keys) }
@@ -111,6 +113,8 @@ enum DemoCity {
             _ = try await Agency.grant(AgentRequest(idNumber: "520103198506120046", name: "李华", powers: [.apply, .viewCases]), company: company.id!, service: service)
         }
         try await seedLicenceTypes(app)
+        let bundles = try await BundleCatalog.seed(app)
+        if bundles > 0 { app.logger.info("demo city: \(bundles) 一件事 published") }
         let cases = try await DemoCases.seed(app, staff: staff)
         if cases > 0 { app.logger.info("demo city: \(cases) cases filed and moved through their states") }
         let reviews = try await DemoEvaluations.seed(app, staff: staff)
@@ -166,6 +170,18 @@ enum DemoCity {
                 StaffSeed(account: "market.clerk", displayName: "综合窗口(市场监管)", grants: [Grant(role: .windowClerk, scope: scope)]),
                 StaffSeed(account: "market.approver", displayName: "市场监管局审批员", grants: [Grant(role: .approver, scope: scope)]),
             ]
+        }
+        // The departments of the demo 一件事, each with one account that keeps its window and decides
+        // (a small department's reality), so every task of a bundle has someone to act on it.
+        let bundleDepartments: [(account: String, name: String)] = [
+            ("health.staff", "贵阳市卫生健康"), ("police.staff", "贵阳市公安局"), ("medicare.staff", "贵阳市医疗保障局"), ("hrss.staff", "贵阳市人力资源"),
+            ("fire.staff", "贵阳市消防"), ("tobacco.staff", "贵阳市烟草"), ("water.staff", "贵阳市水务"), ("tax.staff", "贵阳市税务局"),
+        ]
+        for (account, name) in bundleDepartments {
+            guard let department = document.departments.first(where: { $0.name.contains(name) }) else { continue }
+            let scope = Scope(departmentCreditCode: department.creditCode)
+            seeds.append(
+                StaffSeed(account: account, displayName: department.name + "(窗口与审批)", grants: [Grant(role: .windowClerk, scope: scope), Grant(role: .approver, scope: scope)]))
         }
         if let district {
             seeds.append(StaffSeed(account: "nanming.clerk", displayName: "南明区综合窗口", grants: [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: district))]))

@@ -30,6 +30,7 @@ enum AppMigrations {
             (19, CreateDataSharing()),
             (20, CreateEvaluation()),
             (21, AddSummaryLevels()),
+            (22, CreateBundles()),
         ]
     }
 
