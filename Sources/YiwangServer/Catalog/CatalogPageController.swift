@@ -12,15 +12,28 @@ enum CatalogPageController {
         var departmentCount: Int
         var types: [ChoiceOption]
         var departments: [ChoiceOption]
-        var lifeEvents: [LifeEventView]
+        var lifeEvents: [HomeEvent]
         var featured: [ResultRow]
+    }
+
+    /// A 一件事 on the home page: to its one form where the city has published the bundle, else
+    /// to the items it groups.
+    struct HomeEvent: Encodable {
+        var name: String
+        var description: String
+        var link: String
     }
 
     @Sendable static func home(_ request: Request) async throws -> View {
         let service = CatalogService(try request.domain)
         let published = try await ItemRecord.query(on: request.db).filter(\.$publishedVersionID != nil).count()
         let departments = try await DepartmentRecord.query(on: request.db).sort(\.$creditCode).all()
-        let lifeEvents = try await LifeEventRecord.query(on: request.db).sort(\.$slug).all().map(LifeEventView.init)
+        let bundles = Set(try await BundleRecord.query(on: request.db).filter(\.$publishedVersionID != nil).all(\.$code))
+        let lifeEvents = try await LifeEventRecord.query(on: request.db).sort(\.$slug).all().map { event in
+            HomeEvent(
+                name: event.name, description: event.summary,
+                link: bundles.contains(event.slug) ? "/bundles/" + event.slug : "/items?lifeEvent=" + event.slug)
+        }
         var zeroQuery = CatalogQuery()
         zeroQuery.zeroVisit = true
         // One search gives both the featured zero-visit items and their total.
