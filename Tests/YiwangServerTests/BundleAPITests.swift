@@ -194,6 +194,12 @@ final class BundleAPITests: XCTestCase {
             XCTAssertNotNil(card.deadline)
             XCTAssertEqual(accepted.holdup?.department, Self.hrss, "the department holding the bundle back")
             XCTAssertEqual(accepted.allowedActions, [])
+            // The supervision board names the department holding the bundle back.
+            let supervisor = try await staffToken(app, "supervisor", [Grant(role: .supervisor, scope: .everywhere)])
+            let board = try decode(SupervisionService.Overview.self, try await call(app, .GET, "/api/v1/supervision/overview", token: supervisor))
+            let running = try XCTUnwrap(board.bundles.first { $0.id == view.id })
+            XCTAssertEqual(running.holdupDepartment, Self.hrss)
+            XCTAssertEqual(running.deadline, accepted.deadline)
 
             // Scoping: the police see their own task only, and never the card's case.
             let seenByPolice = try await read(app, view.id, token: policeStaff)

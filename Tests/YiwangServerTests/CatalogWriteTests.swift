@@ -339,6 +339,13 @@ final class CatalogWriteTests: XCTestCase {
             XCTAssertEqual(Set(staff.flatMap(\.grants).map(\.role)), Set(StaffRole.allCases), "the demo city has staff for every role")
             let applicants = try await ApplicantRecord.query(on: app.db).count()
             XCTAssertEqual(applicants, DemoCity.applicantSeeds.count)
+            // 一件事: at least six published bundles, and applications in every state.
+            let bundles = try await BundleRecord.query(on: app.db).filter(\.$publishedVersionID != nil).count()
+            XCTAssertGreaterThanOrEqual(bundles, 6)
+            let states = Set(try await BundleApplicationRecord.query(on: app.db).all().map(\.state))
+            XCTAssertEqual(states, Set(BundleApplicationState.allCases))
+            let outcomes = Set(try await BundleApplicationRecord.query(on: app.db).all().compactMap(\.outcome))
+            XCTAssertEqual(outcomes, ["approved", "partlyApproved"])
             let intact = try await AuditTrail.verify(on: app.db).intact
             XCTAssertTrue(intact, "seeding leaves an intact audit chain")
             let service = CatalogService(db: app.db, now: testToday, settings: app.settings, actor: .anonymous)

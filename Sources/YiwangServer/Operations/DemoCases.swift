@@ -130,10 +130,7 @@ enum DemoCases {
     static func seed(_ app: Application, staff: [DemoCity.StaffSeed]) async throws -> Int {
         guard try await CaseRecord.query(on: app.db).count() == 0 else { return 0 }
         let keys = try app.keyRing
-        var applicants: [String: ApplicantRecord] = [:]
-        for account in [person, company, agent, soleTrader, dishonest] {
-            applicants[account] = try await ApplicantRecord.query(on: app.db).filter(\.$identifierIndex == ApplicantRecord.index(account, keys: keys)).first()
-        }
+        let applicants = try await applicants(app)
         let grants = Dictionary(staff.map { ($0.account, $0.grants) }, uniquingKeysWith: { first, _ in first })
         // In code order, so a name the city and a district both publish means the city's item
         // (the scenarios' clerks are the city's), whatever order the engine reads rows in.
@@ -147,23 +144,7 @@ enum DemoCases {
             let guide = try version.guide()
             func at(_ daysAgo: Int) -> Date { today.addingTimeInterval(Double(-daysAgo) * 86_400 + Double(number) * 60) }
             func service(_ who: Who, _ daysAgo: Int) throws -> CaseService? {
-                switch who {
-                case .applicant(let account, let actingFor):
-                    guard let record = applicants[account] else { return nil }
-                    var actor = ApplicantActor(accountID: record.id!.uuidString, kind: record.kind, displayName: record.name)
-                    if let actingFor, let company = applicants[actingFor] {
-                        actor.actingFor = .init(companyID: company.id!.uuidString, companyName: company.name, powers: [.apply, .viewCases])
-                    }
-                    let context = AuditContext(actor: "applicant:" + record.id!.uuidString, actingFor: actor.actingFor?.companyID, role: nil, channel: "web", address: nil)
-                    return CaseService(try DomainContext(app: app, actor: .applicant(actor), audit: context, now: at(daysAgo)))
-                case .staff(let account):
-                    guard let grants = grants[account] else { return nil }
-                    let context = AuditContext(
-                        actor: account, actingFor: nil, role: Set(grants.map(\.role.rawValue)).sorted().joined(separator: ","), channel: "window", address: nil)
-                    return CaseService(try DomainContext(app: app, actor: .staff(account: account, grants: grants), audit: context, now: at(daysAgo)))
-                case .platform:
-                    return CaseService(try .platform(app, job: "archive", now: at(daysAgo)))
-                }
+                try context(app, who, at: at(daysAgo), applicants: applicants, grants: grants).map(CaseService.init)
             }
             guard let filer = try service(scenario.applicant, scenario.daysAgo), case .applicant(let applicant) = filer.actor,
                 let subject = applicants.values.first(where: { $0.id!.uuidString == applicant.principalID })
@@ -185,6 +166,40 @@ enum DemoCases {
             filed += 1
         }
         return filed
+    }
+
+    /// The context of a demo step: an applicant (or their agent acting for the company), a staff
+    /// account with its demo grants, or the platform, at a moment of the demo history.
+    static func context(
+        _ app: Application, _ who: Who, at moment: Date, applicants: [String: ApplicantRecord], grants: [String: [Grant]]
+    ) throws -> DomainContext? {
+        switch who {
+        case .applicant(let account, let actingFor):
+            guard let record = applicants[account], let id = record.id?.uuidString else { return nil }
+            var actor = ApplicantActor(accountID: id, kind: record.kind, displayName: record.name)
+            if let actingFor, let company = applicants[actingFor], let companyID = company.id?.uuidString {
+                actor.actingFor = .init(companyID: companyID, companyName: company.name, powers: [.apply, .viewCases])
+            }
+            let context = AuditContext(actor: "applicant:" + id, actingFor: actor.actingFor?.companyID, role: nil, channel: "web", address: nil)
+            return try DomainContext(app: app, actor: .applicant(actor), audit: context, now: moment)
+        case .staff(let account):
+            guard let grants = grants[account] else { return nil }
+            let context = AuditContext(
+                actor: account, actingFor: nil, role: Set(grants.map(\.role.rawValue)).sorted().joined(separator: ","), channel: "window", address: nil)
+            return try DomainContext(app: app, actor: .staff(account: account, grants: grants), audit: context, now: moment)
+        case .platform:
+            return try .platform(app, job: "archive", now: moment)
+        }
+    }
+
+    /// The demo applicants by account, as the database holds them.
+    static func applicants(_ app: Application) async throws -> [String: ApplicantRecord] {
+        let keys = try app.keyRing
+        var applicants: [String: ApplicantRecord] = [:]
+        for account in [person, company, agent, soleTrader, dishonest] {
+            applicants[account] = try await ApplicantRecord.query(on: app.db).filter(\.$identifierIndex == ApplicantRecord.index(account, keys: keys)).first()
+        }
+        return applicants
     }
 
     /// A form filled as an applicant would: from the profile where the field says so, plausible

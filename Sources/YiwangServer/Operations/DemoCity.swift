@@ -117,6 +117,8 @@ enum DemoCity {
         if bundles > 0 { app.logger.info("demo city: \(bundles) 一件事 published") }
         let cases = try await DemoCases.seed(app, staff: staff)
         if cases > 0 { app.logger.info("demo city: \(cases) cases filed and moved through their states") }
+        let bundled = try await DemoBundles.seed(app, staff: staff)
+        if bundled > 0 { app.logger.info("demo city: \(bundled) 一件事 applications filed and moved through their states") }
         let reviews = try await DemoEvaluations.seed(app, staff: staff)
         if reviews > 0 { app.logger.info("demo city: \(reviews) reviews given, bad ones in every state of their rectification") }
         return (report, staff)

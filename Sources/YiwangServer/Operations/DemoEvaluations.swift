@@ -158,7 +158,8 @@ enum DemoEvaluations {
     /// applicant may use, and one bad review that is put right and whose rectification the
     /// applicant then rates.
     static func rateCases(_ app: Application, at: (Int, Int) -> Date, staffContext: (String, Date) throws -> DomainContext?) async throws -> Int {
-        let cases = try await CaseRecord.query(on: app.db).sort(\.$createdAt).all().filter { ReviewStage.of($0.state) != nil }
+        // Single cases of the market departments, whose demo administrators put the bad one right.
+        let cases = try await CaseRecord.query(on: app.db).sort(\.$createdAt).all().filter { ReviewStage.of($0.state) != nil && $0.bundleApplicationID == nil }
         let keys = try app.keyRing
         let plan: [(ReviewLevel, ReviewChannel, String)] = [
             (.verySatisfied, .web, "网上申报很顺畅，进度随时能查。"), (.satisfied, .mobile, "手机上就办好了。"), (.verySatisfied, .sms, ""),

@@ -99,6 +99,7 @@ extension StatisticsPages {
         var badReviewsOverdue: Int
         var badReviewsOpenLink: String
         var badReviewsOverdueLink: String
+        var bundles: [SupervisionService.OpenBundle]
     }
 
     /// The age of an alert as the board words it.
@@ -117,7 +118,7 @@ extension StatisticsPages {
         var page = SupervisionPage(
             page: PageContext(request: request, title: "电子监察"), department: department, region: region, departments: [], regions: [], error: nil,
             regionInvalid: false, today: ctx.today.description, periodFrom: "", cards: [], byItem: [], byClerk: [], byRegion: [], alerts: [], rectifications: [],
-            badReviewsOpen: 0, badReviewsOverdue: 0, badReviewsOpenLink: "", badReviewsOverdueLink: "")
+            badReviewsOpen: 0, badReviewsOverdue: 0, badReviewsOpenLink: "", badReviewsOverdueLink: "", bundles: [])
         var status = HTTPResponseStatus.ok
         do {
             let overview = try await service.overview(department: department, region: region)
@@ -182,6 +183,7 @@ extension StatisticsPages {
                 link: "/admin/rectifications/\(item.id.uuidString)", itemName: item.itemName, departmentName: item.departmentName, stateName: item.stateName,
                 deadline: item.deadline, level: item.level, levelName: item.levelName)
         }
+        page.bundles = overview.bundles
         page.badReviewsOpen = overview.badReviewsOpen
         page.badReviewsOverdue = overview.badReviewsOverdue
         page.badReviewsOpenLink = link(rectifications, [("department", overview.department), ("region", region)])

@@ -63,6 +63,24 @@ struct SupervisionService {
         var levelName: String
     }
 
+    /// A running 一件事 with the department that holds it back.
+    struct OpenBundle: Content {
+        var id: UUID
+        var number: String?
+        var bundleName: String
+        var leadDepartmentName: String
+        /// The bundle's promise and how near it is (green, yellow, red).
+        var deadline: String?
+        var level: String
+        var levelName: String
+        var waitingForApplicant: Bool
+        var holdupDepartment: String?
+        var holdupDepartmentName: String?
+        var holdupItem: String?
+        var holdupDeadline: String?
+        var holdupLevel: String?
+    }
+
     struct Overview: Content {
         var today: String
         var periodFrom: String
@@ -76,6 +94,8 @@ struct SupervisionService {
         var rectifications: [OpenRectification]
         var badReviewsOpen: Int
         var badReviewsOverdue: Int
+        /// Running bundles whose lead department is in scope, nearest their promise first.
+        var bundles: [OpenBundle]
     }
 
     /// The open states whose legal clock runs (the watch's states).
@@ -178,7 +198,40 @@ struct SupervisionService {
                     id: record.id ?? UUID(), itemName: record.itemName, departmentCode: record.departmentCode, departmentName: names[record.departmentCode] ?? record.departmentCode,
                     state: record.stateRaw, stateName: record.state.chineseName, deadline: record.deadline, level: urgency.rawValue, levelName: urgency.chineseName)
             },
-            badReviewsOpen: open.count, badReviewsOverdue: rectificationUrgency.filter { $0.1 == .red }.count)
+            badReviewsOpen: open.count, badReviewsOverdue: rectificationUrgency.filter { $0.1 == .red }.count,
+            bundles: try await openBundles(department: department, region: regionCode, calendar: calendar))
+    }
+
+    /// The running bundles (accepted, or waiting for the applicant's correction) whose lead
+    /// department is in scope, with the department whose task holds each back (`BundlePlan.holdingBack`).
+    private func openBundles(department: String?, region: RegionCode?, calendar: WorkingCalendar) async throws -> [OpenBundle] {
+        let query = BundleApplicationRecord.query(on: ctx.db)
+            .filter(\.$stateRaw ~~ [BundleApplicationState.accepted.rawValue, BundleApplicationState.correctionRequested.rawValue])
+            .scoped(ctx.actor, .superviseService, department: \.$leadDepartment, region: \.$regionCode)
+        if let department { query.filter(\.$leadDepartment == department) }
+        if let region, !region.subtreePrefix.isEmpty { query.filter(\.$regionCode =~ region.subtreePrefix) }
+        let records = try await query.sort(\.$deadline).limit(200).all()
+        let warnWithin = ctx.settings.deadlineWarningDays
+        var codes = Set(records.map(\.leadDepartment))
+        var rows: [(BundleApplicationRecord, BundleHoldup?)] = []
+        for record in records {
+            let holdup = try record.progress.flatMap { BundlePlan.holdingBack($0, today: ctx.today, warnWithin: warnWithin, calendar: calendar) }
+            if let holdup { codes.insert(holdup.department) }
+            rows.append((record, holdup))
+        }
+        let names = try await DepartmentRecord.names(Array(codes), on: ctx.db)
+        return try rows.map { record, holdup in
+            let status = record.deadline.flatMap { try? LocalDate($0) }.map {
+                DeadlineClock.status(of: $0, today: ctx.today, warnWithin: warnWithin, calendar: calendar)
+            }
+            let level = record.state == .correctionRequested ? CaseUrgency.suspended : status.flatMap { CaseUrgency(rawValue: $0.rawValue) } ?? .none
+            return OpenBundle(
+                id: try record.requireID(), number: record.number, bundleName: record.bundleName,
+                leadDepartmentName: names[record.leadDepartment] ?? record.leadDepartment, deadline: record.deadline, level: level.rawValue,
+                levelName: level.chineseName, waitingForApplicant: record.state == .correctionRequested, holdupDepartment: holdup?.department,
+                holdupDepartmentName: holdup.map { names[$0.department] ?? $0.department }, holdupItem: holdup?.name,
+                holdupDeadline: holdup?.deadline.description, holdupLevel: holdup?.status.rawValue)
+        }
     }
 
     /// The cases the watch has flagged (red first, then the earliest deadline), at most 500, with
