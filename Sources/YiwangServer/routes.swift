@@ -76,6 +76,16 @@ func routes(_ app: Application) throws {
     signedIn.post("bundle-applications", ":id", "actions", use: BundleAPIController.act)
     signedIn.on(.PUT, "bundle-applications", ":id", "materials", ":index", body: .collect(maxSize: materialUpload), use: BundleAPIController.uploadMaterial)
 
+    // 投资项目: one code through every stage; joint review by several departments.
+    signedIn.get("projects", use: ProjectAPIController.list)
+    signedIn.post("projects", use: ProjectAPIController.register)
+    signedIn.get("projects", ":code", use: ProjectAPIController.show)
+    signedIn.post("projects", ":code", "stage", use: ProjectAPIController.advance)
+    staff.post("projects", ":code", "proxy", use: ProjectAPIController.proxy)
+    staff.post("projects", ":code", "joint-reviews", use: ProjectAPIController.startReview)
+    signedIn.get("joint-reviews", ":id", use: ProjectAPIController.review)
+    staff.post("joint-reviews", ":id", "steps", use: ProjectAPIController.reviewStep)
+
     // Licences: the seals and the status of a licence are public; so is checking a document.
     api.get("seals", use: LicenceAPIController.seals)
     api.get("licence-types", use: LicenceAPIController.types)

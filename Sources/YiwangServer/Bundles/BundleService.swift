@@ -15,6 +15,8 @@ struct NewBundleApplicationRequest: Content {
     var form: [String: JSONValue]
     /// At the window: the applicant the clerk files for.
     var applicant: UUID?
+    /// 投资项目代码: the application is an approval of this project, in its current stage.
+    var project: String?
 }
 
 struct BundleActionRequest: Content {
@@ -115,6 +117,7 @@ struct BundleService: Sendable {
                     + service.toApplicant(
                         application, CaseNotice(subject: "一件事已申报：\(bundle.name)", body: "您申请的“\(bundle.name)”已提交，请留意受理结果。"), event: event,
                         channels: try await CaseService.applicantChannels(applicantID, on: tx)), on: tx)
+            if let project = body.project { try await ProjectService(ctx).link(project, applicantID: applicantID, bundleApplicationID: applicationID, on: tx) }
             try await CaseService.rememberIdempotency(scopeKey, hash: hash, created: applicationID, at: ctx.now, on: tx)
             return (application, true)
         }

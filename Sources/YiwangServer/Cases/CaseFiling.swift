@@ -67,6 +67,7 @@ extension CaseService {
             }
             if submit { try await service.transition(record, .submit, reason: nil, guide: guide, options: submitOptions, on: tx) }
             if !record.$id.exists { try await record.write(on: tx) }
+            if let project = body.project { try await ProjectService(service.ctx).link(project, applicantID: applicantID, caseID: caseID, on: tx) }
             try await Self.rememberIdempotency(scopeKey, hash: hash, created: caseID, at: now, on: tx)
             return (record, true, guide)
         } }

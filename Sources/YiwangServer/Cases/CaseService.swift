@@ -18,6 +18,8 @@ struct NewCaseRequest: Content {
     var applicant: UUID?
     /// Submit at once (true) or keep as a draft.
     var submit: Bool?
+    /// 投资项目代码: the case is an approval of this project, in its current stage.
+    var project: String?
 }
 
 struct MaterialReference: Content, Hashable {

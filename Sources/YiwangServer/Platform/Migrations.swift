@@ -31,6 +31,7 @@ enum AppMigrations {
             (20, CreateEvaluation()),
             (21, AddSummaryLevels()),
             (22, CreateBundles()),
+            (23, CreateProjects()),
         ]
     }
 
