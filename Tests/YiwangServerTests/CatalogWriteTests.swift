@@ -335,6 +335,7 @@ final class CatalogWriteTests: XCTestCase {
                 [
                     "catalog.admin", "system.admin", "supervisor", "hotline", "market.admin", "market.clerk", "market.approver", "nanming.clerk",
                     "health.staff", "police.staff", "medicare.staff", "hrss.staff", "fire.staff", "tobacco.staff", "water.staff", "tax.staff",
+                    "planning.staff", "housing.staff", "centre.clerk",
                 ])
             XCTAssertEqual(Set(staff.flatMap(\.grants).map(\.role)), Set(StaffRole.allCases), "the demo city has staff for every role")
             let applicants = try await ApplicantRecord.query(on: app.db).count()
@@ -346,6 +347,13 @@ final class CatalogWriteTests: XCTestCase {
             XCTAssertEqual(states, Set(BundleApplicationState.allCases))
             let outcomes = Set(try await BundleApplicationRecord.query(on: app.db).all().compactMap(\.outcome))
             XCTAssertEqual(outcomes, ["approved", "partlyApproved"])
+            // 投资项目: the demo project is in its second stage with a joint drawing review under way.
+            let projectFound = try await InvestmentProjectRecord.query(on: app.db).first()
+            let project = try XCTUnwrap(projectFound)
+            XCTAssertEqual(project.stage, ProjectStage.engineeringPermit.rawValue)
+            XCTAssertEqual(project.proxyAgent, "centre.clerk")
+            let reviews = try await JointReviewRecord.query(on: app.db).all().map(\.state)
+            XCTAssertEqual(reviews, [JointReviewState.open.rawValue])
             let intact = try await AuditTrail.verify(on: app.db).intact
             XCTAssertTrue(intact, "seeding leaves an intact audit chain")
             let service = CatalogService(db: app.db, now: testToday, settings: app.settings, actor: .anonymous)

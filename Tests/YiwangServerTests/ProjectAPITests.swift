@@ -184,4 +184,42 @@ final class ProjectAPITests: XCTestCase {
             XCTAssertTrue(intact)
         }
     }
+
+    func testTheProjectPageShowsEveryStageAndTheDepartmentsTakeTheJointReviewOnIt() async throws {
+        try await withApp(seed: false) { app, _ in
+            _ = try await DemoCity.seed(app)
+            let password = app.settings.demoPassword
+            let stored = try await InvestmentProjectRecord.query(on: app.db).first()
+            let code = try XCTUnwrap(stored).code
+            var owner = try await BrowserSession.signIn(app, account: companyCode, password: password)
+            var res = try await owner.get(app, "/me/projects")
+            XCTAssertTrue(res.body.string.contains("/me/projects/\(code)"), res.body.string)
+            res = try await owner.get(app, "/me/projects/\(code)")
+            XCTAssertEqual(res.status, .ok, res.body.string)
+            for text in ["立项用地规划许可", "工程建设许可", "施工许可", "竣工验收", "多图联审", "代办员 centre.clerk", "建设项目用地预审与选址意见书核发"] {
+                XCTAssertTrue(res.body.string.contains(text), text)
+            }
+            XCTAssertFalse(res.body.string.contains("提交意见"), "the owner does not review")
+
+            var fire = try await BrowserSession.signIn(app, at: "/admin/login", account: "fire.staff", password: password, landing: "/admin/projects/\(code)")
+            res = try await fire.get(app, "/admin/projects/\(code)")
+            XCTAssertTrue(res.body.string.contains("提交意见"), "the fire department's opinion is awaited")
+            let reviewRecord = try await JointReviewRecord.query(on: app.db).first()
+            let review = try XCTUnwrap(reviewRecord?.id)
+            res = try await fire.post(app, "/admin/projects/\(code)/joint-review", ["review": review.uuidString, "step": "opinion", "verdict": "fail"])
+            XCTAssertEqual(res.status, .badRequest, "a refusal must say why")
+            XCTAssertTrue(res.body.string.contains("project-error"))
+            res = try await fire.post(app, "/admin/projects/\(code)/joint-review", ["review": review.uuidString, "step": "opinion", "verdict": "pass"])
+            XCTAssertEqual(res.status, .seeOther, res.body.string)
+
+            var planner = try await BrowserSession.signIn(app, at: "/admin/login", account: "planning.staff", password: password, landing: "/admin/projects/\(code)")
+            res = try await planner.get(app, "/admin/projects/\(code)")
+            XCTAssertTrue(res.body.string.contains("汇总各部门意见"))
+            res = try await planner.post(app, "/admin/projects/\(code)/joint-review", ["review": review.uuidString, "step": "consolidate"])
+            XCTAssertEqual(res.status, .seeOther, res.body.string)
+            res = try await planner.get(app, "/admin/projects/\(code)")
+            XCTAssertTrue(res.body.string.contains("联合审查结果"))
+            XCTAssertTrue(res.body.string.contains("地下室人防出入口按审查意见调整"), "the conditions are in the one result")
+        }
+    }
 }

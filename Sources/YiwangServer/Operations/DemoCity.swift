@@ -25,6 +25,7 @@ enum DemoCity {
     static func presentAccounts(_ app: Application) async throws -> [String] {
         let staffNames = ["catalog.admin", "system.admin", "supervisor", "hotline", "market.admin", "market.clerk", "market.approver", "nanming.clerk",
             "health.staff", "police.staff", "medicare.staff", "hrss.staff", "fire.staff", "tobacco.staff", "water.staff", "tax.staff",
+            "planning.staff", "housing.staff", "centre.clerk",
         ]
         var present = try await StaffAccountRecord.query(on: app.db).filter(\.$account ~~ staffNames).filter(\.$disabled == false).all(\.$account).sorted()
         let keys = try app.keyRing
@@ -117,6 +118,8 @@ enum DemoCity {
         if bundles > 0 { app.logger.info("demo city: \(bundles) 一件事 published") }
         let cases = try await DemoCases.seed(app, staff: staff)
         if cases > 0 { app.logger.info("demo city: \(cases) cases filed and moved through their states") }
+        let projects = try await DemoProjects.seed(app, staff: staff)
+        if projects > 0 { app.logger.info("demo city: \(projects) investment project through its first stage, with a joint drawing review") }
         let bundled = try await DemoBundles.seed(app, staff: staff)
         if bundled > 0 { app.logger.info("demo city: \(bundled) 一件事 applications filed and moved through their states") }
         let reviews = try await DemoEvaluations.seed(app, staff: staff)
@@ -178,12 +181,19 @@ enum DemoCity {
         let bundleDepartments: [(account: String, name: String)] = [
             ("health.staff", "贵阳市卫生健康"), ("police.staff", "贵阳市公安局"), ("medicare.staff", "贵阳市医疗保障局"), ("hrss.staff", "贵阳市人力资源"),
             ("fire.staff", "贵阳市消防"), ("tobacco.staff", "贵阳市烟草"), ("water.staff", "贵阳市水务"), ("tax.staff", "贵阳市税务局"),
+            ("planning.staff", "贵阳市自然资源"), ("housing.staff", "贵阳市住房和城乡建设"),
         ]
         for (account, name) in bundleDepartments {
             guard let department = document.departments.first(where: { $0.name.contains(name) }) else { continue }
             let scope = Scope(departmentCreditCode: department.creditCode)
             seeds.append(
                 StaffSeed(account: account, displayName: department.name + "(窗口与审批)", grants: [Grant(role: .windowClerk, scope: scope), Grant(role: .approver, scope: scope)]))
+        }
+        // The city's service centre (政务服务中心): a comprehensive window for every department of the
+        // city, and the 全程代办员 of major investment projects.
+        if let city = document.regions.first(where: { $0.level == .city })?.code {
+            seeds.append(
+                StaffSeed(account: "centre.clerk", displayName: "市政务服务中心综合窗口(全程代办)", grants: [Grant(role: .windowClerk, scope: Scope(regionCode: city))]))
         }
         if let district {
             seeds.append(StaffSeed(account: "nanming.clerk", displayName: "南明区综合窗口", grants: [Grant(role: .windowClerk, scope: Scope(departmentCreditCode: district))]))
