@@ -155,7 +155,7 @@ final class BundleAPITests: XCTestCase {
             let view = try await file(app, "newborn", token: citizen, key: "newborn-1", answers: ["maternityAllowance": "否"])
             XCTAssertEqual(view.state, .submitted)
             XCTAssertEqual(view.tasks.count, 4)
-            XCTAssertTrue(view.materials.filter { $0.askedOfApplicant && $0.required }.allSatisfy(\.supplied))
+            XCTAssertTrue(view.materials.filter { $0.askedOfApplicant && $0.required }.allSatisfy { $0.supplied == true })
             // Idempotent filing: the same key and body answer the same application; another body is refused.
             let body = NewBundleApplicationRequest(
                 bundle: "newborn", answers: ["maternityAllowance": "否"], optionalMembers: [],

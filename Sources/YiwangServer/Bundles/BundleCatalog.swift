@@ -111,6 +111,8 @@ struct BundleCatalog: Sendable {
             var askedOfApplicant: Bool
             var note: String?
             var members: [String]
+            /// On an application: every task that asks it has its file (nil in a guide).
+            var supplied: Bool?
         }
 
         var code: String
@@ -169,7 +171,7 @@ struct BundleCatalog: Sendable {
         materials.enumerated().map { index, material in
             GuideView.Material(
                 position: index + 1, name: material.requirement.name, required: material.requirement.required,
-                askedOfApplicant: material.askedOfApplicant, note: material.note, members: material.uses.map(\.memberName))
+                askedOfApplicant: material.askedOfApplicant, note: material.note, members: material.uses.map(\.memberName), supplied: nil)
         }
     }
 

@@ -26,15 +26,7 @@ extension BundleService {
             var cancelReason: String?
         }
 
-        struct Material: Content {
-            var position: Int
-            var name: String
-            var required: Bool
-            var askedOfApplicant: Bool
-            var note: String?
-            var members: [String]
-            var supplied: Bool
-        }
+        typealias Material = BundleCatalog.GuideView.Material
 
         struct Holdup: Content {
             var member: String
@@ -142,12 +134,11 @@ extension BundleService {
             correctionNotice: progress?.correctionNotice?.text,
             materials: whole ? BundleCatalog.materialViews(tasks.materials).enumerated().map { index, material in
                 let uses = tasks.materials[index].uses.filter { $0.producedBy == nil }
-                let supplied = !uses.isEmpty && uses.allSatisfy { use in
+                var shown = material
+                shown.supplied = !uses.isEmpty && uses.allSatisfy { use in
                     tasks.cases[use.member].flatMap(\.id).map { given.contains("\($0.uuidString):\(use.index)") } ?? false
                 }
-                return ApplicationView.Material(
-                    position: material.position, name: material.name, required: material.required, askedOfApplicant: material.askedOfApplicant,
-                    note: material.note, members: material.members, supplied: supplied)
+                return shown
             } : [],
             allowedActions: allowed,
             timeline: events.map { ApplicationView.Event(at: $0.at, action: $0.action, member: $0.member, detail: $0.detail) },
