@@ -174,6 +174,8 @@ final class BundleAPITests: XCTestCase {
             let healthStaff = try await staffToken(app, "health", Self.staff(Self.health))
             let hrssStaff = try await staffToken(app, "hrss", Self.staff(Self.hrss))
             let policeStaff = try await staffToken(app, "police", Self.staff(Self.police))
+            let queue = try decode(CaseService.Listing.self, try await call(app, .GET, "/api/v1/cases", token: hrssStaff))
+            XCTAssertEqual(queue.total, 0, "before the one acceptance no department has a task in its queue")
             // Only the lead department's window accepts; a member department cannot.
             var res = try await act(app, view.id, .accept, token: hrssStaff)
             XCTAssertEqual(res.status, .notFound, "a department with no task yet does not see the application")
@@ -205,6 +207,8 @@ final class BundleAPITests: XCTestCase {
             let seenByPolice = try await read(app, view.id, token: policeStaff)
             XCTAssertEqual(seenByPolice.tasks.map(\.department), [Self.police])
             XCTAssertTrue(seenByPolice.materials.isEmpty && seenByPolice.form.isEmpty)
+            let policeTask = try XCTUnwrap(seenByPolice.tasks.first)
+            XCTAssertTrue(seenByPolice.timeline.allSatisfy { $0.member == policeTask.member }, "a member department reads its own tasks' steps only")
             res = try await call(app, .GET, "/api/v1/cases/\(card.caseID?.uuidString ?? "")", token: policeStaff)
             XCTAssertEqual(res.status, .notFound)
             res = try await move(app, card.caseID, .approve, token: policeStaff)
@@ -242,6 +246,10 @@ final class BundleAPITests: XCTestCase {
             let food = try task(accepted, "食品经营"), fire = try task(accepted, "消防"), shop = try task(accepted, "烟草")
             XCTAssertNotEqual(food.deadline, shop.deadline, "each task has its item's own legal deadline")
 
+            // After acceptance only the deciding department stops its task's clock, not any window in scope.
+            let centre = try await staffToken(app, "centre", [Grant(role: .windowClerk, scope: Scope(regionCode: "520100000000"))])
+            res = try await move(app, shop.caseID, .requestCorrection, reason: "请补充材料", token: centre)
+            XCTAssertEqual(res.status, .forbidden, res.body.string)
             // Scoping: tobacco cannot act on the food task.
             res = try await move(app, food.caseID, .approve, token: tobaccoStaff)
             XCTAssertEqual(res.status, .notFound)
@@ -300,6 +308,9 @@ final class BundleAPITests: XCTestCase {
             XCTAssertEqual(try task(failed, "公章").status, .cancelled)
             XCTAssertEqual(try task(failed, "公章").caseState, .withdrawn)
             XCTAssertTrue(try task(failed, "发票").cancelReason?.contains("本一件事办理失败") == true)
+            // The denial reaches the applicant with its reason and their appeal rights (《行政许可法》第三十八条).
+            let denial = try await applicantNotices(app).first { $0.subject.contains("不予许可") && $0.body.contains("名称与已登记企业相同") }
+            XCTAssertTrue(denial?.body.contains("行政复议") == true, denial?.body ?? "no denial notice")
         }
     }
 
@@ -350,6 +361,65 @@ final class BundleAPITests: XCTestCase {
             XCTAssertTrue(refused.tasks.allSatisfy { $0.caseState == .withdrawn })
             res = try await act(app, view.id, .accept, token: marketStaff)
             XCTAssertEqual(try problem(res).code, "bundle.action_not_allowed")
+        }
+    }
+
+    func testOneAcceptanceChecksTheMaterialsOfTasksThatWaitToo() async throws {
+        try await withBundles { app, _, citizen in
+            let view = try await file(app, "startBusiness", token: citizen, key: "company-2")
+            // A material only the tasks waiting for the company registration ask for.
+            let waitingOnly = try XCTUnwrap(
+                view.materials.first { $0.askedOfApplicant && $0.required && !$0.members.contains("公司设立登记") },
+                "the bundle has a material only its waiting tasks need: \(view.materials.map { ($0.name, $0.members) })")
+            let waiting = view.tasks.filter { waitingOnly.members.contains($0.name) }.compactMap(\.caseID)
+            try await CaseMaterialRecord.query(on: app.db).filter(\.$caseID ~~ waiting).filter(\.$materialName == waitingOnly.name).delete()
+            let marketStaff = try await staffToken(app, "market", Self.staff(Self.market))
+            var res = try await act(app, view.id, .accept, token: marketStaff)
+            XCTAssertEqual(res.status, .conflict)
+            let refusal = try problem(res).detail
+            XCTAssertTrue(refusal.contains(waitingOnly.name), refusal)
+            let still = try await read(app, view.id, token: citizen)
+            XCTAssertEqual(still.state, .submitted, "nothing fanned out")
+            // Given again once, the acceptance goes through.
+            res = try await upload(app, path: "/api/v1/bundle-applications/\(view.id)/materials/\(waitingOnly.position)", samplePDF("again"), token: citizen)
+            XCTAssertEqual(res.status, .created, res.body.string)
+            res = try await act(app, view.id, .accept, token: marketStaff)
+            XCTAssertEqual(res.status, .ok, res.body.string)
+        }
+    }
+
+    func testTheCreditRegistryIsReadOnceForAnApplicationAndItsStrictestRuleApplies() async throws {
+        try await withBundles { app, _, citizen in
+            try await fillRegistries(
+                app,
+                LocalSharedData.Contents(creditListings: [
+                    CreditBlacklistEntry(
+                        subjectCode: citizenID, subjectName: "张明", measure: "限制新设市场主体", basis: "(2025)黔01执123号失信被执行人决定书",
+                        authority: "贵阳市中级人民法院", listedOn: "2025-06-01", until: "2027-06-01")
+                ]))
+            // 开办企业: company registration blocks a listed applicant, so the whole application is refused.
+            let merged = try await guide(app, "startBusiness")
+            let body = NewBundleApplicationRequest(bundle: "startBusiness", answers: [:], optionalMembers: [], form: Self.answers(merged.form))
+            var res = try await call(app, .POST, "/api/v1/bundle-applications", token: citizen, json: body, key: "blocked-1")
+            XCTAssertEqual(res.status, .forbidden, res.body.string)
+            XCTAssertEqual(try problem(res).code, "credit.blocked")
+            let written = try await BundleApplicationRecord.query(on: app.db).count()
+            XCTAssertEqual(written, 0)
+            // 开办餐饮店: its items flag; the lead window must say why it proceeds, once for every task.
+            let view = try await file(app, "openRestaurant", token: citizen, key: "flagged-1", answers: ["tobacco": "否"])
+            let marketStaff = try await staffToken(app, "market", Self.staff(Self.market))
+            let seen = try await read(app, view.id, token: marketStaff)
+            XCTAssertNotNil(seen.creditWarning)
+            res = try await act(app, view.id, .accept, token: marketStaff)
+            XCTAssertEqual(try problem(res).code, "credit.reason_required")
+            res = try await call(
+                app, .POST, "/api/v1/bundle-applications/\(view.id)/actions", token: marketStaff,
+                json: BundleActionRequest(action: .accept, creditReason: "失信被执行人事项与餐饮经营无关，依法继续办理"))
+            XCTAssertEqual(res.status, .ok, res.body.string)
+            let tasks = try await CaseRecord.query(on: app.db).filter(\.$bundleApplicationID == view.id).all()
+            XCTAssertTrue(tasks.allSatisfy { $0.creditWarning != nil && $0.creditReason != nil })
+            let reads = try await DataUseRecord.query(on: app.db).filter(\.$purpose == DataSharingService.Purpose.creditCheck.rawValue).count()
+            XCTAssertEqual(reads, 2, "one credit read per application filed or refused")
         }
     }
 }

@@ -92,9 +92,12 @@ public struct BundleProgress: Codable, Sendable, Equatable {
     public func task(_ member: String) -> ParallelTask? { tasks.first { $0.member == member } }
 
     /// The one correction notice naming what every asking task waits for; nil when none asks.
-    public var correctionNotice: BundleCorrectionNotice? {
+    public var correctionNotice: BundleCorrectionNotice? { correctionNotice(only: nil) }
+
+    /// The notice as far as it concerns the given members (a department sees its own tasks' lines).
+    public func correctionNotice(only members: Set<String>?) -> BundleCorrectionNotice? {
         let lines = tasks.compactMap { task -> BundleCorrectionNotice.Line? in
-            guard task.status == .correctionRequested, let correction = task.correction else { return nil }
+            guard task.status == .correctionRequested, let correction = task.correction, members?.contains(task.member) ?? true else { return nil }
             return BundleCorrectionNotice.Line(member: task.member, name: task.name, reason: correction.reason, missing: correction.missing)
         }
         return lines.isEmpty ? nil : BundleCorrectionNotice(lines: lines)

@@ -100,7 +100,7 @@ enum BundleAPIController {
         let body = try request.content.decode(BundleActionRequest.self)
         let service = BundleService(try request.domain)
         let id = try applicationID(request)
-        _ = try await service.act(id, body.action, reason: body.reason)
+        _ = try await service.act(id, body.action, reason: body.reason, creditReason: body.creditReason)
         return try await service.view(id)
     }
 

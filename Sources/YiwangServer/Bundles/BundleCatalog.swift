@@ -202,7 +202,9 @@ struct BundleCatalog: Sendable {
 
     /// Saves a bundle as a draft: the open draft of its code is replaced, or a new version begins
     /// (a published version is never edited). Only error findings block, and only at submission.
-    func save(_ bundle: ServiceBundle) async throws -> VersionView {
+    func save(_ submitted: ServiceBundle) async throws -> VersionView {
+        let bundle = Self.normalizedCodes(submitted)
+
         let owner = try await leadOwner(bundle.leadDepartment)
         if !ctx.isPlatform { try Policy.authorize(ctx.actor, .editCatalog, on: owner) }
         let content = try BundleVersionRecord.encode(bundle)
@@ -312,6 +314,19 @@ struct BundleCatalog: Sendable {
             guides[member.code] = try await CaseService.guide(version: item.versionID, on: db)
         }
         return guides
+    }
+
+    /// Implementation and credit codes are upper case wherever the platform compares them.
+    static func normalizedCodes(_ submitted: ServiceBundle) -> ServiceBundle {
+        var bundle = submitted
+        let upper = { (code: String) in code.trimmingCharacters(in: .whitespaces).uppercased() }
+        bundle.leadDepartment = upper(bundle.leadDepartment)
+        for index in bundle.members.indices {
+            bundle.members[index].code = upper(bundle.members[index].code)
+            bundle.members[index].department = upper(bundle.members[index].department)
+        }
+        bundle.order = bundle.order.map { BundleOrderConstraint(member: upper($0.member), waitsFor: upper($0.waitsFor)) }
+        return bundle
     }
 
     /// The demo city's bundles (Resources/Seed/demo-bundles.json), saved and published by the

@@ -197,7 +197,10 @@ enum BundlePageController {
         let page = ApplicationPage(
             page: PageContext(request: request, title: view.bundleName + (view.number.map { " " + $0 } ?? "")), application: view, staff: staff,
             base: staff ? "/admin/bundles/" : "/me/bundles/", formLines: lines,
-            mayGiveMaterials: whole && Policy.mayFile(request.actor, case: record.subject) && [.submitted, .correctionRequested].contains(record.state),
+            // Materials while a task can still take them: before acceptance, during a correction, or
+            // for a task that waits to start.
+            mayGiveMaterials: whole && Policy.mayFile(request.actor, case: record.subject)
+                && ([.submitted, .correctionRequested].contains(record.state) || (record.state == .accepted && tasks.cases.values.contains { $0.state == .draft })),
             mayAccept: view.allowedActions.contains(.accept), mayWithdraw: view.allowedActions.contains(.withdraw),
             mayAnswer: view.allowedActions.contains(.answerCorrection), notice: notice, error: error?.message)
         let response = try await request.view.render("bundles/application", page).encodeResponse(for: request)
@@ -260,6 +263,7 @@ enum BundlePageController {
             var csrf: String?
             var action: String?
             var reason: String?
+            var creditReason: String?
         }
         let form = try request.content.decode(Form.self)
         try request.verifyCSRF(form.csrf)
@@ -268,7 +272,7 @@ enum BundlePageController {
             guard let action = form.action.flatMap(BundleApplicationAction.init(rawValue:)) else {
                 throw DomainError.invalid("bundle.action", "请选择要执行的操作。")
             }
-            _ = try await BundleService(try request.domain).act(id, action, reason: form.reason)
+            _ = try await BundleService(try request.domain).act(id, action, reason: form.reason, creditReason: form.creditReason)
             return request.redirect(to: (staff ? "/admin/bundles/" : "/me/bundles/") + id.uuidString + "?done=" + action.rawValue)
         } catch let error as DomainError where error.kind != .notFound {
             return try await render(request, id, staff: staff, error: error)

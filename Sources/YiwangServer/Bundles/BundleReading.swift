@@ -65,6 +65,9 @@ extension BundleService {
         var materials: [Material]
         var allowedActions: [BundleApplicationAction]
         var timeline: [Event]
+        /// For staff: the credit registry's warning about the applicant, answered with a reason at acceptance.
+        var creditWarning: String?
+        var creditReasonOnFile: Bool
         var createdAt: Date
         var updatedAt: Date
     }
@@ -77,7 +80,8 @@ extension BundleService {
         }
         let tasks = try await Tasks.load(application, on: db)
         if Policy.mayRead(ctx.actor, case: application.subject) { return (application, tasks, true) }
-        guard tasks.cases.values.contains(where: { Policy.mayRead(ctx.actor, case: $0.subject) }) else {
+        // A member department sees the application once one of its tasks has started, never before.
+        guard tasks.cases.values.contains(where: { $0.state != .draft && Policy.mayRead(ctx.actor, case: $0.subject) }) else {
             throw DomainError.notFound("bundle.application_not_found", "未找到该“一件事”申请。")
         }
         return (application, tasks, false)
@@ -96,9 +100,12 @@ extension BundleService {
         let files = try await CaseMaterialRecord.query(on: db).filter(\.$caseID ~~ caseIDs).all()
         let given = Set(files.map { "\($0.caseID.uuidString):\($0.materialIndex)" })
         let chosenOrder = tasks.bundle.members.map(\.code).filter { tasks.cases[$0] != nil }
+        let shown = Set(chosenOrder.filter { member in
+            guard let record = tasks.cases[member] else { return false }
+            return whole || (record.state != .draft && Policy.mayRead(ctx.actor, case: record.subject))
+        })
         let taskViews: [ApplicationView.Task] = chosenOrder.compactMap { member in
-            guard let record = tasks.cases[member] else { return nil }
-            guard whole || Policy.mayRead(ctx.actor, case: record.subject) else { return nil }
+            guard let record = tasks.cases[member], shown.contains(member) else { return nil }
             let task = progress?.task(member)
             let status = task?.status ?? .waiting
             return ApplicationView.Task(
@@ -108,9 +115,12 @@ extension BundleService {
                 caseStateName: record.state.chineseName, deadline: record.deadline,
                 correction: task?.correction.map { $0.reason }, cancelReason: task?.cancelReason)
         }
-        let holdup = progress.flatMap { BundlePlan.holdingBack($0, today: ctx.today, warnWithin: ctx.settings.deadlineWarningDays, calendar: calendar) }
+        let holdup = progress.flatMap {
+            BundlePlan.holdingBack(Self.live($0, cases: tasks.cases), today: ctx.today, warnWithin: ctx.settings.deadlineWarningDays, calendar: calendar)
+        }
         let events = try await BundleEventRecord.query(on: db).filter(\.$applicationID == application.requireID()).sort(\.$at).all()
         let mayAct = Policy.mayFile(ctx.actor, case: application.subject)
+        let staffSide = if case .staff = ctx.actor { true } else { false }
         let mayAccept = Policy.allows(ctx.actor, .handleCaseAtWindow, on: application.owner)
         let allowed = BundleApplicationAction.allowed(in: application.state).filter { action in
             switch action {
@@ -131,7 +141,7 @@ extension BundleService {
                         member: $0.member, name: $0.name, department: $0.department, departmentName: departments[$0.department] ?? $0.department,
                         deadline: $0.deadline.description, status: $0.status.rawValue)
                 } : nil,
-            correctionNotice: progress?.correctionNotice?.text,
+            correctionNotice: progress?.correctionNotice(only: whole ? nil : shown)?.text,
             materials: whole ? BundleCatalog.materialViews(tasks.materials).enumerated().map { index, material in
                 let uses = tasks.materials[index].uses.filter { $0.producedBy == nil }
                 var shown = material
@@ -141,8 +151,23 @@ extension BundleService {
                 return shown
             } : [],
             allowedActions: allowed,
-            timeline: events.map { ApplicationView.Event(at: $0.at, action: $0.action, member: $0.member, detail: $0.detail) },
+            // A member department reads the steps of its own tasks only.
+            timeline: events.filter { whole || $0.member.map(shown.contains) == true }.map {
+                ApplicationView.Event(at: $0.at, action: $0.action, member: $0.member, detail: $0.detail)
+            },
+            creditWarning: whole && staffSide ? tasks.cases.values.compactMap(\.creditWarning).first : nil,
+            creditReasonOnFile: tasks.cases.values.contains { $0.creditReason != nil },
             createdAt: application.createdAt, updatedAt: application.updatedAt)
+    }
+
+    /// The progress with each running task's clock as its case holds it (extensions and special
+    /// procedures move the case's clock, not the bundle's copy).
+    static func live(_ progress: BundleProgress, cases: [String: CaseRecord]) -> BundleProgress {
+        var live = progress
+        for (index, task) in progress.tasks.enumerated() {
+            if let record = cases[task.member], let clock = record.clock { live.tasks[index].clock = clock }
+        }
+        return live
     }
 
     struct Listing: Content {

@@ -22,6 +22,8 @@ struct NewBundleApplicationRequest: Content {
 struct BundleActionRequest: Content {
     var action: BundleApplicationAction
     var reason: String?
+    /// At acceptance of an application whose applicant the credit registry flags: why the clerk proceeds.
+    var creditReason: String?
 }
 
 /// 一件事一次办 on the server: one form and one set of materials filed once, one acceptance that
@@ -80,6 +82,15 @@ struct BundleService: Sendable {
             record.bundleApplicationID = applicationID
             return record
         }
+        // The credit registry is read once for the application, under the strictest rule of its
+        // items: a blocked applicant is refused (一处失信，处处受限); a flagged one's tasks carry the
+        // warning, which the lead window answers with a reason at the one acceptance.
+        let guides = chosen.compactMap { items[$0.code]?.guide }
+        guard let first = tasks.first?.id, let strictest = guides.first(where: { $0.creditRule == .block }) ?? guides.first else {
+            throw DomainError.conflict("bundle.nothing_chosen", "按您的选择，本“一件事”没有需要办理的事项。")
+        }
+        let credit = try await cases.creditChecked(CaseService.TransitionOptions(), applicantID: applicantID, guide: strictest, caseID: first)
+        for task in tasks { task.creditWarning = credit.creditWarning }
         let application = BundleApplicationRecord()
         application.id = applicationID
         application.bundleCode = bundle.code
@@ -98,8 +109,9 @@ struct BundleService: Sendable {
         application.updatedAt = ctx.now
         let ctx = self.ctx
         let service = self
-        return try await ctx.write { tx in
+        let result = try await cases.recordingRead(credit.creditRead) { try await ctx.write { tx in
             if let earlier = try await service.replayed(scopeKey, hash: hash, on: tx) { return (earlier, false) }
+            if let read = credit.creditRead { try await read.copy().create(on: tx) }
             try await application.create(on: tx)
             for task in tasks { try await task.write(on: tx) }
             let names = chosen.map { "“\($0.name)”" }.joined(separator: "、")
@@ -120,7 +132,10 @@ struct BundleService: Sendable {
             if let project = body.project { try await ProjectService(ctx).link(project, applicantID: applicantID, bundleApplicationID: applicationID, on: tx) }
             try await CaseService.rememberIdempotency(scopeKey, hash: hash, created: applicationID, at: ctx.now, on: tx)
             return (application, true)
-        }
+        } }
+        // A retry that met the first request under the write lock filed nothing: its read is logged alone.
+        if !result.1, let read = credit.creditRead { try await DataSharingService(ctx).record(read) }
+        return result
     }
 
     private func replayed(_ scopeKey: String, hash: String, on db: any Database) async throws -> BundleApplicationRecord? {
@@ -131,8 +146,8 @@ struct BundleService: Sendable {
     // MARK: The application's steps
 
     /// Accept, refuse, withdraw or answer the correction notice, through the platform's runner.
-    func act(_ id: UUID, _ action: BundleApplicationAction, reason: String?) async throws -> BundleApplicationRecord {
-        try await ctx.run(BundleStepFlow(), BundleStepFlow.Command(applicationID: id, action: action, reason: reason))
+    func act(_ id: UUID, _ action: BundleApplicationAction, reason: String?, creditReason: String? = nil) async throws -> BundleApplicationRecord {
+        try await ctx.run(BundleStepFlow(), BundleStepFlow.Command(applicationID: id, action: action, reason: reason, creditReason: creditReason))
     }
 
     /// A department took a step on its task: the bundle follows (Core's `BundlePlan`), in the
@@ -167,6 +182,12 @@ struct BundleService: Sendable {
                 "bundle.task." + action.rawValue, subjectType: "bundle_application", subjectID: id.uuidString, owner: application.owner,
                 before: member, after: application.state.rawValue), on: tx)
         try await OutboxRecord.insert(try await notices(told, application, event: event, on: tx), on: tx)
+    }
+
+    /// The materials of a bundle's task that an earlier task's result supplies (indexes in its guide).
+    static func produced(for record: CaseRecord, on db: any Database) async throws -> Set<Int> {
+        guard let id = record.bundleApplicationID, let application = try await BundleApplicationRecord.find(id, on: db) else { return [] }
+        return try await Tasks.load(application, on: db).produced(for: record.itemCode)
     }
 
     /// The tasks' cases of an application and the merged materials, read once for a step.
@@ -310,6 +331,7 @@ struct BundleStepFlow: Workflow {
         var applicationID: UUID
         var action: BundleApplicationAction
         var reason: String?
+        var creditReason: String?
     }
 
     struct Subject: Sendable {
@@ -321,6 +343,8 @@ struct BundleStepFlow: Workflow {
         var action: BundleApplicationAction
         var step: BundleStep?
         var reason: String?
+        /// The clerk's reason to proceed with a flagged applicant, kept on every task.
+        var creditReason: String? = nil
         var calendar: WorkingCalendar
     }
 
@@ -351,9 +375,23 @@ struct BundleStepFlow: Workflow {
         switch command.action {
         case .accept:
             guard state == .submitted else { throw BundleApplicationAction.notAllowed(.accept, in: state) }
+            // One acceptance checks every task, those that wait included: a task that starts later
+            // must not find its materials missing in another department's step.
+            let cases = CaseService(ctx)
+            for member in subject.tasks.bundle.members.map(\.code) {
+                guard let record = subject.tasks.cases[member], let guide = subject.tasks.guides[member] else { continue }
+                let checklist = try await cases.checklist(record, guide: guide, also: subject.tasks.produced(for: member), on: tx)
+                if let notice = checklist.blockingNotice {
+                    throw DomainError.conflict("case.materials_missing", "“\(record.itemName)”：" + notice)
+                }
+            }
+            var creditReason: String?
+            if subject.tasks.cases.values.contains(where: { $0.creditWarning != nil && $0.creditReason == nil }) {
+                creditReason = try SharedDataRules.proceedReason(command.creditReason)
+            }
             let limits = subject.tasks.guides.mapValues(\.promisedLimit)
             let step = try BundlePlan.accept(subject.tasks.bundle, choice: try application.choice, limits: limits, today: ctx.today, calendar: calendar)
-            return Planned(action: command.action, step: step, reason: nil, calendar: calendar)
+            return Planned(action: command.action, step: step, reason: nil, creditReason: creditReason, calendar: calendar)
         case .reject:
             guard state == .submitted else { throw BundleApplicationAction.notAllowed(.reject, in: state) }
             guard let reason = CaseVariants.reason(command.reason) else {
@@ -375,12 +413,20 @@ struct BundleStepFlow: Workflow {
         let id = try application.requireID()
         var told: [CaseNotice] = []
         var detail: String?
+        var trail: [AuditEntry] = []
         if let step = planned.step {
             if application.number == nil {
                 let prefix = "YJ" + String(application.regionCode.prefix(6)) + ctx.today.description.replacingOccurrences(of: "-", with: "")
                 application.number = prefix + String(format: "%04lld", try await Counters.next(prefix, on: tx))
             }
             let wasSubmitted = application.state == .submitted
+            if let reason = planned.creditReason {
+                for record in tasks.cases.values where record.creditWarning != nil && record.creditReason == nil {
+                    record.creditReason = reason
+                    try await record.write(on: tx)
+                }
+                trail.append(ctx.entry("bundle.creditProceed", subjectType: "bundle_application", subjectID: id.uuidString, owner: application.owner, after: reason))
+            }
             told = try await service.perform(step, application, tasks: tasks, calendar: planned.calendar, on: tx)
             if wasSubmitted, let progress = try application.progress {
                 told.insert(
@@ -416,6 +462,6 @@ struct BundleStepFlow: Workflow {
         let event = try await service.record(application, name, detail: detail, on: tx)
         let audit = ctx.entry(
             "bundle." + name, subjectType: "bundle_application", subjectID: id.uuidString, owner: application.owner, after: application.state.rawValue)
-        return (application, StepRecord(audit: [audit], notices: try await service.notices(told, application, event: event, on: tx)))
+        return (application, StepRecord(audit: [audit] + trail, notices: try await service.notices(told, application, event: event, on: tx)))
     }
 }

@@ -220,9 +220,13 @@ extension CaseService {
 
     /// `also`: indexes counted as given without a file (a bundle's task whose material an
     /// earlier task's result supplies).
-    func checklist(_ record: CaseRecord, guide: ServiceGuide, also: Set<Int> = [], on db: any Database) async throws -> MaterialChecklist {
-        let supplied = try await CaseMaterialRecord.query(on: db).filter(\.$caseID == record.id!).all(\.$materialIndex)
-        return MaterialChecklist(guide: guide, supplied: Set(supplied).union(also), commitment: record.commitmentSigned)
+    func checklist(_ record: CaseRecord, guide: ServiceGuide, also: Set<Int>? = nil, on db: any Database) async throws -> MaterialChecklist {
+        guard let id = record.id else { throw DomainError.notFound("case.not_found", "未找到该办件。") }
+        let supplied = try await CaseMaterialRecord.query(on: db).filter(\.$caseID == id).all(\.$materialIndex)
+        // A bundle's task counts what an earlier task's result supplies, at every step, not only at acceptance.
+        var produced = also ?? []
+        if also == nil, record.bundleApplicationID != nil { produced = try await BundleService.produced(for: record, on: db) }
+        return MaterialChecklist(guide: guide, supplied: Set(supplied).union(produced), commitment: record.commitmentSigned)
     }
 
     /// A material file, for the applicant's side and the staff who may open files in scope.

@@ -10,7 +10,10 @@ extension CaseService {
     /// The permissions any one of which lets a person take `action` on this case (the same rule
     /// for offering an action and for performing it).
     static func permissions(_ action: CaseAction, _ record: CaseRecord, guide: ServiceGuide, onTheSpot: Bool = false) -> [PolicyAction] {
-        PolicyAction.anyOf(
+        // A bundle's task asks for a correction after acceptance from review: it stops the deciding
+        // department's own clock, so only that department's approver may (not any window in scope).
+        if action == .requestCorrection && record.bundleApplicationID != nil && !record.state.isBeforeAcceptance { return [.decideCase] }
+        return PolicyAction.anyOf(
             action, filedAtWindow: record.channel == "window",
             onTheSpot: onTheSpot || (action == .approve && CaseVariants.decidedAtAcceptance(guide)))
     }
@@ -31,7 +34,7 @@ extension CaseService {
     func allowedActions(_ record: CaseRecord, guide: ServiceGuide, checklist: MaterialChecklist) -> [CaseAction] {
         let facts = facts(record, guide: guide)
         return CaseLifecycle.actions(from: record.state).filter { action in
-            guard !isPlatform, Self.permissions(action, record, guide: guide).contains(where: { Policy.allows(actor, $0, on: record.owner) }),
+            guard !isPlatform, record.bundleApplicationID == nil || BundleService.taskActions.contains(action), Self.permissions(action, record, guide: guide).contains(where: { Policy.allows(actor, $0, on: record.owner) }),
                 (try? CaseLifecycle.next(record.state, action, facts: facts)) != nil
             else { return false }
             switch action {

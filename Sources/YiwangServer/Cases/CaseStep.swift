@@ -146,8 +146,11 @@ struct CaseStep: Workflow {
             _ = try await EvaluationService(ctx).invite(record, stage: .conclusion, on: tx)
         default: break
         }
-        // A bundle's applicant hears from the bundle: one receipt, one correction notice, the results together.
-        if record.bundleApplicationID != nil { notices.removeAll { $0.recipient.hasPrefix("applicant:") } }
+        // A bundle's applicant hears from the bundle: one receipt, one correction notice, the results
+        // together. A denial or termination still reaches them with its reason and their appeal rights
+        // (《行政许可法》第三十八条), and a 容缺 acceptance with the day its materials are due.
+        let ownNotice = [.deny, .terminate].contains(action) || (action == .accept && record.deferredOutstanding)
+        if record.bundleApplicationID != nil && !ownNotice { notices.removeAll { $0.recipient.hasPrefix("applicant:") } }
         var trail = [audit] + (issued.map { [$0.audit] } ?? [])
         for case .creditReason(let proceed) in plan.effects {
             trail.append(ctx.entry("case.creditProceed", subjectType: "case", subjectID: id.uuidString, owner: record.owner, before: record.creditWarning, after: proceed))

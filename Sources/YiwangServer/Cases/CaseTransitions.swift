@@ -72,8 +72,9 @@ extension CaseService {
         /// bundle's one acceptance, resumed when its applicant answers the one notice, cancelled
         /// by a denial): authorized by the bundle's own step, and not reported back to it.
         var byBundle = false
-        /// For a bundle's task: materials of the item an earlier task's result supplies (their indexes).
-        var producedInBundle: Set<Int> = []
+        /// For a bundle's task: materials of the item an earlier task's result supplies (their
+        /// indexes), when the caller has them at hand (otherwise the checklist works them out).
+        var producedInBundle: Set<Int>?
     }
 
     /// The credit check a submission makes before its transaction (a registry call never holds

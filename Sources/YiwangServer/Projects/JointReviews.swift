@@ -66,8 +66,17 @@ extension ProjectService {
         var mayLead: Bool
     }
 
-    func mayRead(_ review: JointReview) -> Bool {
-        ([review.leadDepartment] + review.departments).contains { Policy.allows(ctx.actor, .readCases, on: ResourceOwner(departmentCreditCode: $0, regionCode: nil)) }
+    /// The departments of a review as the policy weighs them (with their region, so a grant
+    /// scoped to a department in a region covers them).
+    static func owners(_ codes: [String], on db: any Database) async throws -> [String: ResourceOwner] {
+        let departments = try await DepartmentRecord.query(on: db).filter(\.$creditCode ~~ codes).all()
+        return Dictionary(
+            departments.map { ($0.creditCode, ResourceOwner(departmentCreditCode: $0.creditCode, regionCode: $0.regionCode)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    func mayRead(_ review: JointReview, on db: any Database) async throws -> Bool {
+        let owners = try await Self.owners([review.leadDepartment] + review.departments, on: db)
+        return owners.values.contains { Policy.allows(ctx.actor, .readCases, on: $0) }
     }
 
     func reviewRecord(_ id: UUID, on db: any Database) async throws -> (JointReviewRecord, JointReview) {
@@ -75,7 +84,7 @@ extension ProjectService {
             throw DomainError.notFound("joint_review.not_found", "未找到该联合审查。")
         }
         let review = try record.review
-        if mayRead(review) { return (record, review) }
+        if try await mayRead(review, on: db) { return (record, review) }
         if let projectID = record.projectID, let project = try await InvestmentProjectRecord.find(projectID, on: db), try await mayRead(project, on: db) {
             return (record, review)
         }
@@ -133,7 +142,8 @@ extension ProjectService {
         return try await ctx.write { tx in
             let (record, review) = try await service.reviewRecord(id, on: tx)
             let calendar = try await ctx.calendar(on: tx)
-            let acting = body.department ?? (body.step == "opinion" ? service.ownDepartment(in: review.departments) : review.leadDepartment)
+            let owners = try await Self.owners(review.departments + [review.leadDepartment], on: tx)
+            let acting = body.department ?? (body.step == "opinion" ? service.ownDepartment(in: review.departments, owners: owners) : review.leadDepartment)
             guard let acting else { throw DomainError.forbidden("您不代表参加本次联合审查的任何部门。") }
             try Policy.authorize(ctx.actor, .decideCase, on: try await Self.department(acting, on: tx))
             let changed: JointReview
@@ -181,13 +191,14 @@ extension ProjectService {
     }
 
     /// The first of the review's departments the actor decides for.
-    func ownDepartment(in departments: [String]) -> String? {
-        departments.first { Policy.allows(ctx.actor, .decideCase, on: ResourceOwner(departmentCreditCode: $0, regionCode: nil)) }
+    func ownDepartment(in departments: [String], owners: [String: ResourceOwner]) -> String? {
+        departments.first { code in owners[code].map { Policy.allows(ctx.actor, .decideCase, on: $0) } ?? false }
     }
 
     func reviewView(_ record: JointReviewRecord, review: JointReview, on db: any Database) async throws -> JointReviewView {
         let calendar = try await ctx.calendar(on: db)
         let names = try await DepartmentRecord.names(review.departments + [review.leadDepartment], on: db)
+        let owners = try await Self.owners(review.departments + [review.leadDepartment], on: db)
         let timing = try? JointReviewRules.timing(review, today: ctx.today, calendar: calendar)
         let project = try await record.projectID.asyncMap { try await InvestmentProjectRecord.find($0, on: db) } ?? nil
         return JointReviewView(
@@ -204,8 +215,8 @@ extension ProjectService {
             conflicting: review.consolidation?.conflicting ?? [], resolution: review.resolution,
             result: review.state.isConcluded ? JointReviewRules.resultText(review, names: names, calendar: calendar) : nil,
             mayRecordFor: review.state == .open
-                ? review.pendingDepartments.filter { Policy.allows(ctx.actor, .decideCase, on: ResourceOwner(departmentCreditCode: $0, regionCode: nil)) } : [],
-            mayLead: Policy.allows(ctx.actor, .decideCase, on: ResourceOwner(departmentCreditCode: review.leadDepartment, regionCode: nil)))
+                ? review.pendingDepartments.filter { code in owners[code].map { Policy.allows(ctx.actor, .decideCase, on: $0) } ?? false } : [],
+            mayLead: owners[review.leadDepartment].map { Policy.allows(ctx.actor, .decideCase, on: $0) } ?? false)
     }
 }
 

@@ -48,7 +48,8 @@ extension ProjectService {
         let project = try record.project
         let (cases, reviews, approvals) = try await projectApprovals(record, on: db)
         let calendar = try await ctx.calendar()
-        let elapsed = try ProjectRules.elapsedWorkingDays(approvals, today: ctx.today, calendar: calendar)
+        // A year the calendar does not cover yet leaves the time unknown rather than the page down.
+        let elapsed = (try? ProjectRules.elapsedWorkingDays(approvals, today: ctx.today, calendar: calendar)) ?? ProjectElapsed(total: nil, stages: [:])
         let names = try await DepartmentRecord.names(Array(Set(approvals.map(\.department))), on: db)
         var rows: [ProjectStage: [ProjectView.Approval]] = [:]
         for (linked, approval) in zip(cases, approvals) {
@@ -109,7 +110,9 @@ extension ProjectService {
         case .anonymous:
             throw DomainError(.unauthenticated, code: "access.unauthenticated", message: "请先登录。")
         }
-        let records = try await query.sort(\.$createdAt, .descending).limit(200).all()
+        var records: [InvestmentProjectRecord] = []
+        // Only what the actor may open: the region filter above is a first cut, the project's own rule decides.
+        for record in try await query.sort(\.$createdAt, .descending).limit(200).all() where try await mayRead(record, on: db) { records.append(record) }
         return ProjectListing(projects: try records.map { record in
             let project = try record.project
             return .init(code: project.code.value, name: project.name, stage: project.stage, stageName: project.stage.chineseName, isMajor: project.isMajor)

@@ -77,7 +77,7 @@ struct ProjectService: Sendable {
         if Policy.allows(ctx.actor, .readCases, on: record.owner) { return true }
         let id = try record.requireID()
         let reviews = try await JointReviewRecord.query(on: db).filter(\.$projectID == id).all()
-        if try reviews.contains(where: { try mayRead($0.review) }) { return true }
+        for review in reviews where try await mayRead(try review.review, on: db) { return true }
         return try await approvals(of: record, on: db).contains { Policy.mayRead(ctx.actor, case: $0.record.subject) }
     }
 

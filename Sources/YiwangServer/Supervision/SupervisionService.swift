@@ -214,8 +214,14 @@ struct SupervisionService {
         let warnWithin = ctx.settings.deadlineWarningDays
         var codes = Set(records.map(\.leadDepartment))
         var rows: [(BundleApplicationRecord, BundleHoldup?)] = []
+        // Each task's clock as its case holds it (extensions and special procedures move the case's).
+        let ids = records.compactMap(\.id)
+        let taskCases = ids.isEmpty ? [] : try await CaseRecord.query(on: ctx.db).filter(\.$bundleApplicationID ~~ ids).all()
         for record in records {
-            let holdup = try record.progress.flatMap { BundlePlan.holdingBack($0, today: ctx.today, warnWithin: warnWithin, calendar: calendar) }
+            let cases = Dictionary(taskCases.filter { $0.bundleApplicationID == record.id }.map { ($0.itemCode, $0) }, uniquingKeysWith: { first, _ in first })
+            let holdup = try record.progress.flatMap {
+                BundlePlan.holdingBack(BundleService.live($0, cases: cases), today: ctx.today, warnWithin: warnWithin, calendar: calendar)
+            }
             if let holdup { codes.insert(holdup.department) }
             rows.append((record, holdup))
         }
