@@ -113,6 +113,8 @@ struct BundleCatalog: Sendable {
             var members: [String]
             /// On an application: every task that asks it has its file (nil in a guide).
             var supplied: Bool?
+            /// On an application: a task that asks it can still take it (nil in a guide).
+            var open: Bool?
         }
 
         var code: String
@@ -171,7 +173,7 @@ struct BundleCatalog: Sendable {
         materials.enumerated().map { index, material in
             GuideView.Material(
                 position: index + 1, name: material.requirement.name, required: material.requirement.required,
-                askedOfApplicant: material.askedOfApplicant, note: material.note, members: material.uses.map(\.memberName), supplied: nil)
+                askedOfApplicant: material.askedOfApplicant, note: material.note, members: material.uses.map(\.memberName), supplied: nil, open: nil)
         }
     }
 

@@ -24,6 +24,8 @@ extension BundleService {
             var deadline: String?
             var correction: String?
             var cancelReason: String?
+            /// The viewer may open the task's case (its department's staff, or the applicant once it started).
+            var mayOpen: Bool
         }
 
         typealias Material = BundleCatalog.GuideView.Material
@@ -113,7 +115,8 @@ extension BundleService {
                 status: status, statusName: progress == nil ? "待一次受理" : status.chineseName, waitsFor: task?.waitsFor ?? [],
                 caseID: record.state == .draft && !whole ? nil : record.id, caseNumber: record.number, caseState: record.state,
                 caseStateName: record.state.chineseName, deadline: record.deadline,
-                correction: task?.correction.map { $0.reason }, cancelReason: task?.cancelReason)
+                correction: task?.correction.map { $0.reason }, cancelReason: task?.cancelReason,
+                mayOpen: record.state != .draft && Policy.mayRead(ctx.actor, case: record.subject))
         }
         let holdup = progress.flatMap {
             BundlePlan.holdingBack(Self.live($0, cases: tasks.cases), today: ctx.today, warnWithin: ctx.settings.deadlineWarningDays, calendar: calendar)
@@ -148,6 +151,8 @@ extension BundleService {
                 shown.supplied = !uses.isEmpty && uses.allSatisfy { use in
                     tasks.cases[use.member].flatMap(\.id).map { given.contains("\($0.uuidString):\(use.index)") } ?? false
                 }
+                // Offered for upload only while some task that asks it can still take it.
+                shown.open = material.askedOfApplicant && uses.contains { use in tasks.cases[use.member].map(Self.takesMaterials) ?? false }
                 return shown
             } : [],
             allowedActions: allowed,
@@ -213,6 +218,13 @@ extension BundleService {
 
     // MARK: Materials
 
+    /// A task takes a bundle material while it waits to start, while it asks for a correction, or
+    /// while its 容缺 materials are outstanding.
+    static func takesMaterials(_ record: CaseRecord) -> Bool {
+        [.draft, .correctionRequested].contains(record.state)
+            || (record.deferredOutstanding && CaseVariants.acceptsMaterials(record.state, deferredOutstanding: true))
+    }
+
     /// Gives one of the merged materials once: the file is stored once and attached to every
     /// task that asks for it (and may still take it), in one transaction.
     func supplyMaterial(_ id: UUID, position: Int, upload: [UInt8], fileName: String?) async throws -> Int {
@@ -236,9 +248,7 @@ extension BundleService {
                 var attached = 0
                 for use in material.uses where use.producedBy == nil {
                     guard let listed = tasks.cases[use.member], let caseID = listed.id, let guide = tasks.guides[use.member],
-                        let record = try await CaseRecord.lean(caseID, on: tx),
-                        [.draft, .correctionRequested].contains(record.state)
-                            || (record.deferredOutstanding && CaseVariants.acceptsMaterials(record.state, deferredOutstanding: true))
+                        let record = try await CaseRecord.lean(caseID, on: tx), Self.takesMaterials(record)
                     else { continue }
                     _ = try await service.attach(
                         record, index: use.index, guide: guide, sha256: stored.sha256, size: stored.size, type: stored.type, fileName: stored.name,

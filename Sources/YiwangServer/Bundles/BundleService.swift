@@ -124,7 +124,7 @@ struct BundleService: Sendable {
                     OutboxRecord(
                         dedupeKey: "bundle:\(applicationID.uuidString):\(event.uuidString):department", caseID: nil,
                         recipient: "department:" + application.leadDepartment, channel: "inbox", subject: "新的“一件事”申请待受理",
-                        body: "“\(bundle.name)”的一份申请(\(chosen.count)个事项)等待牵头部门一次受理。", at: ctx.now)
+                        body: "“\(bundle.name)”的一份申请(\(chosen.count)个事项)等待牵头部门一次受理：/admin/bundles/\(applicationID.uuidString)", at: ctx.now)
                 ]
                     + service.toApplicant(
                         application, CaseNotice(subject: "一件事已申报：\(bundle.name)", body: "您申请的“\(bundle.name)”已提交，请留意受理结果。"), event: event,
@@ -216,9 +216,13 @@ struct BundleService: Sendable {
             return Tasks(cases: cases, guides: guides, bundle: bundle, materials: materials)
         }
 
-        /// The member's materials an earlier task's result supplies, by index in its guide.
+        /// The member's materials the applicant does not give: those an earlier task's result
+        /// supplies, and those the platform holds for another member of the bundle (a licence or
+        /// record it holds for one department it holds for all), by index in the member's guide.
         func produced(for member: String) -> Set<Int> {
-            Set(materials.flatMap { $0.uses.filter { $0.member == member && $0.producedBy != nil }.map(\.index) })
+            Set(materials.flatMap { material in
+                material.uses.filter { $0.member == member && ($0.producedBy != nil || !material.askedOfApplicant) }.map(\.index)
+            })
         }
     }
 
@@ -243,7 +247,11 @@ struct BundleService: Sendable {
                     var options = CaseService.TransitionOptions()
                     options.producedInBundle = tasks.produced(for: member)
                     let accepted = try await taskStep(member, .accept, options: options, tasks: tasks, at: moment, on: tx)
-                    if accepted.state == .approved { decidedOnTheSpot.append(member) }
+                    if accepted.state == .approved {
+                        decidedOnTheSpot.append(member)
+                        // Timed with the step, after the acceptance's own entry.
+                        try await BundleService(moment).record(application, "task.approve", member: member, detail: "“\(accepted.itemName)”：即办，受理时当场准予", on: tx)
+                    }
                 case .holdTask:
                     break
                 case .cancelTask(let member, let reason):
@@ -256,6 +264,7 @@ struct BundleService: Sendable {
                     told.append(BundleNotices.told(bundleName: application.bundleName, text))
                 case .complete(let outcome):
                     told.append(BundleNotices.completed(bundleName: application.bundleName, number: application.number, outcome: outcome, tasks: step.progress.tasks))
+                    try await BundleService(moment).record(application, "complete", detail: "全部事项已办结：\(outcome.chineseName)，结果一并告知申请人", on: tx)
                 }
             }
             try application.take(step.progress, calendar: calendar)

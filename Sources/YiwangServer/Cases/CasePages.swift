@@ -193,7 +193,9 @@ enum CasePages {
         }
         // The form opens for whoever may file it while it can change; an incomplete form is what
         // editing is for (submitting it is offered once it is complete).
+        // A bundle's task keeps the share of the merged form its lead window accepted.
         let editable = [.draft, .correctionRequested].contains(record.state) && Policy.mayFile(request.actor, case: record.subject)
+            && record.bundleApplicationID == nil
         let shown = record.shownFormValues
         let formLines = guide.form.fields.compactMap { field -> CasePage.FormLine? in
             guard let value = shown[field.key] else { return nil }

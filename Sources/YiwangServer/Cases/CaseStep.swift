@@ -151,6 +151,9 @@ struct CaseStep: Workflow {
         // (《行政许可法》第三十八条), and a 容缺 acceptance with the day its materials are due.
         let ownNotice = [.deny, .terminate].contains(action) || (action == .accept && record.deferredOutstanding)
         if record.bundleApplicationID != nil && !ownNotice { notices.removeAll { $0.recipient.hasPrefix("applicant:") } }
+        // The bundle's own submission of a task is no new application for its department: the
+        // acceptance that follows tells the department.
+        if planned.command.options.byBundle && action == .submit { notices.removeAll { $0.recipient.hasPrefix("department:") } }
         var trail = [audit] + (issued.map { [$0.audit] } ?? [])
         for case .creditReason(let proceed) in plan.effects {
             trail.append(ctx.entry("case.creditProceed", subjectType: "case", subjectID: id.uuidString, owner: record.owner, before: record.creditWarning, after: proceed))
