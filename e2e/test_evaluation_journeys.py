@@ -208,8 +208,18 @@ def bars_unreadable(driver, figure: dict, value_column: int = 1) -> list[str]:
                       texts: Array.from(g.querySelectorAll(':scope > text')).map(t => t.textContent.trim())}));""", figure["svg"])
     table = {row[0].replace("（差评）", ""): row[value_column] for row in figure["rows"]}
     problems = [] if bars else ["no bars"]
+    labels = {bar["title"].rpartition("：")[0] for bar in bars}
     for bar in bars:
         label, _, value = bar["title"].rpartition("：")
+        # The chart gathers the rows beyond its longest bars into one “其他N项” bar: its figure is the
+        # sum of those N rows of the table.
+        rest = re.fullmatch(r"其他(\d+)项", label)
+        if rest:
+            others = [row for name, row in table.items() if name not in labels]
+            total = sum(float(row.rstrip("%")) for row in others if re.fullmatch(r"[\d.]+%?", row or ""))
+            if len(others) != int(rest.group(1)) or value not in bar["texts"] or float(value.rstrip("%")) != total:
+                problems.append(f"bar {bar['title']!r} is not the sum of the {len(others)} rows it gathers ({total})")
+            continue
         # The label as written, possibly over two lines.
         written = "".join(t for t in bar["texts"] if t != value)
         shown = written == label or (written.endswith("…") and label.startswith(written[:-1]))

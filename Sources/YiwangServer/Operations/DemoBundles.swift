@@ -45,8 +45,9 @@ enum DemoBundles {
                     (1, .task("烟草", by: "tobacco.staff", .requestCorrection, reason: "经营场所使用证明为复印件，请上传租赁合同原件的扫描件")),
                 ]),
             // Answered and running again, then decided whole.
+            // (李华's: 张明's wallet stays as the licence journeys know it.)
             Scenario(
-                bundle: "openRestaurant", applicant: person, answers: ["tobacco": "是"], daysAgo: 12,
+                bundle: "openRestaurant", applicant: agent, answers: ["tobacco": "是"], daysAgo: 12,
                 steps: [
                     (11, .accept("market.clerk")), (10, .task("烟草", by: "tobacco.staff", .requestCorrection, reason: "请补充经营场所平面图")),
                     (9, .answerCorrection), (8, .task("消防", by: "fire.staff", .approve)), (7, .task("烟草", by: "tobacco.staff", .approve)),
@@ -54,7 +55,7 @@ enum DemoBundles {
                 ]),
             // A company opened in a day: registration approved, its seal and invoices decided on the spot.
             Scenario(
-                bundle: "startBusiness", applicant: person, daysAgo: 6, steps: [(5, .accept("market.clerk")), (5, .task("公司设立", by: "market.approver", .approve))]),
+                bundle: "startBusiness", applicant: agent, daysAgo: 6, steps: [(5, .accept("market.clerk")), (5, .task("公司设立", by: "market.approver", .approve))]),
             // Fire safety denied; the other results stand.
             Scenario(
                 bundle: "openRestaurant", applicant: agent, answers: ["tobacco": "否"], daysAgo: 15,
