@@ -13,6 +13,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(BenchCommand(), as: "bench")
     app.asyncCommands.use(StatisticsCommand(), as: "statistics")
     app.asyncCommands.use(CaseBenchCommand(), as: "bench-cases")
+    app.asyncCommands.use(BundleBenchCommand(), as: "bench-bundles")
     app.asyncCommands.use(StatisticsBenchCommand(), as: "bench-statistics")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
