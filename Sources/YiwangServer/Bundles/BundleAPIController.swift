@@ -110,7 +110,7 @@ enum BundleAPIController {
         let name = request.headers.first(name: "X-File-Name").map { $0.removingPercentEncoding ?? $0 }
         let service = BundleService(try request.domain)
         let id = try applicationID(request)
-        _ = try await service.supplyMaterial(id, position: try CaseAPIController.materialPosition(request), upload: bytes, fileName: name)
-        return try await service.view(id).encodeResponse(status: .created, for: request)
+        let (application, tasks) = try await service.supplyMaterial(id, position: try CaseAPIController.materialPosition(request), upload: bytes, fileName: name)
+        return try await service.view(application, tasks: tasks).encodeResponse(status: .created, for: request)
     }
 }

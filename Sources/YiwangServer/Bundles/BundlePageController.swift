@@ -310,8 +310,8 @@ enum BundlePageController {
                 throw DomainError.invalid("material.missing_file", "请选择要上传的文件。")
             }
             let service = BundleService(try request.domain)
-            _ = try await service.supplyMaterial(id, position: position, upload: Array(file.data.readableBytesView), fileName: file.filename)
-            let name = try await service.view(id).materials.first { $0.position == position }?.name ?? ""
+            let (_, tasks) = try await service.supplyMaterial(id, position: position, upload: Array(file.data.readableBytesView), fileName: file.filename)
+            let name = tasks.materials[position - 1].requirement.name  // the position was checked by the upload
             return request.redirect(
                 to: (staff ? "/admin/bundles/" : "/me/bundles/") + id.uuidString + "?uploaded=" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
                     + "#material-\(position)")

@@ -227,7 +227,10 @@ extension BundleService {
 
     /// Gives one of the merged materials once: the file is stored once and attached to every
     /// task that asks for it (and may still take it), in one transaction.
-    func supplyMaterial(_ id: UUID, position: Int, upload: [UInt8], fileName: String?) async throws -> Int {
+    /// Answers the application as read for the upload (its tasks did not move), so the caller
+    /// renders it without reading everything again.
+    @discardableResult
+    func supplyMaterial(_ id: UUID, position: Int, upload: [UInt8], fileName: String?) async throws -> (application: BundleApplicationRecord, tasks: Tasks) {
         let (application, tasks, whole) = try await visible(id)
         guard whole, Policy.mayFile(ctx.actor, case: application.subject) else {
             throw DomainError.forbidden("只有申请人或为其办理的窗口人员可以提交材料。")
@@ -241,7 +244,7 @@ extension BundleService {
         }
         let cases = CaseService(ctx)
         let ctx = self.ctx
-        return try await cases.storing(upload, fileName: fileName, applicantID: application.applicantID) { stored in
+        _ = try await cases.storing(upload, fileName: fileName, applicantID: application.applicantID) { stored in
             guard let stored else { throw DomainError.invalid("material.missing_file", "请选择要上传的文件。") }
             return try await ctx.write { tx in
                 let service = CaseService(ctx)
@@ -261,5 +264,6 @@ extension BundleService {
                 return attached
             }
         }
+        return (application, tasks)
     }
 }
